@@ -1,0 +1,5 @@
+/** `cleanroom contracts` — not built yet. */
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('cleanroom contracts: not available yet\n');
+  return 1;
+}

@@ -1,0 +1,5 @@
+/** `cleanroom hash` — not built yet. */
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('cleanroom hash: not available yet\n');
+  return 1;
+}

@@ -1,0 +1,5 @@
+/** `cleanroom serve` — not built yet. */
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('cleanroom serve: not available yet\n');
+  return 1;
+}

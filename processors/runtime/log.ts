@@ -1,0 +1,124 @@
+/**
+ * The one log interface every arrow in the pipeline goes through (DESIGN.md section 2).
+ *
+ * Two implementations share these semantics: the embedded log (SQLite-backed, in-process wake-ups) and the
+ * Kafka log (kafkajs). Topics have N partitions; a keyed message lands in the partition Kafka's murmur2
+ * partitioner picks, so a key lands in the same partition on both. Offsets are per partition and start at 0.
+ * Consumer groups commit the *next* offset to read, as Kafka does.
+ */
+
+/** Which implementation a log is. */
+export type LogKind = 'embedded' | 'kafka';
+
+/** A message to produce. `value` is UTF-8 text (JSON for every topic of ours). */
+export interface ProduceMessage {
+  key: string | null;
+  value: string;
+  headers?: Record<string, string>;
+  /** Pin a partition; otherwise murmur2(key) or round-robin for a null key. */
+  partition?: number;
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
+/** Where a produced message landed. */
+export interface ProduceResult {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A stored message as a consumer sees it. */
+export interface LogRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+/** Records of one partition handed to a consumer in offset order. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: LogRecord[];
+}
+
+/** A topic and partition. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A topic, partition and offset (for commits and seeks: the next offset to read). */
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+/** Options of a topic created on demand. */
+export interface TopicOptions {
+  partitions?: number;
+  /** Keep only the latest value per key (Kafka's `cleanup.policy=compact`). */
+  compacted?: boolean;
+}
+
+/** Options of a consumer. */
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts: the beginning (default) or the end. */
+  fromBeginning?: boolean;
+  /**
+   * Commit the batch's next offset after the handler resolves (default true: at-least-once).
+   * Processors that keep offsets beside their state in one transaction set this to false.
+   */
+  autoCommit?: boolean;
+  /** Largest number of records in one batch (default 500). */
+  maxBatchSize?: number;
+  /**
+   * Called when partitions are assigned, before any record of them is delivered. Returning offsets seeks
+   * there (a processor resuming from the offsets stored with its state).
+   */
+  onAssign?: (
+    assigned: TopicPartition[],
+  ) => Promise<TopicPartitionOffset[] | void> | TopicPartitionOffset[] | void;
+  /** Called when partitions are taken away (rebalance or stop). */
+  onRevoke?: (revoked: TopicPartition[]) => Promise<void> | void;
+}
+
+/** A member of a consumer group. */
+export interface LogConsumer {
+  /** Start delivering batches; resolves once the consumer has joined its group. */
+  run(handler: (batch: RecordBatch) => Promise<void>): Promise<void>;
+  /** Commit next offsets to read for this consumer's group. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Move a partition's position; the next batch of it starts at `offset`. */
+  seek(position: TopicPartitionOffset): void;
+  /** Partitions currently assigned to this member. */
+  assignments(): TopicPartition[];
+  /** Leave the group; in-flight handler calls finish first. */
+  stop(): Promise<void>;
+}
+
+/** The log: topics, keyed partitioning, batch produce, consumer groups. */
+export interface Log {
+  readonly kind: LogKind;
+  /** Create a topic if it does not exist (idempotent). */
+  createTopic(topic: string, options?: TopicOptions): Promise<void>;
+  /** Number of partitions of a topic (creating it with the default count if needed). */
+  partitionsFor(topic: string): Promise<number>;
+  /** Append messages; per-partition order is the order given. */
+  produce(topic: string, messages: ProduceMessage[]): Promise<ProduceResult[]>;
+  /** A new consumer-group member. */
+  consumer(options: ConsumerOptions): LogConsumer;
+  /** Next offset to be written per partition (Kafka's high watermark), indexed by partition. */
+  endOffsets(topic: string): Promise<number[]>;
+  /** Committed next offsets of a group per partition (-1 where none), indexed by partition. */
+  committedOffsets(groupId: string, topic: string): Promise<number[]>;
+  /** Whether the log answers right now (for `/readyz`). */
+  ping(): Promise<boolean>;
+  /** Release connections and files. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,315 @@
+/**
+ * Contracts of the internal `cleanroom.*` topics: what ingest writes and what each processor writes.
+ *
+ * Nothing here carries a raw identifier: subjects are `subjectId`s (HMAC-SHA256 of an identifier hash with the
+ * host secret, base64url), network and device identifiers are keyed HMACs. Every output carries a deterministic
+ * id so a replay downstream is recognised as a duplicate.
+ */
+import { z } from 'zod';
+import { consentSchema, placementSchema } from './events.ts';
+
+/** Internal topic names. */
+export const TOPICS = {
+  events: 'cleanroom.events',
+  consent: 'cleanroom.consent',
+  campaigns: 'cleanroom.campaigns',
+  deadLetter: 'cleanroom.dead-letter',
+  ivt: 'cleanroom.ivt',
+  fraudSignals: 'cleanroom.fraud-signals',
+  segmentChanges: 'cleanroom.segment-changes',
+  attributions: 'cleanroom.attributions',
+  triggers: 'cleanroom.triggers',
+  lateEvents: 'cleanroom.late-events',
+} as const;
+
+/** An internal topic name. */
+export type InternalTopic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Default partition count of every topic we create. */
+export const DEFAULT_PARTITIONS = 4;
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** Network and device facts kept after ingest, all keyed HMACs or classes (never the ip or device id). */
+export const trafficSchema = z.object({
+  /** HMAC of the IP address (for frequency counting); absent when the event had no ip. */
+  ipHash: z.string().optional(),
+  /** HMAC of the IP's /24 (IPv4) or /48 (IPv6). */
+  ipPrefixHash: z.string().optional(),
+  ipClass: z.enum(['datacenter', 'other', 'unknown']),
+  /** The user agent is a known bot or crawler (isbot). */
+  botUserAgent: z.boolean(),
+  /** The user agent is absent or not a browser's (curl, python-requests, empty...). */
+  nonBrowserAgent: z.boolean(),
+  /** HMAC of the device id. */
+  deviceHash: z.string().optional(),
+});
+
+const base = {
+  /** `<raw topic>:<raw eventId>`: unique across topics, deterministic. */
+  eventId: z.string(),
+  occurredAt: isoDateTime,
+  /** The shopper, or null for an anonymous event. */
+  subjectId: z.string().nullable(),
+  /** The shopper's consent as ingest knew it when the event passed. */
+  consent: consentSchema,
+};
+
+/** A purchase (or return, negative quantities) from `retail.transactions`. */
+export const purchaseEventSchema = z.object({
+  ...base,
+  type: z.literal('purchase'),
+  channel: z.enum(['online', 'store']),
+  storeId: z.string().optional(),
+  region: z.string(),
+  orderId: z.string(),
+  currency: z.string(),
+  items: z.array(
+    z.object({
+      sku: z.string(),
+      category: z.string(),
+      brand: z.string(),
+      quantity: z.number(),
+      unitPrice: z.number(),
+    }),
+  ),
+  /** Sum of quantity x unitPrice (negative for a return). */
+  revenue: z.number(),
+});
+
+/** A product view, search or add-to-cart from `retail.interactions`. The search text is not kept. */
+export const interactionCleanSchema = z.object({
+  ...base,
+  type: z.enum(['product_view', 'search', 'add_to_cart']),
+  /** HMAC of the session id. */
+  sessionHash: z.string(),
+  sku: z.string().optional(),
+  category: z.string().optional(),
+  region: z.string().optional(),
+  traffic: trafficSchema,
+});
+
+/** An impression or click from `retail.ad-events`. */
+export const adCleanSchema = z.object({
+  ...base,
+  type: z.enum(['impression', 'click']),
+  /** The raw event's own id (the one `impressionId` on a click refers to). */
+  adEventId: z.string(),
+  campaignId: z.string(),
+  placement: placementSchema,
+  creativeId: z.string().optional(),
+  impressionId: z.string().optional(),
+  cost: z.number().optional(),
+  traffic: trafficSchema,
+});
+
+/** A store visit from `retail.store-visits`. */
+export const storeVisitCleanSchema = z.object({
+  ...base,
+  type: z.literal('store_visit'),
+  storeId: z.string(),
+  zone: z.string(),
+  region: z.string(),
+});
+
+/** `cleanroom.events`, keyed by subjectId (anonymous events keyed by eventId). */
+export const cleanEventSchema = z.discriminatedUnion('type', [
+  purchaseEventSchema,
+  interactionCleanSchema.extend({ type: z.literal('product_view') }),
+  interactionCleanSchema.extend({ type: z.literal('search') }),
+  interactionCleanSchema.extend({ type: z.literal('add_to_cart') }),
+  adCleanSchema.extend({ type: z.literal('impression') }),
+  adCleanSchema.extend({ type: z.literal('click') }),
+  storeVisitCleanSchema,
+]);
+
+/** `cleanroom.consent`, keyed by subjectId: a consent change or erasure a processor must act on. */
+export const consentChangeSchema = z.object({
+  /** Deterministic: `consent:<raw eventId>`. */
+  changeId: z.string(),
+  subjectId: z.string(),
+  occurredAt: isoDateTime,
+  consent: consentSchema,
+  erased: z.boolean(),
+});
+
+/** `cleanroom.campaigns` (compacted, key = campaignId): campaigns as processors and the gateway see them. */
+export const campaignInfoSchema = z.object({
+  campaignId: z.string(),
+  brand: z.string(),
+  name: z.string(),
+  startsAt: isoDateTime,
+  endsAt: isoDateTime.optional(),
+  products: z.object({
+    skus: z.array(z.string()).optional(),
+    brands: z.array(z.string()).optional(),
+    categories: z.array(z.string()).optional(),
+  }),
+  clickLookbackDays: z.number(),
+  viewLookbackDays: z.number(),
+  holdoutPercent: z.number(),
+});
+
+/** `cleanroom.dead-letter`: a refused raw message. No payload is copied (it may hold PII); only its digest. */
+export const deadLetterSchema = z.object({
+  deadLetterId: z.string(),
+  sourceTopic: z.string(),
+  partition: z.number().int(),
+  offset: z.number().int(),
+  /** Dotted path of the failing field, or `(value)`. */
+  field: z.string(),
+  reason: z.string(),
+  /** SHA-256 (hex) of the refused bytes, so an operator can match it against the producer's copy. */
+  payloadSha256: z.string(),
+  payloadBytes: z.number().int(),
+  receivedAt: isoDateTime,
+});
+
+/** `cleanroom.ivt`, keyed by subjectId (or eventId): the verdict of one ad event. */
+export const ivtVerdictSchema = z.object({
+  /** Deterministic: `ivt:<eventId>:<revision>`. */
+  verdictId: z.string(),
+  eventId: z.string(),
+  adEventId: z.string(),
+  campaignId: z.string(),
+  subjectId: z.string().nullable(),
+  occurredAt: isoDateTime,
+  type: z.enum(['impression', 'click']),
+  valid: z.boolean(),
+  tier: z.enum(['GIVT', 'SIVT']).nullable(),
+  reasons: z.array(z.string()),
+  /** 0 for the first verdict; a later revision (a late SIVT finding) supersedes it. */
+  revision: z.number().int(),
+});
+
+/** `cleanroom.fraud-signals`: a spike from one source. */
+export const fraudSignalSchema = z.object({
+  signalId: z.string(),
+  sourceKind: z.enum(['ip', 'ip_prefix', 'device', 'subject']),
+  sourceHash: z.string(),
+  reason: z.string(),
+  windowStart: isoDateTime,
+  windowEnd: isoDateTime,
+  count: z.number().int(),
+  expiresAt: isoDateTime,
+});
+
+/** `cleanroom.segment-changes`, keyed by subjectId. */
+export const segmentChangeSchema = z.object({
+  /** Deterministic: `seg:<segmentId>:<subjectId>:<sequence>`. */
+  changeId: z.string(),
+  segmentId: z.string(),
+  subjectId: z.string(),
+  action: z.enum(['entered', 'exited']),
+  /** Event time of the change (the watermark for time-driven exits). */
+  at: isoDateTime,
+  cause: z.enum(['event', 'time', 'consent', 'erasure']),
+  /** Segment size after this change (members of the processor instance's partitions). */
+  segmentSize: z.number().int(),
+  /** Whether the subject consented to partner sharing when the change was made. */
+  partnerSharing: z.boolean(),
+});
+
+/** Attribution models. */
+export const attributionModelSchema = z.enum([
+  'last_touch',
+  'first_touch',
+  'linear',
+  'time_decay',
+  'position_based',
+]);
+
+/** A credit of one conversion to one exposure under one model (internal; never served to partners). */
+export const attributionCreditSchema = z.object({
+  kind: z.literal('credit'),
+  /** Deterministic: `credit:<model>:<conversionEventId>:<exposureEventId>`. */
+  creditId: z.string(),
+  campaignId: z.string(),
+  model: attributionModelSchema,
+  subjectId: z.string(),
+  conversionEventId: z.string(),
+  exposureEventId: z.string(),
+  exposureType: z.enum(['impression', 'click']),
+  channel: z.enum(['online', 'store']),
+  match: z.enum(['direct', 'halo']),
+  day: z.string(),
+  /** Share of the conversion credited, 0..1. */
+  weight: z.number(),
+  revenue: z.number(),
+  /** True when a later IVT verdict withdrew this credit. */
+  retracted: z.boolean(),
+});
+
+/** A restated aggregate per campaign, day, channel and model (the latest per key wins). */
+export const attributionAggregateSchema = z.object({
+  kind: z.literal('aggregate'),
+  /** `agg:<campaignId>:<day>:<channel>:<model>` — the key; later versions restate earlier ones. */
+  aggregateId: z.string(),
+  version: z.number().int(),
+  campaignId: z.string(),
+  day: z.string(),
+  channel: z.enum(['online', 'store']),
+  model: attributionModelSchema,
+  exposedSubjects: z.number().int(),
+  convertingSubjects: z.number().int(),
+  conversions: z.number(),
+  revenue: z.number(),
+  directRevenue: z.number(),
+  haloRevenue: z.number(),
+  spend: z.number(),
+  holdout: z
+    .object({
+      exposedSubjects: z.number().int(),
+      exposedConverters: z.number().int(),
+      holdoutSubjects: z.number().int(),
+      holdoutConverters: z.number().int(),
+    })
+    .optional(),
+});
+
+/** `cleanroom.attributions`: credits and restated aggregates. */
+export const attributionRecordSchema = z.discriminatedUnion('kind', [
+  attributionCreditSchema,
+  attributionAggregateSchema,
+]);
+
+/** `cleanroom.triggers`: a cross-industry demand trigger. */
+export const triggerSchema = z.object({
+  /** Deterministic: `trigger:<category>:<region>:<windowStart>`. */
+  triggerId: z.string(),
+  category: z.string(),
+  region: z.string(),
+  windowStart: isoDateTime,
+  windowEnd: isoDateTime,
+  lift: z.number(),
+  baseline: z.number(),
+  observed: z.number(),
+  distinctBuyers: z.number().int(),
+});
+
+/** `cleanroom.late-events`: the side output of events too late for their windows. */
+export const lateEventSchema = z.object({
+  processor: z.string(),
+  eventId: z.string(),
+  occurredAt: isoDateTime,
+  watermark: isoDateTime,
+});
+
+export type Traffic = z.infer<typeof trafficSchema>;
+export type CleanEvent = z.infer<typeof cleanEventSchema>;
+export type PurchaseEvent = z.infer<typeof purchaseEventSchema>;
+export type InteractionCleanEvent = Extract<CleanEvent, { type: 'product_view' | 'search' | 'add_to_cart' }>;
+export type AdCleanEvent = Extract<CleanEvent, { type: 'impression' | 'click' }>;
+export type StoreVisitCleanEvent = z.infer<typeof storeVisitCleanSchema>;
+export type ConsentChange = z.infer<typeof consentChangeSchema>;
+export type CampaignInfo = z.infer<typeof campaignInfoSchema>;
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
+export type IvtVerdict = z.infer<typeof ivtVerdictSchema>;
+export type FraudSignal = z.infer<typeof fraudSignalSchema>;
+export type SegmentChange = z.infer<typeof segmentChangeSchema>;
+export type AttributionModel = z.infer<typeof attributionModelSchema>;
+export type AttributionCredit = z.infer<typeof attributionCreditSchema>;
+export type AttributionAggregate = z.infer<typeof attributionAggregateSchema>;
+export type AttributionRecord = z.infer<typeof attributionRecordSchema>;
+export type Trigger = z.infer<typeof triggerSchema>;
+export type LateEvent = z.infer<typeof lateEventSchema>;
