@@ -1,4 +1,61 @@
-/** Vitest global setup: starts the shared Kafka broker for the integration suites (see scripts/kafka). */
-export default async function setup(): Promise<() => Promise<void>> {
-  return async () => {};
+/**
+ * Vitest global setup: starts one real Kafka broker (scripts/kafka) for the whole run when any selected test
+ * file uses test/helpers/kafka.ts, hands its address to tests through `provide('kafkaBrokers')`, and stops it at
+ * teardown. Without Java or Maven the Kafka suites are skipped with a one-line reason, except under `CI=true`,
+ * where a missing broker fails the run.
+ */
+import { readFileSync } from 'node:fs';
+import type { TestProject } from 'vitest/node';
+import {
+  brokerUnavailableReason,
+  freePort,
+  startBroker,
+  stopBroker,
+} from '../scripts/kafka/broker-control.mjs';
+import { createTempDir } from './helpers/temp-dir.ts';
+import './helpers/kafka.ts';
+
+async function selectedFilesUseKafka(project: TestProject): Promise<boolean> {
+  try {
+    // The command-line file filters (not part of the typed API; without them every file counts).
+    const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+    const { testFiles } = await project.globTestFiles(filters);
+    return testFiles.some((file) => readFileSync(file, 'utf8').includes('helpers/kafka.ts'));
+  } catch {
+    return true;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide('kafkaBrokers', '');
+  project.provide('kafkaSkipReason', '');
+  if (!(await selectedFilesUseKafka(project))) return async () => {};
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  const unavailable = brokerUnavailableReason();
+  if (unavailable) {
+    if (ci) throw new Error(`kafka: CI=true but no broker can start: ${unavailable}`);
+    console.log(`kafka: Kafka suites skipped: ${unavailable}`);
+    project.provide('kafkaSkipReason', unavailable);
+    return async () => {};
+  }
+  const dir = createTempDir('kafka');
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  try {
+    broker = await startBroker({ port: await freePort(), dir, stopWithParent: process.pid });
+  } catch (error) {
+    await stopBroker({ dir, graceMs: 2_000 });
+    if (ci) throw error;
+    const reason = `the broker did not start (${String(error).split('\n')[0]})`;
+    console.log(`kafka: Kafka suites skipped: ${reason}`);
+    project.provide('kafkaSkipReason', reason);
+    return async () => {};
+  }
+  console.log(
+    `kafka: broker ${broker.version} started on ${broker.brokers} in ${(broker.startedInMs / 1000).toFixed(1)}s`,
+  );
+  project.provide('kafkaBrokers', broker.brokers);
+  return async () => {
+    await stopBroker({ dir, graceMs: 5_000 });
+    console.log(`kafka: broker on ${broker.brokers} stopped`);
+  };
 }

@@ -7,6 +7,8 @@
  * Consumer groups commit the *next* offset to read, as Kafka does.
  */
 
+import type { LogError } from './errors.ts';
+
 /** Which implementation a log is. */
 export type LogKind = 'embedded' | 'kafka';
 
@@ -86,11 +88,19 @@ export interface ConsumerOptions {
   ) => Promise<TopicPartitionOffset[] | void> | TopicPartitionOffset[] | void;
   /** Called when partitions are taken away (rebalance or stop). */
   onRevoke?: (revoked: TopicPartition[]) => Promise<void> | void;
+  /**
+   * Called when a handler call fails (the batch is retried after a back-off, never skipped) or the consumer
+   * meets a log error it recovers from. Without it such errors are silent apart from the retry.
+   */
+  onError?: (error: LogError) => void;
 }
 
 /** A member of a consumer group. */
 export interface LogConsumer {
-  /** Start delivering batches; resolves once the consumer has joined its group. */
+  /**
+   * Start delivering batches; resolves once the consumer has joined its group (and `onAssign` has run for
+   * its first partitions). A handler that throws gets the same batch again after a back-off.
+   */
   run(handler: (batch: RecordBatch) => Promise<void>): Promise<void>;
   /** Commit next offsets to read for this consumer's group. */
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
@@ -98,7 +108,10 @@ export interface LogConsumer {
   seek(position: TopicPartitionOffset): void;
   /** Partitions currently assigned to this member. */
   assignments(): TopicPartition[];
-  /** Leave the group; in-flight handler calls finish first. */
+  /**
+   * Leave the group; in-flight handler calls finish first (so a handler must not await its own consumer's
+   * `stop()`). `onRevoke` is called for the partitions held.
+   */
   stop(): Promise<void>;
 }
 

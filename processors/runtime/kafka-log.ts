@@ -1,0 +1,274 @@
+/**
+ * The Kafka log: the same semantics as the embedded log over Apache Kafka through KafkaJS. Tuned for low
+ * latency (short fetch waits, minBytes 1), an idempotent producer with acks from all in-sync replicas, topics
+ * created on demand, and retries long enough to ride out a broker restart of about twenty seconds.
+ */
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka, Producer, RetryOptions } from 'kafkajs';
+import { LogError } from './errors.ts';
+import { createKafkaConsumer } from './kafka-consumer.ts';
+import { createKafkaLogCreator, kafkaLogLevel } from './kafka-logger.ts';
+import type { KafkaLogLevel, KafkaLogLine } from './kafka-logger.ts';
+import type { Log, LogConsumer, ProduceResult, TopicOptions } from './log.ts';
+import { createPartitionChooser } from './murmur2.ts';
+
+const { Kafka: KafkaClient, Partitioners } = kafkajs;
+
+/** Options of {@link createKafkaLog}. */
+export interface KafkaLogOptions {
+  /** Bootstrap brokers: `host:port` strings, or one comma-separated string (as `KAFKA_BROKERS`). */
+  brokers: string | string[];
+  /** Client id sent to the broker (default `cleanroom`). */
+  clientId?: string;
+  /** Partitions of a topic created on demand without a count (default 4). */
+  defaultPartitions?: number;
+  /** Replication factor of created topics (default: the broker's default). */
+  replicationFactor?: number;
+  /** Longest a fetch waits for data (default 50 ms). */
+  maxWaitTimeInMs?: number;
+  /** Group session timeout (default 10 s) and heartbeat interval (default 1 s). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Retries of KafkaJS requests; the default spans about half a minute. */
+  retry?: RetryOptions;
+  /** KafkaJS log level (default `error`). */
+  logLevel?: KafkaLogLevel;
+  /** Where KafkaJS log lines go (default: one JSON line on stderr). */
+  onLog?: (line: KafkaLogLine) => void;
+}
+
+/** Retries spanning ~35 s (300 ms doubling up to 5 s, 10 tries): a broker restart of ~20 s is survived. */
+const DEFAULT_RETRY: RetryOptions = {
+  initialRetryTime: 300,
+  maxRetryTime: 5_000,
+  retries: 10,
+  factor: 0.2,
+  multiplier: 2,
+};
+
+function brokerList(brokers: string | string[]): string[] {
+  const list = (Array.isArray(brokers) ? brokers : brokers.split(','))
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+  if (list.length === 0) throw new LogError('INVALID_ARGUMENT', 'at least one Kafka broker is needed');
+  return list;
+}
+
+/**
+ * Connects a log to Kafka. Connections open lazily on first use.
+ *
+ * @example
+ * const log = createKafkaLog({ brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' });
+ */
+export function createKafkaLog(options: KafkaLogOptions): Log {
+  const defaultPartitions = options.defaultPartitions ?? 4;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const kafka: Kafka = new KafkaClient({
+    clientId: options.clientId ?? 'cleanroom',
+    brokers: brokerList(options.brokers),
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry,
+    logLevel: kafkaLogLevel(options.logLevel ?? 'error'),
+    logCreator: createKafkaLogCreator(options.logLevel ?? 'error', options.onLog),
+  });
+  const choosePartition = createPartitionChooser();
+  const partitionCounts = new Map<string, Promise<number>>();
+  const consumers = new Set<LogConsumer>();
+  let admin: Promise<Admin> | undefined;
+  let producer: Promise<Producer> | undefined;
+  let closed = false;
+
+  const assertOpen = (): void => {
+    if (closed) throw new LogError('CLOSED', 'the Kafka log is closed');
+  };
+
+  function connected<T extends { connect(): Promise<void> }>(client: T): Promise<T> {
+    return client.connect().then(
+      () => client,
+      (cause: unknown) => {
+        throw new LogError('CONNECTION_FAILED', 'could not connect to Kafka', { retriable: true, cause });
+      },
+    );
+  }
+
+  function getAdmin(): Promise<Admin> {
+    assertOpen();
+    admin ??= connected(kafka.admin({ retry })).catch((error: unknown) => {
+      admin = undefined;
+      throw error;
+    });
+    return admin;
+  }
+
+  function getProducer(): Promise<Producer> {
+    assertOpen();
+    producer ??= connected(
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry,
+      }),
+    ).catch((error: unknown) => {
+      producer = undefined;
+      throw error;
+    });
+    return producer;
+  }
+
+  async function createTopicOnce(topic: string, topicOptions: TopicOptions): Promise<number> {
+    const client = await getAdmin();
+    await client.createTopics({
+      waitForLeaders: true,
+      timeout: 30_000,
+      topics: [
+        {
+          topic,
+          numPartitions: topicOptions.partitions ?? defaultPartitions,
+          ...(options.replicationFactor === undefined
+            ? {}
+            : { replicationFactor: options.replicationFactor }),
+          configEntries: topicOptions.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        },
+      ],
+    });
+    const metadata = await client.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics[0]?.partitions.length ?? 0;
+    if (count === 0)
+      throw Object.assign(new Error(`no partition metadata for ${topic} yet`), { retriable: true });
+    return count;
+  }
+
+  /** Creates (or finds) a topic; a busy broker's leader elections are waited out with a few retries. */
+  async function createTopicNow(topic: string, topicOptions: TopicOptions): Promise<number> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await createTopicOnce(topic, topicOptions);
+      } catch (cause) {
+        const retriable = (cause as { retriable?: unknown }).retriable === true;
+        if (!retriable || attempt >= 5 || closed) {
+          throw new LogError('TOPIC_CREATE_FAILED', `could not create topic ${topic}`, {
+            topic,
+            retriable,
+            cause,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  function partitionsOf(topic: string, topicOptions: TopicOptions = {}): Promise<number> {
+    let count = partitionCounts.get(topic);
+    if (!count) {
+      if (topic.length === 0)
+        return Promise.reject(new LogError('INVALID_ARGUMENT', 'a topic name must not be empty'));
+      count = createTopicNow(topic, topicOptions);
+      count.catch(() => partitionCounts.delete(topic));
+      partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+
+  return {
+    kind: 'kafka',
+    async createTopic(topic, topicOptions) {
+      await partitionsOf(topic, topicOptions);
+    },
+    partitionsFor: (topic) => partitionsOf(topic),
+    async produce(topic, messages) {
+      const partitions = await partitionsOf(topic);
+      if (messages.length === 0) return [];
+      const now = String(Date.now());
+      const chosen = messages.map((message) =>
+        choosePartition(topic, message.key, partitions, message.partition),
+      );
+      let metadata;
+      try {
+        const client = await getProducer();
+        metadata = await client.send({
+          topic,
+          acks: -1,
+          messages: messages.map((message, index) => ({
+            key: message.key,
+            value: message.value,
+            partition: chosen[index]!,
+            timestamp: message.timestamp === undefined ? now : String(message.timestamp),
+            ...(message.headers ? { headers: message.headers } : {}),
+          })),
+        });
+      } catch (cause) {
+        if (cause instanceof LogError) throw cause;
+        throw new LogError('PRODUCE_FAILED', `produce to ${topic} failed`, { topic, retriable: true, cause });
+      }
+      const baseOffsets = new Map<number, number>();
+      for (const entry of metadata) baseOffsets.set(entry.partition, Number(entry.baseOffset));
+      const written = new Map<number, number>();
+      return chosen.map((partition): ProduceResult => {
+        const index = written.get(partition) ?? 0;
+        written.set(partition, index + 1);
+        return { topic, partition, offset: (baseOffsets.get(partition) ?? 0) + index };
+      });
+    },
+    consumer(consumerOptions) {
+      assertOpen();
+      if (consumerOptions.topics.length === 0)
+        throw new LogError('INVALID_ARGUMENT', 'a consumer needs topics');
+      const consumer = createKafkaConsumer(
+        {
+          kafka,
+          config: {
+            sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+            heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+            rebalanceTimeout: 30_000,
+            maxWaitTimeInMs: options.maxWaitTimeInMs ?? 50,
+            minBytes: 1,
+            allowAutoTopicCreation: false,
+            retry,
+          },
+          ensureTopics: async (topics) => {
+            await Promise.all(topics.map((topic) => partitionsOf(topic)));
+          },
+          onClosed: (done) => consumers.delete(done),
+        },
+        consumerOptions,
+      );
+      consumers.add(consumer);
+      return consumer;
+    },
+    async endOffsets(topic) {
+      await partitionsOf(topic);
+      const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
+      return offsets.sort((a, b) => a.partition - b.partition).map((entry) => Number(entry.high));
+    },
+    async committedOffsets(groupId, topic) {
+      const count = await partitionsOf(topic);
+      const result = new Array<number>(count).fill(-1);
+      const fetched = await (await getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+      for (const entry of fetched[0]?.partitions ?? []) result[entry.partition] = Number(entry.offset);
+      return result;
+    },
+    async ping() {
+      if (closed) return false;
+      try {
+        const cluster = await (await getAdmin()).describeCluster();
+        return cluster.brokers.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      await Promise.all([...consumers].map((consumer) => consumer.stop()));
+      closed = true;
+      const clients = await Promise.allSettled([producer, admin].filter((client) => client !== undefined));
+      await Promise.all(
+        clients.map((client) =>
+          client.status === 'fulfilled' ? client.value.disconnect().catch(() => {}) : undefined,
+        ),
+      );
+    },
+  };
+}
