@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { epsilonToMicro, microToEpsilon } from '../privacy/rational.ts';
+
+/** What a partner may use the clean room for. */
+export const PURPOSES = ['measurement', 'activation', 'trigger'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+/** The two kinds of partner. */
+export const PARTNER_KINDS = ['BRAND', 'QSR'] as const;
+export type PartnerKind = (typeof PARTNER_KINDS)[number];
+
+/** The host's own roles (its principals are listed in the host configuration, not in contracts). */
+export const HOST_ROLES = ['PRIVACY_OFFICER', 'HOST_ADMIN'] as const;
+export type HostRole = (typeof HOST_ROLES)[number];
+
+/** Finest geography a partner may see: `region` (finer) or `country` (coarser). */
+export const GEO_GRANULARITIES = ['region', 'country'] as const;
+export type GeoGranularity = (typeof GEO_GRANULARITIES)[number];
+
+const identifier = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 lower-case letters, digits, "-" or "_", starting alphanumeric',
+  );
+const budgetWindow = z.enum(['day', 'week', 'month']);
+const epsilon = z
+  .number()
+  .positive()
+  .max(100)
+  .refine(
+    (value) => !(value > 0 && value <= 100) || microToEpsilon(epsilonToMicro(value)) === value,
+    'must have at most 6 decimal places',
+  );
+const positiveInt = z.number().int().positive();
+
+const budgetSchema = z.strictObject({ epsilon, window: budgetWindow });
+const allOrList = z.union([z.literal('all'), z.array(identifier)]);
+
+const campaignVisibilitySchema = z
+  .union([
+    z.literal('own'),
+    z.literal('none'),
+    z.strictObject({ own: z.boolean().default(true), ids: z.array(identifier).default([]) }),
+  ])
+  .transform((value) => {
+    if (value === 'own') return { own: true, ids: [] as string[] };
+    if (value === 'none') return { own: false, ids: [] as string[] };
+    return value;
+  });
+
+const visibilitySchema = z.strictObject({
+  /** Segment ids whose sizes and signals the partner may see. */
+  segments: z.array(identifier).default([]),
+  /** `own` (campaigns whose brand is this partner), `none`, or `{ own, ids }` with extra campaign ids. */
+  campaigns: campaignVisibilitySchema.default({ own: false, ids: [] }),
+  /** Trigger categories and regions (QSR). */
+  triggers: z
+    .strictObject({ categories: allOrList.default([]), regions: allOrList.default([]) })
+    .default({ categories: [], regions: [] }),
+});
+
+/**
+ * A partner contract file (YAML or JSON). Unknown keys are refused, so a misspelt field is an error
+ * and not a silently ignored rule.
+ */
+export const partnerContractSchema = z
+  .strictObject({
+    partnerId: identifier,
+    kind: z.enum(PARTNER_KINDS),
+    name: z.string().min(1).max(200).optional(),
+    purposes: z.array(z.enum(PURPOSES)).min(1),
+    visibility: visibilitySchema.default({
+      segments: [],
+      campaigns: { own: false, ids: [] },
+      triggers: { categories: [], regions: [] },
+    }),
+    /** Distinct-subject threshold; may only raise the host's floor. Absent: the floor. */
+    kThreshold: positiveInt.optional(),
+    dp: z.strictObject({ epsilonPerQuery: epsilon.optional(), budget: budgetSchema.optional() }).default({}),
+    /** Partner-scoped pseudonyms in audience signals: activation only, consented shoppers only. */
+    pseudonymousSignals: z.boolean().default(false),
+    geoGranularity: z.enum(GEO_GRANULARITIES).default('region'),
+    rateLimit: z
+      .strictObject({
+        requestsPerMinute: positiveInt.max(100_000),
+        maxSubscriptions: positiveInt.max(10_000),
+      })
+      .default({ requestsPerMinute: 600, maxSubscriptions: 10 }),
+    /** Result fields this partner never receives, on top of the host's. */
+    dropFields: z.array(z.string().min(1)).default([]),
+    /** Optional validity period (ISO-8601 with zone); outside it every request is denied. */
+    validFrom: z.iso.datetime({ offset: true }).optional(),
+    validUntil: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((contract, context) => {
+    if (contract.pseudonymousSignals && !contract.purposes.includes('activation')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['pseudonymousSignals'],
+        message: 'pseudonymous signals are allowed only with the activation purpose',
+      });
+    }
+    if (contract.purposes.includes('trigger') && contract.kind !== 'QSR') {
+      context.addIssue({
+        code: 'custom',
+        path: ['purposes'],
+        message: 'the trigger purpose is for QSR partners',
+      });
+    }
+    if (
+      contract.kind === 'QSR' &&
+      (contract.pseudonymousSignals || contract.visibility.segments.length > 0)
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'segments'],
+        message: 'a QSR partner receives triggers, not segments or signals',
+      });
+    }
+    const { epsilonPerQuery, budget } = contract.dp;
+    if (epsilonPerQuery !== undefined && budget !== undefined && budget.epsilon < epsilonPerQuery) {
+      context.addIssue({
+        code: 'custom',
+        path: ['dp', 'budget', 'epsilon'],
+        message: 'the budget must cover at least one query (>= dp.epsilonPerQuery)',
+      });
+    }
+    if (
+      contract.validFrom &&
+      contract.validUntil &&
+      Date.parse(contract.validUntil) <= Date.parse(contract.validFrom)
+    ) {
+      context.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be after validFrom' });
+    }
+  });
+
+/** A validated partner contract, defaults filled in. */
+export type PartnerContract = z.output<typeof partnerContractSchema>;
+/** A partner contract as written in a file or sent to `upsertContract`. */
+export type PartnerContractInput = z.input<typeof partnerContractSchema>;
+
+const consentDefaultSchema = z.strictObject({
+  measurement: z.boolean().default(false),
+  personalization: z.boolean().default(false),
+  partnerSharing: z.boolean().default(false),
+});
+
+/** The host configuration file (`kind: HOST`): host-wide rules and the host's own principals. */
+export const hostConfigSchema = z
+  .strictObject({
+    kind: z.literal('HOST'),
+    name: z.string().min(1).max(200).optional(),
+    /** Minimum distinct subjects per output row; contracts may only raise it. */
+    thresholdFloor: positiveInt.default(50),
+    dp: z
+      .strictObject({
+        /** The most epsilon any single aggregate may spend; a contract may only lower it. */
+        maxEpsilonPerQuery: epsilon.default(1),
+        /** Used when a contract does not set `dp.epsilonPerQuery`. */
+        defaultEpsilonPerQuery: epsilon.default(0.5),
+        /** Used when a contract does not set `dp.budget`; caps a contract's budget of the same window. */
+        defaultBudget: budgetSchema.default({ epsilon: 10, window: 'day' }),
+      })
+      .default({
+        maxEpsilonPerQuery: 1,
+        defaultEpsilonPerQuery: 0.5,
+        defaultBudget: { epsilon: 10, window: 'day' },
+      }),
+    /** Finest geography any partner may see. */
+    geoGranularity: z.enum(GEO_GRANULARITIES).default('region'),
+    /** Result fields no partner ever receives. */
+    dropFields: z.array(z.string().min(1)).default([]),
+    /** Consent assumed for a shopper the loyalty feed has not yet described. */
+    consentDefault: consentDefaultSchema.default({
+      measurement: false,
+      personalization: false,
+      partnerSharing: false,
+    }),
+    /** The host's own principals: who may act as privacy officer and host admin. */
+    principals: z.array(z.strictObject({ id: identifier, role: z.enum(HOST_ROLES) })).default([]),
+  })
+  .superRefine((host, context) => {
+    if (host.dp.defaultEpsilonPerQuery > host.dp.maxEpsilonPerQuery) {
+      context.addIssue({
+        code: 'custom',
+        path: ['dp', 'defaultEpsilonPerQuery'],
+        message: 'must not exceed dp.maxEpsilonPerQuery',
+      });
+    }
+    const seen = new Set<string>();
+    host.principals.forEach((principal, index) => {
+      if (seen.has(principal.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['principals', index, 'id'],
+          message: 'duplicate principal id',
+        });
+      }
+      seen.add(principal.id);
+    });
+  });
+
+/** The validated host configuration (host rules), defaults filled in. */
+export type HostConfig = z.output<typeof hostConfigSchema>;
+export type HostConfigInput = z.input<typeof hostConfigSchema>;
+
+/** The host rules that apply when no host file is present: floor 50, no host principals. */
+export const DEFAULT_HOST_CONFIG: HostConfig = hostConfigSchema.parse({ kind: 'HOST' });

@@ -1,0 +1,217 @@
+import type { HostConfig, PartnerContract, Purpose } from './contracts/schema.ts';
+import {
+  coarsestGeo,
+  droppedFields,
+  effectiveBudget,
+  effectiveEpsilon,
+  effectiveThreshold,
+} from './engine-obligations.ts';
+import type { Action, Obligations, Principal, Resource } from './engine-model.ts';
+
+/** What a partner rule sees: the request and the partner's (already matched) contract. */
+export interface PartnerRuleInput {
+  principal: Principal;
+  resource: Resource;
+  contract: PartnerContract;
+  host: HostConfig;
+  pseudonymEpoch: number | undefined;
+}
+
+/** A rule's verdict: allow with obligations, or deny with the reason. */
+export type RuleOutcome =
+  { allow: true; obligations: Obligations; reasons: string[] } | { allow: false; reason: string };
+
+export type PartnerRule = (input: PartnerRuleInput) => RuleOutcome;
+
+const deny = (reason: string): RuleOutcome => ({ allow: false, reason });
+
+function requirePurpose(contract: PartnerContract, purposes: readonly Purpose[]): string | null {
+  return purposes.some((purpose) => contract.purposes.includes(purpose))
+    ? null
+    : `the contract has none of the purposes ${purposes.join(', ')}`;
+}
+
+/** Obligations shared by every partner answer. */
+function baseObligations({ contract, host }: PartnerRuleInput): Obligations {
+  return {
+    coarsenGeo: coarsestGeo(host.geoGranularity, contract.geoGranularity),
+    dropFields: droppedFields(host, contract),
+    rateLimit: { ...contract.rateLimit },
+  };
+}
+
+/** Obligations of an aggregate released to a partner: threshold, noise, budget, consent. */
+function aggregateObligations(input: PartnerRuleInput): Obligations {
+  return {
+    ...baseObligations(input),
+    thresholdK: effectiveThreshold(input.host, input.contract),
+    noiseEpsilon: effectiveEpsilon(input.host, input.contract),
+    budget: effectiveBudget(input.host, input.contract),
+    requireConsent: ['measurement'],
+  };
+}
+
+function requestedSegments(resource: Resource): string[] {
+  return [...(resource.segmentIds ?? []), ...(resource.id === undefined ? [] : [resource.id])];
+}
+
+function invisibleSegments(contract: PartnerContract, segmentIds: readonly string[]): string[] {
+  return segmentIds.filter((segmentId) => !contract.visibility.segments.includes(segmentId));
+}
+
+function campaignVisibility({ principal, resource, contract }: PartnerRuleInput): string | null {
+  const { own, ids } = contract.visibility.campaigns;
+  if (resource.id !== undefined && ids.includes(resource.id)) return null;
+  if (resource.ownerPartnerId === undefined) return 'the campaign owner is unknown';
+  if (resource.ownerPartnerId !== principal.id) return 'the campaign belongs to another partner';
+  return own ? null : 'the contract does not share its own campaigns';
+}
+
+function withinList(allowed: readonly string[] | 'all', requested: readonly string[] | undefined): string[] {
+  if (requested === undefined || allowed === 'all') return [];
+  return requested.filter((item) => !allowed.includes(item));
+}
+
+const segmentsList: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['measurement', 'activation']);
+  if (missing) return deny(missing);
+  return {
+    allow: true,
+    obligations: {
+      ...baseObligations(input),
+      scope: { segmentIds: [...input.contract.visibility.segments] },
+    },
+    reasons: ['segments limited to those the contract shares'],
+  };
+};
+
+const segmentSize: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['measurement']);
+  if (missing) return deny(missing);
+  const requested = requestedSegments(input.resource);
+  if (requested.length === 0) return deny('no segment named');
+  const hidden = invisibleSegments(input.contract, requested);
+  if (hidden.length > 0) return deny(`segments not shared by the contract: ${hidden.join(', ')}`);
+  return {
+    allow: true,
+    obligations: aggregateObligations(input),
+    reasons: ['segment shared by the contract'],
+  };
+};
+
+const campaignsList: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['measurement']);
+  if (missing) return deny(missing);
+  const { own, ids } = input.contract.visibility.campaigns;
+  return {
+    allow: true,
+    obligations: { ...baseObligations(input), scope: { ownCampaigns: own, campaignIds: [...ids] } },
+    reasons: ['campaigns limited to the partner’s own and those the contract names'],
+  };
+};
+
+const campaignAggregate: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['measurement']);
+  if (missing) return deny(missing);
+  if (input.resource.id === undefined) return deny('no campaign named');
+  const invisible = campaignVisibility(input);
+  if (invisible) return deny(invisible);
+  return {
+    allow: true,
+    obligations: aggregateObligations(input),
+    reasons: ['campaign visible under the contract'],
+  };
+};
+
+const audienceUpload: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['measurement', 'activation']);
+  if (missing) return deny(missing);
+  const owner = input.resource.ownerPartnerId;
+  if (owner !== undefined && owner !== input.principal.id) return deny('uploads are made for oneself only');
+  return { allow: true, obligations: baseObligations(input), reasons: ['audience upload by its owner'] };
+};
+
+const audienceOverlap: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['measurement', 'activation']);
+  if (missing) return deny(missing);
+  if (input.resource.ownerPartnerId !== input.principal.id)
+    return deny('the upload belongs to another partner');
+  return {
+    allow: true,
+    obligations: aggregateObligations(input),
+    reasons: ['overlap of the partner’s own upload'],
+  };
+};
+
+const budgetRead: PartnerRule = (input) => {
+  const owner = input.resource.ownerPartnerId;
+  if (owner !== undefined && owner !== input.principal.id)
+    return deny('the budget belongs to another partner');
+  return {
+    allow: true,
+    obligations: { budget: effectiveBudget(input.host, input.contract) },
+    reasons: ['a partner reads its own budget'],
+  };
+};
+
+const signalsSubscribe: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['activation']);
+  if (missing) return deny(missing);
+  if (!input.contract.pseudonymousSignals) return deny('the contract does not allow pseudonymous signals');
+  const requested = requestedSegments(input.resource);
+  const hidden = invisibleSegments(input.contract, requested);
+  if (hidden.length > 0) return deny(`segments not shared by the contract: ${hidden.join(', ')}`);
+  return {
+    allow: true,
+    obligations: {
+      ...baseObligations(input),
+      pseudonymize: input.pseudonymEpoch === undefined ? {} : { epoch: input.pseudonymEpoch },
+      requireConsent: ['partnerSharing'],
+      scope: { segmentIds: requested.length > 0 ? requested : [...input.contract.visibility.segments] },
+    },
+    reasons: ['pseudonymous signals for activation, consented shoppers only'],
+  };
+};
+
+const triggers: PartnerRule = (input) => {
+  const missing = requirePurpose(input.contract, ['trigger']);
+  if (missing) return deny(missing);
+  const { categories, regions } = input.contract.visibility.triggers;
+  const hiddenCategories = withinList(categories, input.resource.categories);
+  if (hiddenCategories.length > 0) return deny(`categories not shared: ${hiddenCategories.join(', ')}`);
+  const hiddenRegions = withinList(regions, input.resource.regions);
+  if (hiddenRegions.length > 0) return deny(`regions not shared: ${hiddenRegions.join(', ')}`);
+  return {
+    allow: true,
+    obligations: {
+      ...baseObligations(input),
+      thresholdK: effectiveThreshold(input.host, input.contract),
+      requireConsent: ['measurement'],
+      scope: {
+        categories: input.resource.categories ? [...input.resource.categories] : structuredClone(categories),
+        regions: input.resource.regions ? [...input.resource.regions] : structuredClone(regions),
+      },
+    },
+    reasons: ['trigger categories and regions shared by the contract'],
+  };
+};
+
+/** BRAND: what each action allows (every action not listed is denied). */
+export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
+  'segments.list': segmentsList,
+  'segment.size': segmentSize,
+  'campaigns.list': campaignsList,
+  'campaign.report': campaignAggregate,
+  'campaign.metrics.subscribe': campaignAggregate,
+  'audience.upload': audienceUpload,
+  'audience.overlap': audienceOverlap,
+  'budget.read': budgetRead,
+  'signals.subscribe': signalsSubscribe,
+};
+
+/** QSR: triggers and its own budget. */
+export const QSR_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
+  'budget.read': budgetRead,
+  'triggers.read': triggers,
+  'triggers.subscribe': triggers,
+};

@@ -1,0 +1,148 @@
+import Database from 'better-sqlite3';
+import { budgetWindowBounds } from './budget-window.ts';
+import type { BudgetWindow } from './budget-window.ts';
+import { BudgetExhaustedError, InvalidPrivacyParameterError } from './errors.ts';
+import { epsilonToMicro, microToEpsilon } from './rational.ts';
+
+/** Which budget: a partner, under one contract version, in one kind of window, with its limit. */
+export interface BudgetKey {
+  partnerId: string;
+  /** The contract version the budget belongs to (a new contract version starts a fresh budget). */
+  contractVersion?: string;
+  window: BudgetWindow;
+  /** The epsilon allowed per window (the decision's `obligations.budget.epsilonLimit`). */
+  epsilonLimit: number;
+  /** When; picks the calendar window. Defaults to now. */
+  at?: Date;
+}
+
+/** A budget as it stands (mirrors the GraphQL `BudgetStatus`). Epsilons are exact to 10^-6. */
+export interface BudgetStatus {
+  partnerId: string;
+  contractVersion: string;
+  window: BudgetWindow;
+  windowStart: string;
+  windowEnd: string;
+  epsilonLimit: number;
+  epsilonSpent: number;
+  epsilonRemaining: number;
+}
+
+/** The outcome of {@link BudgetLedger.trySpend}: whether the epsilon was spent, and the budget after. */
+export type SpendResult = { spent: true; status: BudgetStatus } | { spent: false; status: BudgetStatus };
+
+/** Per-partner privacy budgets in SQLite, safe to share between processes on one file. */
+export interface BudgetLedger {
+  /** Atomically spends `epsilon` if the window's remaining budget covers it; never overspends. */
+  trySpend(request: BudgetKey & { epsilon: number }): SpendResult;
+  /** Like {@link trySpend} but throws {@link BudgetExhaustedError} when the budget does not cover it. */
+  spend(request: BudgetKey & { epsilon: number }): BudgetStatus;
+  /** What remains in the current window, without spending. */
+  preview(key: BudgetKey): BudgetStatus;
+  close(): void;
+}
+
+interface SpendRow {
+  epsilon_spent_micro: number;
+}
+
+/**
+ * Opens (creating if needed) the budget ledger at `dbPath`. Epsilon is kept in integer millionths, and a
+ * spend is one conditional UPDATE inside an IMMEDIATE transaction, so concurrent spenders — in this
+ * process, other ledgers on the same file, or other processes — can never take a window past its limit.
+ *
+ * @example
+ * const ledger = createBudgetLedger('data/budgets.db');
+ * const result = ledger.trySpend({ partnerId: 'fresh-oats', window: 'day', epsilonLimit: 10, epsilon: 0.5 });
+ */
+export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: number } = {}): BudgetLedger {
+  const db = new Database(dbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
+  db.exec(`CREATE TABLE IF NOT EXISTS privacy_budget (
+    partner_id TEXT NOT NULL,
+    contract_version TEXT NOT NULL,
+    budget_window TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    epsilon_spent_micro INTEGER NOT NULL DEFAULT 0 CHECK (epsilon_spent_micro >= 0),
+    spends INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (partner_id, contract_version, budget_window, window_start)
+  ) STRICT`);
+  const keyClause = 'partner_id = ? AND contract_version = ? AND budget_window = ? AND window_start = ?';
+  const insertRow = db.prepare(
+    `INSERT INTO privacy_budget (partner_id, contract_version, budget_window, window_start, updated_at)
+     VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
+  const spendIfCovered = db.prepare(
+    `UPDATE privacy_budget SET epsilon_spent_micro = epsilon_spent_micro + ?, spends = spends + 1, updated_at = ?
+     WHERE ${keyClause} AND epsilon_spent_micro + ? <= ?`,
+  );
+  const readSpent = db.prepare<unknown[], SpendRow>(
+    `SELECT epsilon_spent_micro FROM privacy_budget WHERE ${keyClause}`,
+  );
+
+  function resolve(key: BudgetKey) {
+    if (key.partnerId.length === 0) throw new InvalidPrivacyParameterError('partnerId', 'must not be empty');
+    const limitMicro = epsilonToMicro(key.epsilonLimit);
+    const at = key.at ?? new Date();
+    const { start, end } = budgetWindowBounds(key.window, at);
+    const contractVersion = key.contractVersion ?? '';
+    const keyValues = [key.partnerId, contractVersion, key.window, start.toISOString()] as const;
+    const status = (spentMicro: number): BudgetStatus => ({
+      partnerId: key.partnerId,
+      contractVersion,
+      window: key.window,
+      windowStart: start.toISOString(),
+      windowEnd: end.toISOString(),
+      epsilonLimit: microToEpsilon(limitMicro),
+      epsilonSpent: microToEpsilon(spentMicro),
+      epsilonRemaining: microToEpsilon(Math.max(0, limitMicro - spentMicro)),
+    });
+    return { limitMicro, at, keyValues, status };
+  }
+
+  const spendTransaction = db.transaction((request: BudgetKey & { epsilon: number }): SpendResult => {
+    const { limitMicro, at, keyValues, status } = resolve(request);
+    const epsilonMicro = epsilonToMicro(request.epsilon);
+    if (epsilonMicro <= 0) throw new InvalidPrivacyParameterError('epsilon', 'must be at least 0.000001');
+    insertRow.run(...keyValues, at.toISOString());
+    const { changes } = spendIfCovered.run(
+      epsilonMicro,
+      at.toISOString(),
+      ...keyValues,
+      epsilonMicro,
+      limitMicro,
+    );
+    const spentMicro = readSpent.get(...keyValues)?.epsilon_spent_micro ?? 0;
+    return { spent: changes === 1, status: status(spentMicro) };
+  });
+
+  const ledger: BudgetLedger = {
+    trySpend(request) {
+      // IMMEDIATE takes the write lock up front, so two ledgers on one file serialise instead of deadlocking.
+      return spendTransaction.immediate(request);
+    },
+    spend(request) {
+      const result = ledger.trySpend(request);
+      if (result.spent) return result.status;
+      throw new BudgetExhaustedError({
+        partnerId: result.status.partnerId,
+        contractVersion: result.status.contractVersion,
+        window: result.status.window,
+        windowStart: result.status.windowStart,
+        epsilonLimit: result.status.epsilonLimit,
+        epsilonSpent: result.status.epsilonSpent,
+        epsilonRequested: microToEpsilon(epsilonToMicro(request.epsilon)),
+      });
+    },
+    preview(key) {
+      const { keyValues, status } = resolve(key);
+      return status(readSpent.get(...keyValues)?.epsilon_spent_micro ?? 0);
+    },
+    close() {
+      db.close();
+    },
+  };
+  return ledger;
+}
