@@ -1,0 +1,170 @@
+/**
+ * The whole pipeline in one process: ingest, then fraud, segments, attribution and triggers, over one log.
+ *
+ * Each stage is its own consumer group with its own state under `<dataDir>/state`, so stages can equally run
+ * as separate processes (or several instances each) on Kafka; this composition is the embedded default's and
+ * the tests' and benchmarks' convenience.
+ */
+import path from 'node:path';
+import type { Consent } from '../schema/index.ts';
+import { RAW_TOPICS, TOPICS, DEFAULT_PARTITIONS } from '../schema/index.ts';
+import type { HostSecrets } from '../policies/index.ts';
+import { createAttributionProcessor } from './attribution/index.ts';
+import type { AttributionConfig } from './attribution/index.ts';
+import { createFraudProcessor } from './fraud/index.ts';
+import type { FraudConfigInput } from './fraud/index.ts';
+import { createIngest } from './ingest/index.ts';
+import type { Ingest, IngestLogger, IngestStats } from './ingest/index.ts';
+import { createProcessorHost, MS } from './runtime/index.ts';
+import type { HostStats, Log, ProcessorHost } from './runtime/index.ts';
+import { createSegmentProcessor, EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from './segments/index.ts';
+import { createTriggerHosts } from './triggers/index.ts';
+import type { TriggerOptions } from './triggers/index.ts';
+
+/** Options of {@link createPipeline}. */
+export interface PipelineOptions {
+  log: Log;
+  dataDir: string;
+  secrets: HostSecrets;
+  /** Folder of segment definitions (default `examples/segments`). */
+  segmentsDir?: string;
+  datacenterCidrs?: readonly string[];
+  consentDefault?: Consent;
+  fraud?: FraudConfigInput;
+  attribution?: Partial<AttributionConfig>;
+  trigger?: TriggerOptions;
+  /** Bound on out-of-order event time within one partition for segments (default 5 minutes). */
+  segmentsMaxOutOfOrdernessMs?: number;
+  /**
+   * Processing-time idle timeout after which a quiet partition's watermark follows the others (0 = off, the
+   * default: exact replay). The live demo sets it so time-driven exits and window closes keep flowing.
+   */
+  idleTimeoutMs?: number;
+  partitions?: number;
+  logger?: IngestLogger;
+  onError?: (stage: string, error: unknown) => void;
+}
+
+/** Counters of every stage. */
+export interface PipelineStats {
+  ingest: IngestStats;
+  fraud: ReturnType<ReturnType<typeof createFraudProcessor>['stats']>;
+  segments: HostStats;
+  attribution: ReturnType<ReturnType<typeof createAttributionProcessor>['stats']>;
+  triggers: { repartition: HostStats; trigger: HostStats };
+}
+
+/** A running pipeline. */
+export interface Pipeline {
+  readonly ingest: Ingest;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Whether every stage has read its inputs to their current end and produced every output. */
+  caughtUp(): Promise<boolean>;
+  stats(): PipelineStats;
+}
+
+/** Create every topic the pipeline reads or writes, with `partitions` partitions. */
+export async function createPipelineTopics(log: Log, partitions: number = DEFAULT_PARTITIONS): Promise<void> {
+  for (const topic of Object.values(RAW_TOPICS)) {
+    await log.createTopic(topic, { partitions, compacted: topic === RAW_TOPICS.campaigns });
+  }
+  for (const topic of Object.values(TOPICS)) {
+    await log.createTopic(topic, { partitions, compacted: topic === TOPICS.campaigns });
+  }
+}
+
+/**
+ * Compose the pipeline.
+ *
+ * @example
+ * const pipeline = createPipeline({ log, dataDir: './data', secrets: loadOrCreateSecrets({ dataDir: './data' }) });
+ * await pipeline.start();
+ */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { log } = options;
+  const stateDir = path.join(options.dataDir, 'state');
+  const onError = (stage: string) => (error: unknown) => options.onError?.(stage, error);
+  const idle = options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs };
+  const ingest = createIngest({
+    log,
+    dataDir: options.dataDir,
+    secrets: options.secrets,
+    ...(options.datacenterCidrs === undefined ? {} : { datacenterCidrs: options.datacenterCidrs }),
+    ...(options.consentDefault === undefined ? {} : { consentDefault: options.consentDefault }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const fraud = createFraudProcessor({
+    log,
+    stateDir,
+    onError: onError('fraud'),
+    ...(options.fraud === undefined ? {} : { config: options.fraud }),
+  });
+  const segments: ProcessorHost = createProcessorHost({
+    log,
+    name: 'segments',
+    inputTopics: [TOPICS.events, TOPICS.consent],
+    stateDir,
+    processor: createSegmentProcessor({
+      definitions: loadSegmentDefinitions(options.segmentsDir ?? EXAMPLE_SEGMENTS_DIR),
+    }),
+    eventTime: { maxOutOfOrdernessMs: options.segmentsMaxOutOfOrdernessMs ?? 5 * MS.minute },
+    onError: onError('segments'),
+    ...idle,
+  });
+  const attribution = createAttributionProcessor({
+    log,
+    stateDir,
+    onError: onError('attribution'),
+    ...(options.attribution === undefined ? {} : { config: options.attribution }),
+  });
+  const triggers = createTriggerHosts({
+    log,
+    stateDir,
+    ...(options.trigger === undefined ? {} : { trigger: options.trigger }),
+    ...idle,
+  });
+
+  const ingestCaughtUp = async (): Promise<boolean> => {
+    for (const topic of Object.values(RAW_TOPICS)) {
+      const [ends, committed] = await Promise.all([
+        log.endOffsets(topic),
+        log.committedOffsets('cleanroom-ingest', topic),
+      ]);
+      for (const [partition, end] of ends.entries()) {
+        if (end > Math.max(0, committed[partition] ?? 0)) return false;
+      }
+    }
+    return true;
+  };
+
+  return {
+    ingest,
+    async start() {
+      await createPipelineTopics(log, options.partitions);
+      // Downstream first, so nothing ingest writes waits for a consumer that is still joining.
+      await Promise.all([fraud.start(), segments.start(), attribution.start(), triggers.start()]);
+      await ingest.start();
+    },
+    async stop() {
+      await ingest.stop();
+      await Promise.all([fraud.stop(), segments.stop(), attribution.stop(), triggers.stop()]);
+    },
+    async caughtUp() {
+      // Upstream first: a later stage is only caught up once its inputs stopped growing.
+      if (!(await ingestCaughtUp())) return false;
+      if (!(await fraud.caughtUp())) return false;
+      if (!(await segments.caughtUp())) return false;
+      if (!(await triggers.repartition.caughtUp())) return false;
+      if (!(await triggers.trigger.caughtUp())) return false;
+      return attribution.caughtUp();
+    },
+    stats: () => ({
+      ingest: ingest.stats(),
+      fraud: fraud.stats(),
+      segments: segments.stats(),
+      attribution: attribution.stats(),
+      triggers: { repartition: triggers.repartition.stats(), trigger: triggers.trigger.stats() },
+    }),
+  };
+}
