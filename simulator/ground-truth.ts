@@ -1,0 +1,74 @@
+/** Assemble the {@link GroundTruth} of a simulation from what it has emitted so far. */
+import type { SimulationContext } from './context.ts';
+import { isoAt } from './context.ts';
+import { DATA_CENTRE_CIDRS } from './network.ts';
+import { isHeldOut } from './shoppers.ts';
+import { expectedBuyersPerHour } from './surge.ts';
+import type { GroundTruth } from './truth.ts';
+
+/** Counters the simulation keeps beside the context. */
+export interface EmissionStats {
+  emitted: number;
+  recordsByTopic: Record<string, number>;
+  lastEventAt: string;
+}
+
+/** The ground truth so far; caused purchases whose exposure has not been emitted yet are left out. */
+export function buildGroundTruth(ctx: SimulationContext, stats: EmissionStats): GroundTruth {
+  const { world, truth } = ctx;
+  const { options } = world;
+  const members = truth.publishedMembers
+    .map((index) => world.shoppers[index])
+    .filter((shopper) => shopper !== undefined);
+  const surge = options.surge;
+  return {
+    seed: options.seed,
+    idPrefix: options.idPrefix,
+    startsAt: isoAt(options.startMs),
+    lastEventAt: stats.lastEventAt,
+    records: stats.emitted,
+    recordsByTopic: { ...stats.recordsByTopic },
+    dataCentreCidrs: [...DATA_CENTRE_CIDRS],
+    campaigns: world.campaigns.map((campaign) => ({
+      campaignId: campaign.event.campaignId,
+      brand: campaign.event.brand,
+      holdoutPercent: campaign.holdoutPercent,
+      clickLookbackDays: campaign.event.clickLookbackDays ?? 14,
+      viewLookbackDays: campaign.event.viewLookbackDays ?? 1,
+      holdoutLoyaltyIds: members
+        .filter((shopper) => isHeldOut(shopper, campaign.event.campaignId, campaign.holdoutPercent))
+        .map((shopper) => shopper.loyaltyId as string),
+    })),
+    invalidAdEvents: [...truth.invalidAdEvents],
+    invalidInteractions: [...truth.invalidInteractions],
+    clickFarms: world.clickFarms.map((farm) => ({
+      farmId: farm.farmId,
+      cidr: farm.cidr,
+      deviceIds: [...farm.deviceIds],
+      campaignId: world.campaigns[farm.campaignIndex]?.event.campaignId ?? '',
+      bursts: (truth.clickFarmBursts.get(farm.farmId) ?? [])
+        .filter((burst) => burst.events > 0)
+        .map((burst) => ({ ...burst })),
+    })),
+    surge:
+      surge === null
+        ? null
+        : {
+            category: surge.category,
+            region: surge.region,
+            startsAt: isoAt(surge.startMs),
+            endsAt: isoAt(surge.endMs),
+            multiplier: surge.multiplier,
+            expectedBaselineBuyersPerHour:
+              Math.round(expectedBuyersPerHour(world, surge.category, surge.region) * 10) / 10,
+            extraPurchases: truth.surgeExtraPurchases,
+          },
+    causedPurchases: truth.causedCandidates
+      .filter((candidate) => candidate.exposure.emitted)
+      .map((candidate) => candidate.truth),
+    consentChanges: [...truth.consentChanges],
+    returns: [...truth.returns],
+    lateEvents: [...truth.lateEvents],
+    malformed: [...truth.malformed],
+  };
+}

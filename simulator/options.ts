@@ -1,0 +1,158 @@
+/** Options of a simulation, their defaults and validation. */
+import { CATEGORIES, REGIONS } from './catalogue.ts';
+import { SimulatorError } from './errors.ts';
+
+/** Where and when demand for one category surges. */
+export interface SurgeOptions {
+  category: string;
+  region: string;
+  /** ISO start; default three simulated hours after the simulation's start. */
+  startsAt?: string;
+  durationMinutes: number;
+  /** Purchases of the category in the region during the surge, as a multiple of the baseline. */
+  multiplier: number;
+}
+
+/** Options of {@link simulate} and {@link createWorld}. */
+export interface SimulationOptions {
+  /** Seed of every random choice (default 1). Same seed and options, same records byte for byte. */
+  seed?: number;
+  /** ISO start of simulated time (default `2026-03-02T00:00:00.000Z`). */
+  start?: string;
+  /** Number of shoppers (default 20,000); the simulated clock's pace follows it. */
+  shoppers?: number;
+  /** Visits (online sessions and store trips) per shopper per simulated day (default 2.4). */
+  visitsPerShopperPerDay?: number;
+  /** Stop after this many records, malformed ones included (default: no bound). */
+  events?: number;
+  /** Stop once simulated time passes start + this many hours (default: no bound). */
+  simulatedHours?: number;
+  /** Share of extra malformed records in [0, 1] (default 0). */
+  malformedShare?: number;
+  /** Prefix of every generated id (default `s<seed>`); vary it to replay a seed into a log that has it. */
+  idPrefix?: string;
+  /** The planted demand surge, or `false` for none (default plant_based_meat in west, 3x, 120 minutes). */
+  surge?: Partial<SurgeOptions> | false;
+  /** Number of click farms (default 2). */
+  clickFarms?: number;
+  /** Share of events delivered hours late (default 0.003). */
+  lateShare?: number;
+}
+
+/** Options with defaults applied and times in epoch milliseconds. */
+export interface ResolvedOptions {
+  seed: number;
+  startMs: number;
+  shoppers: number;
+  visitsPerShopperPerDay: number;
+  maxEvents: number;
+  endMs: number;
+  malformedShare: number;
+  idPrefix: string;
+  surge: { category: string; region: string; startMs: number; endMs: number; multiplier: number } | null;
+  clickFarms: number;
+  lateShare: number;
+}
+
+/** Defaults of {@link SimulationOptions}. */
+export const SIMULATION_DEFAULTS = {
+  seed: 1,
+  start: '2026-03-02T00:00:00.000Z',
+  shoppers: 20_000,
+  visitsPerShopperPerDay: 2.4,
+  malformedShare: 0,
+  clickFarms: 2,
+  lateShare: 0.003,
+  surge: {
+    category: 'plant_based_meat',
+    region: 'west',
+    startAfterHours: 3,
+    durationMinutes: 120,
+    multiplier: 3,
+  },
+} as const;
+
+const HOUR_MS = 3_600_000;
+
+function invalid(option: string, reason: string): never {
+  throw new SimulatorError('INVALID_OPTION', `${option} ${reason}`, { option });
+}
+
+function parseIso(option: string, text: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms) || !/\d{4}-\d{2}-\d{2}T/.test(text))
+    invalid(option, 'must be an ISO-8601 date-time');
+  return ms;
+}
+
+function positive(option: string, value: number, integer: boolean): number {
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    invalid(option, `must be a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return value;
+}
+
+/** Apply defaults and validate; throws a {@link SimulatorError} `INVALID_OPTION` naming the option. */
+export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions {
+  const seed = options.seed ?? SIMULATION_DEFAULTS.seed;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    invalid('seed', 'must be an integer in [0, 2^32)');
+  const startMs = parseIso('start', options.start ?? SIMULATION_DEFAULTS.start);
+  const malformedShare = options.malformedShare ?? SIMULATION_DEFAULTS.malformedShare;
+  if (!(malformedShare >= 0 && malformedShare <= 1)) invalid('malformedShare', 'must be in [0, 1]');
+  const lateShare = options.lateShare ?? SIMULATION_DEFAULTS.lateShare;
+  if (!(lateShare >= 0 && lateShare <= 1)) invalid('lateShare', 'must be in [0, 1]');
+  const clickFarms = options.clickFarms ?? SIMULATION_DEFAULTS.clickFarms;
+  if (!Number.isInteger(clickFarms) || clickFarms < 0 || clickFarms > 50)
+    invalid('clickFarms', 'must be an integer in [0, 50]');
+  let surge: ResolvedOptions['surge'] = null;
+  if (options.surge !== false) {
+    const given = options.surge ?? {};
+    const defaults = SIMULATION_DEFAULTS.surge;
+    const category = given.category ?? defaults.category;
+    const region = given.region ?? defaults.region;
+    if (!CATEGORIES.some((entry) => entry.name === category))
+      invalid('surge.category', `is not a category: ${category}`);
+    if (!REGIONS.some((entry) => entry.name === region))
+      invalid('surge.region', `is not a region: ${region}`);
+    const surgeStartMs =
+      given.startsAt === undefined
+        ? startMs + defaults.startAfterHours * HOUR_MS
+        : parseIso('surge.startsAt', given.startsAt);
+    const durationMinutes = positive(
+      'surge.durationMinutes',
+      given.durationMinutes ?? defaults.durationMinutes,
+      false,
+    );
+    const multiplier = given.multiplier ?? defaults.multiplier;
+    if (!(multiplier >= 1)) invalid('surge.multiplier', 'must be at least 1');
+    surge = {
+      category,
+      region,
+      startMs: surgeStartMs,
+      endMs: surgeStartMs + durationMinutes * 60_000,
+      multiplier,
+    };
+  }
+  return {
+    seed,
+    startMs,
+    shoppers: positive('shoppers', options.shoppers ?? SIMULATION_DEFAULTS.shoppers, true),
+    visitsPerShopperPerDay: positive(
+      'visitsPerShopperPerDay',
+      options.visitsPerShopperPerDay ?? SIMULATION_DEFAULTS.visitsPerShopperPerDay,
+      false,
+    ),
+    maxEvents:
+      options.events === undefined ? Number.POSITIVE_INFINITY : positive('events', options.events, true),
+    endMs:
+      options.simulatedHours === undefined
+        ? Number.POSITIVE_INFINITY
+        : startMs + positive('simulatedHours', options.simulatedHours, false) * HOUR_MS,
+    malformedShare,
+    idPrefix: options.idPrefix ?? `s${seed}`,
+    surge,
+    clickFarms,
+    lateShare,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The simulation: independent Poisson processes (shopper visits, consent changes, click farms, bots,
+ * scrapers, the surge) generate events into a schedule; records leave it in delivery order. The generator
+ * knows nothing about where records go (jsonl, the embedded log, Kafka).
+ */
+import { createContext, isoAt } from './context.ts';
+import { SimulatorError } from './errors.ts';
+import type { SimulationContext } from './context.ts';
+import { botCrawl, clickFarmBurst, dataCentreScrape } from './invalid-traffic.ts';
+import { changeConsent, ensureProfile } from './loyalty.ts';
+import { makeMalformed } from './malformed.ts';
+import { runOnlineSession } from './online-session.ts';
+import type { SimulationOptions } from './options.ts';
+import { createRandom } from './random.ts';
+import type { SimulatedRecord } from './record.ts';
+import { createSchedule } from './schedule.ts';
+import { runStoreTrip } from './store-trip.ts';
+import { ONLINE_VISIT_SHARE, expectedBuyersPerHour, surgePurchase, visitsPerHour } from './surge.ts';
+import { buildGroundTruth } from './ground-truth.ts';
+import type { GroundTruth } from './truth.ts';
+import { createWorld } from './world.ts';
+import type { World } from './world.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** A running simulation: iterate it once for its records; ask for the truth of what was emitted so far. */
+export interface Simulation extends Iterable<SimulatedRecord> {
+  readonly world: World;
+  /** Records emitted so far. */
+  readonly emitted: number;
+  /** Simulated time of the last emitted record (epoch ms). */
+  readonly clockMs: number;
+  /** The ground truth, limited to records emitted so far. */
+  groundTruth(): GroundTruth;
+}
+
+interface Process {
+  nextAt: number;
+  /** Mean gap between occurrences in simulated ms, or null when inactive at `atMs`. */
+  gap(atMs: number): number | null;
+  run(atMs: number): void;
+}
+
+function visit(ctx: SimulationContext, atMs: number): void {
+  const shopper = ctx.random.pick(ctx.world.shoppers);
+  if (shopper.erased) return;
+  ensureProfile(ctx, shopper, atMs);
+  if (ctx.random.chance(ONLINE_VISIT_SHARE)) runOnlineSession(ctx, shopper, atMs);
+  else runStoreTrip(ctx, shopper, atMs);
+}
+
+function createProcesses(ctx: SimulationContext): Process[] {
+  const { world } = ctx;
+  const { startMs, surge } = world.options;
+  const every = (perHour: number) => () => (perHour > 0 ? HOUR_MS / perHour : null);
+  const processes: Process[] = [
+    { nextAt: startMs, gap: every(visitsPerHour(world)), run: (at) => visit(ctx, at) },
+    { nextAt: startMs, gap: every(30), run: (at) => changeConsent(ctx, at) },
+    { nextAt: startMs, gap: every(world.clickFarms.length * 2), run: (at) => clickFarmBurst(ctx, at) },
+    { nextAt: startMs, gap: every(6), run: (at) => botCrawl(ctx, at) },
+    { nextAt: startMs, gap: every(4), run: (at) => dataCentreScrape(ctx, at) },
+  ];
+  if (surge !== null && surge.multiplier > 1) {
+    const extraPerHour = (surge.multiplier - 1) * expectedBuyersPerHour(world, surge.category, surge.region);
+    processes.push({
+      nextAt: surge.startMs,
+      gap: (at) => (at < surge.endMs && extraPerHour > 0 ? HOUR_MS / extraPerHour : null),
+      run: (at) => {
+        if (at < surge.endMs) surgePurchase(ctx, at);
+      },
+    });
+  }
+  for (const process of processes) {
+    const gap = process.gap(process.nextAt);
+    process.nextAt = gap === null ? Number.POSITIVE_INFINITY : process.nextAt + ctx.random.exponential(gap);
+  }
+  return processes;
+}
+
+/**
+ * Start a simulation. Iterating yields `{ topic, key, value }` records in delivery order: campaigns first,
+ * then the world's traffic, until `events` records or `simulatedHours` (unbounded if neither is given).
+ *
+ * @example
+ * const simulation = simulate({ seed: 7, events: 10_000 });
+ * for (const record of simulation) produce(record.topic, toProduceMessage(record));
+ * const truth = simulation.groundTruth();
+ */
+export function simulate(options: SimulationOptions = {}): Simulation {
+  const world = createWorld(options);
+  const { maxEvents, endMs, malformedShare, startMs } = world.options;
+  const root = createRandom(world.options.seed);
+  const malformedRandom = root.fork('malformed');
+  const schedule = createSchedule();
+  const ctx = createContext(world, root.fork('behaviour'), schedule);
+  const recordsByTopic: Record<string, number> = {};
+  let emitted = 0;
+  let clockMs = startMs;
+  let started = false;
+
+  function* records(): Generator<SimulatedRecord> {
+    for (const campaign of world.campaigns) {
+      ctx.publish('retail.campaigns', campaign.event.campaignId, campaign.event, startMs, { onTime: true });
+    }
+    const processes = createProcesses(ctx);
+    for (;;) {
+      let next = processes[0] as Process;
+      for (const process of processes) if (process.nextAt < next.nextAt) next = process;
+      const until = Math.min(next.nextAt, endMs);
+      for (
+        let pending = schedule.peek();
+        pending !== undefined && pending.emitAt <= until;
+        pending = schedule.peek()
+      ) {
+        schedule.pop();
+        const record: SimulatedRecord = { topic: pending.topic, key: pending.key, value: pending.value };
+        if (
+          malformedShare > 0 &&
+          pending.topic !== 'retail.campaigns' &&
+          malformedRandom.chance(malformedShare)
+        ) {
+          const broken = makeMalformed(malformedRandom, record);
+          ctx.truth.malformed.push({
+            index: emitted,
+            topic: pending.topic,
+            kind: broken.kind,
+            ...(broken.eventId === undefined ? {} : { eventId: broken.eventId }),
+          });
+          recordsByTopic[pending.topic] = (recordsByTopic[pending.topic] ?? 0) + 1;
+          emitted += 1;
+          yield broken.record;
+          if (emitted >= maxEvents) return;
+        }
+        pending.emitted = true;
+        pending.onEmit?.(pending);
+        clockMs = Math.max(clockMs, pending.emitAt);
+        recordsByTopic[pending.topic] = (recordsByTopic[pending.topic] ?? 0) + 1;
+        emitted += 1;
+        yield record;
+        if (emitted >= maxEvents) return;
+      }
+      if (next.nextAt > endMs || next.nextAt === Number.POSITIVE_INFINITY) return;
+      next.run(next.nextAt);
+      const gap = next.gap(next.nextAt);
+      next.nextAt = gap === null ? Number.POSITIVE_INFINITY : next.nextAt + ctx.random.exponential(gap);
+    }
+  }
+
+  return {
+    world,
+    get emitted() {
+      return emitted;
+    },
+    get clockMs() {
+      return clockMs;
+    },
+    [Symbol.iterator]() {
+      if (started) throw new SimulatorError('ALREADY_STARTED', 'a simulation can be iterated only once');
+      started = true;
+      return records();
+    },
+    groundTruth: () => buildGroundTruth(ctx, { emitted, recordsByTopic, lastEventAt: isoAt(clockMs) }),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The ground truth of a simulation: what was planted, limited to events that were actually emitted.
+ */
+import type { Consent, RawTopic } from '../schema/events.ts';
+
+/** Why an event is invalid traffic. */
+export type InvalidReason = 'click_farm' | 'bot_user_agent' | 'data_centre_ip';
+
+/** How a malformed record is broken. */
+export type MalformedKind =
+  'wrong_type' | 'missing_field' | 'unknown_field' | 'bad_enum' | 'not_json' | 'truncated' | 'huge';
+
+/** A planted invalid event. */
+export interface InvalidEventTruth {
+  eventId: string;
+  reasons: InvalidReason[];
+  /** Which planted source sent it (`click-farm-1`, `bot-crawler`, `dc-scraper`). */
+  source: string;
+}
+
+/** A purchase line an ad exposure caused (the shopper would not have bought it otherwise). */
+export interface CausedPurchaseTruth {
+  purchaseEventId: string;
+  orderId: string;
+  loyaltyId: string;
+  campaignId: string;
+  sku: string;
+  quantity: number;
+  unitPrice: number;
+  channel: 'online' | 'store';
+  purchasedAt: string;
+  exposureEventId: string;
+  exposureType: 'click' | 'impression';
+  exposedAt: string;
+  /** The shopper's measurement consent when buying (attribution must leave them out when false). */
+  measurementConsent: boolean;
+}
+
+/** A consent change or erasure published on `retail.loyalty`. */
+export interface ConsentChangeTruth {
+  eventId: string;
+  loyaltyId: string;
+  at: string;
+  consent: Consent;
+  kind: 'opt_out' | 'opt_in' | 'erasure' | 'initial_opt_out';
+}
+
+/** A return of an earlier purchase. */
+export interface ReturnTruth {
+  eventId: string;
+  orderId: string;
+  originalOrderId: string;
+  originalEventId: string;
+}
+
+/** An event delivered long after it occurred. */
+export interface LateEventTruth {
+  topic: RawTopic;
+  eventId: string;
+  occurredAt: string;
+  delayMinutes: number;
+}
+
+/** A malformed record and its position in the stream (0-based). */
+export interface MalformedTruth {
+  index: number;
+  topic: RawTopic;
+  kind: MalformedKind;
+  /** The id it carries, when it has a readable one. */
+  eventId?: string;
+}
+
+/** A click farm: one /24 and a handful of devices clicking in bursts, never buying. */
+export interface ClickFarmTruth {
+  farmId: string;
+  cidr: string;
+  deviceIds: string[];
+  campaignId: string;
+  bursts: Array<{ startedAt: string; events: number }>;
+}
+
+/** The planted demand surge. */
+export interface SurgeTruth {
+  category: string;
+  region: string;
+  startsAt: string;
+  endsAt: string;
+  multiplier: number;
+  /** Expected distinct buyers per hour of the category in the region without the surge. */
+  expectedBaselineBuyersPerHour: number;
+  /** Extra purchases the surge added (emitted). */
+  extraPurchases: number;
+}
+
+/** Everything planted in a simulation, limited to what was emitted so far. */
+export interface GroundTruth {
+  seed: number;
+  idPrefix: string;
+  startsAt: string;
+  /** Simulated time of the last emitted record. */
+  lastEventAt: string;
+  records: number;
+  recordsByTopic: Record<string, number>;
+  dataCentreCidrs: string[];
+  campaigns: Array<{
+    campaignId: string;
+    brand: string;
+    holdoutPercent: number;
+    clickLookbackDays: number;
+    viewLookbackDays: number;
+    /** Loyalty ids of active shoppers held out of the campaign (never shown its ads). */
+    holdoutLoyaltyIds: string[];
+  }>;
+  invalidAdEvents: InvalidEventTruth[];
+  invalidInteractions: InvalidEventTruth[];
+  clickFarms: ClickFarmTruth[];
+  surge: SurgeTruth | null;
+  causedPurchases: CausedPurchaseTruth[];
+  consentChanges: ConsentChangeTruth[];
+  returns: ReturnTruth[];
+  lateEvents: LateEventTruth[];
+  malformed: MalformedTruth[];
+}
