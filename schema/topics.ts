@@ -263,6 +263,12 @@ export const attributionAggregateSchema = z.object({
       exposedConverters: z.number().int(),
       holdoutSubjects: z.number().int(),
       holdoutConverters: z.number().int(),
+      /** exposedConverters / exposedSubjects (0 without exposed subjects). */
+      exposedConversionRate: z.number().optional(),
+      /** holdoutConverters / holdoutSubjects (0 without held-out subjects). */
+      holdoutConversionRate: z.number().optional(),
+      /** Incremental lift: exposed rate / holdout rate - 1; null while the holdout rate is 0. */
+      lift: z.number().nullable().optional(),
     })
     .optional(),
 });

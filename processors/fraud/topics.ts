@@ -1,0 +1,32 @@
+/**
+ * The fraud processor's internal topic.
+ *
+ * Why a single-partition topic: `cleanroom.events` is keyed by subject, but the detector's counters (clicks
+ * per ip, per device, per ip prefix; impressions a click names; conversions per source) span subjects and
+ * anonymous events. Counting them per subject partition would split one ip's clicks over several instances
+ * and miss every spike. So a stateless router (which scales with the partitions of `cleanroom.events`)
+ * forwards ad events and purchases to this one-partition topic, and the stateful detector consumes it: one
+ * active member of its consumer group owns the whole state, the others stand by and take over (with the
+ * state file) on failure. Ad traffic is a small share of all events and the detector does O(log n) work per
+ * event, so one partition is ample; should it ever not be, repartition by ip prefix and merge the
+ * per-device findings the same way, at the price of cross-source rules.
+ */
+export const FRAUD_INPUT_TOPIC = 'cleanroom.fraud-input';
+
+/** The topics the fraud processor reads and writes, under an optional prefix (tests on a shared broker). */
+export interface FraudTopics {
+  events: string;
+  input: string;
+  ivt: string;
+  fraudSignals: string;
+}
+
+/** Topic names with `prefix` (default none): `t1.` reads `t1.cleanroom.events`. */
+export function fraudTopics(prefix = ''): FraudTopics {
+  return {
+    events: `${prefix}cleanroom.events`,
+    input: `${prefix}${FRAUD_INPUT_TOPIC}`,
+    ivt: `${prefix}cleanroom.ivt`,
+    fraudSignals: `${prefix}cleanroom.fraud-signals`,
+  };
+}
