@@ -1,0 +1,161 @@
+/**
+ * Partner pseudonyms with key epochs.
+ *
+ * A partner's key of an epoch is derived, never stored: HKDF-SHA256(host secret, salt of the epoch,
+ * `partner-pseudonym|<partnerId>|<epoch>`). The SQLite file holds only epochs and their random salts, so a copy
+ * of it reveals no key without the host secret (and the file is owner-only besides).
+ *
+ * `rotatePartnerKey` starts a new epoch; the previous epoch's key stays valid for the overlap (default 90 days)
+ * so a partner can re-map its pseudonyms. Two partners get unlinkable pseudonyms for one shopper; one partner
+ * gets the same pseudonym within an epoch.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { hmacBase64url } from './hash.ts';
+import { openDatabase } from './sqlite.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Options of {@link createPartnerKeyStore}. */
+export interface PartnerKeyStoreOptions {
+  /** The host secret partner keys are derived from. */
+  hostSecret: Uint8Array;
+  /** How long the previous epoch's key stays valid after a rotation (default 90). */
+  overlapDays?: number;
+  /** Clock (default `Date.now`). */
+  now?: () => number;
+}
+
+/** The result of a rotation. */
+export interface KeyRotation {
+  partnerId: string;
+  /** The new current epoch. */
+  epoch: number;
+  /** Until when pseudonyms of the previous epoch stay valid (ISO-8601). */
+  previousEpochValidUntil: string;
+}
+
+/** A pseudonym and the epoch it belongs to. */
+export interface EpochPseudonym {
+  epoch: number;
+  pseudonym: string;
+  /** Until when this pseudonym is valid (ISO-8601), or null for the current epoch. */
+  validUntil: string | null;
+}
+
+/** Per-partner pseudonym keys by epoch. */
+export interface PartnerKeyStore {
+  /** HMAC-SHA256(partner key of the epoch current at `at`, subjectId), base64url. */
+  pseudonymFor(partnerId: string, subjectId: string, at?: Date): string;
+  /** The current pseudonym and those of previous epochs still valid at `at`, newest first. */
+  pseudonymsFor(partnerId: string, subjectId: string, at?: Date): EpochPseudonym[];
+  /** The epoch current at `at` (starting epoch 1 on first use). */
+  currentEpoch(partnerId: string, at?: Date): number;
+  /** Start a new epoch now. */
+  rotatePartnerKey(partnerId: string): KeyRotation;
+  close(): void;
+}
+
+interface EpochRow {
+  epoch: number;
+  salt: Buffer;
+  started_at: number;
+  valid_until: number | null;
+}
+
+/**
+ * Create the partner key store on a SQLite file, or `<dir>/partner-keys.sqlite` when given a directory.
+ *
+ * @example
+ * const keys = createPartnerKeyStore(dataDir, { hostSecret: secrets.hostSecret });
+ * keys.pseudonymFor('brand-acme', subjectId);
+ */
+export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeyStoreOptions): PartnerKeyStore {
+  const overlapMs = (options.overlapDays ?? 90) * DAY_MS;
+  const now = options.now ?? Date.now;
+  const isDir = fs.existsSync(dbPathOrDir) && fs.statSync(dbPathOrDir).isDirectory();
+  const { db } = openDatabase(isDir ? path.join(dbPathOrDir, 'partner-keys.sqlite') : dbPathOrDir);
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS partner_key_epochs (
+      partner_id TEXT NOT NULL,
+      epoch INTEGER NOT NULL,
+      salt BLOB NOT NULL,
+      started_at INTEGER NOT NULL,
+      valid_until INTEGER,
+      PRIMARY KEY (partner_id, epoch)
+    );
+  `);
+  const epochsOf = db.prepare<[string], EpochRow>(
+    'SELECT epoch, salt, started_at, valid_until FROM partner_key_epochs WHERE partner_id = ? ORDER BY epoch DESC',
+  );
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO partner_key_epochs (partner_id, epoch, salt, started_at, valid_until) VALUES (?, ?, ?, ?, NULL)',
+  );
+  const expire = db.prepare(
+    'UPDATE partner_key_epochs SET valid_until = ? WHERE partner_id = ? AND epoch = ?',
+  );
+  const keyCache = new Map<string, Uint8Array>();
+
+  const epochs = (partnerId: string): EpochRow[] => {
+    const rows = epochsOf.all(partnerId);
+    if (rows.length > 0) return rows;
+    // Epoch 1 starts at the epoch of time, so pseudonyms of old events are stable too.
+    insert.run(partnerId, 1, randomBytes(32), 0);
+    return epochsOf.all(partnerId);
+  };
+  const keyOf = (partnerId: string, row: EpochRow): Uint8Array => {
+    const cacheKey = `${partnerId}\u0000${row.epoch}`;
+    let key = keyCache.get(cacheKey);
+    if (key === undefined) {
+      const info = utf8ToBytes(`partner-pseudonym|${partnerId}|${row.epoch}`);
+      key = hkdf(sha256, options.hostSecret, new Uint8Array(row.salt), info, 32);
+      keyCache.set(cacheKey, key);
+    }
+    return key;
+  };
+  const currentRow = (partnerId: string, atMs: number): EpochRow => {
+    const rows = epochs(partnerId);
+    return rows.find((row) => row.started_at <= atMs) ?? rows[rows.length - 1]!;
+  };
+
+  return {
+    pseudonymFor(partnerId, subjectId, at) {
+      return hmacBase64url(keyOf(partnerId, currentRow(partnerId, at?.getTime() ?? now())), subjectId);
+    },
+    pseudonymsFor(partnerId, subjectId, at) {
+      const atMs = at?.getTime() ?? now();
+      const current = currentRow(partnerId, atMs);
+      return epochs(partnerId)
+        .filter(
+          (row) =>
+            row.epoch === current.epoch ||
+            (row.epoch < current.epoch && row.valid_until !== null && row.valid_until > atMs),
+        )
+        .map((row) => ({
+          epoch: row.epoch,
+          pseudonym: hmacBase64url(keyOf(partnerId, row), subjectId),
+          validUntil: row.epoch === current.epoch || row.valid_until === null ? null : iso(row.valid_until),
+        }));
+    },
+    currentEpoch: (partnerId, at) => currentRow(partnerId, at?.getTime() ?? now()).epoch,
+    rotatePartnerKey(partnerId) {
+      return db.transaction((): KeyRotation => {
+        const previous = epochs(partnerId)[0]!;
+        const startedAt = Math.max(now(), previous.started_at + 1);
+        const validUntil = startedAt + overlapMs;
+        expire.run(validUntil, partnerId, previous.epoch);
+        insert.run(partnerId, previous.epoch + 1, randomBytes(32), startedAt);
+        return { partnerId, epoch: previous.epoch + 1, previousEpochValidUntil: iso(validUntil) };
+      })();
+    },
+    close: () => db.close(),
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,21 @@
+/**
+ * The public face of processors/ingest: the front door that validates raw events, resolves identity, applies
+ * consent, enriches and strips every raw identifier before anything reaches `cleanroom.*`.
+ */
+export { createIngest } from './ingest.ts';
+export type { Ingest, IngestOptions, IngestStats, IngestLogger } from './ingest.ts';
+export { transformRecord } from './transform.ts';
+export type { TransformContext, SeenSet } from './transform.ts';
+export type { IngestOutput, RecordOutcome, TransformResult } from './outputs.ts';
+export { openIngestState } from './ingest-state.ts';
+export type { IngestState, IngestCounters } from './ingest-state.ts';
+export { INGEST_EVENTS } from './instrumentation.ts';
+export type { IngestEventName } from './instrumentation.ts';
+export { DEFAULT_DATACENTER_CIDRS } from './datacenter-cidrs.ts';
+export { createIpClassifier, parseIp } from './ip.ts';
+export type { IpClassifier, ParsedIp } from './ip.ts';
+export { classifyUserAgent } from './user-agent.ts';
+export type { AgentClass } from './user-agent.ts';
+export { enrichTraffic } from './traffic.ts';
+export { IngestError } from './errors.ts';
+export type { IngestErrorCode } from './errors.ts';

@@ -1,0 +1,26 @@
+/** What ingest writes: one record of a `cleanroom.*` topic with a deterministic id. */
+import type {
+  CampaignInfo,
+  CleanEvent,
+  ConsentChange,
+  DeadLetter,
+  InternalTopic,
+} from '../../schema/topics.ts';
+
+/** An output of ingest, produced once the batch that made it commits. */
+export interface IngestOutput {
+  topic: InternalTopic;
+  key: string | null;
+  value: CleanEvent | ConsentChange | CampaignInfo | DeadLetter;
+  /** Deterministic: the same input always yields the same id (sent as the `cleanroom-output-id` header). */
+  outputId: string;
+}
+
+/** How a record was handled. */
+export type RecordOutcome = 'event' | 'consent' | 'loyalty' | 'campaign' | 'dead-letter' | 'duplicate';
+
+/** The result of transforming one raw record. */
+export interface TransformResult {
+  outcome: RecordOutcome;
+  outputs: IngestOutput[];
+}
