@@ -1,0 +1,57 @@
+/**
+ * The services every resolver reaches through the GraphQL context, and the context type itself.
+ */
+import type { Metrics } from './metrics.ts';
+import type {
+  AuditPort,
+  BudgetPort,
+  ContractsPort,
+  IdentityPort,
+  Log,
+  NoisePort,
+  PolicyPort,
+  Principal,
+  PseudonymPort,
+  SegmentCatalogPort,
+} from './ports.ts';
+import type { ReadModels } from './read-models/read-models.ts';
+import type { SignalHub } from './subscriptions/signal-hub.ts';
+import type { AudienceUploads } from './read-models/audience-uploads.ts';
+import type { LiveFeeds } from './subscriptions/live-feeds.ts';
+
+/** Tunables of subscriptions. */
+export interface SubscriptionLimits {
+  /** Items buffered per subscriber before it is disconnected as too slow. */
+  maxBufferedPerSubscriber: number;
+  /** Smallest interval between two noised `campaignMetrics` pushes (each spends budget). */
+  campaignMetricsIntervalMs: number;
+}
+
+/** The gateway's services. */
+export interface GatewayServices {
+  log: Log;
+  policy: PolicyPort;
+  contracts: ContractsPort;
+  audit: AuditPort;
+  pseudonyms: PseudonymPort;
+  identity: IdentityPort;
+  budget: BudgetPort;
+  noise: NoisePort;
+  catalog: SegmentCatalogPort | undefined;
+  readModels: ReadModels;
+  uploads: AudienceUploads;
+  signals: SignalHub;
+  feeds: LiveFeeds;
+  metrics: Metrics;
+  /** Live subscriptions per principal id (for the contract's `maxSubscriptions`). */
+  liveSubscriptions: Map<string, number>;
+  limits: SubscriptionLimits;
+  devMode: boolean;
+  now: () => Date;
+}
+
+/** The GraphQL context of one operation. */
+export interface GatewayContext {
+  principal: Principal | null;
+  services: GatewayServices;
+}

@@ -1,0 +1,61 @@
+/**
+ * The public face of the gateway: `createGateway`, its ports and options, the development token helpers
+ * (for `cleanroom token` and `serve`), the adapters from policies/ to the ports (`createPolicyPorts`), and
+ * in-memory stand-in ports for tests.
+ */
+export { createGateway } from './server.ts';
+export type { Gateway, GatewayOptions, GatewayAuthOptions, GatewayLogger } from './server.ts';
+export type { SubscriptionLimits } from './context.ts';
+export { ROLES } from './ports.ts';
+export type {
+  Role,
+  Principal,
+  GatewayAction,
+  Obligations,
+  Decision,
+  DecisionResource,
+  PolicyPort,
+  ContractView,
+  ContractsPort,
+  AuditEntryInput,
+  AuditEntry,
+  AuditPage,
+  AuditFilter,
+  AuditPort,
+  PseudonymPort,
+  IdentityPort,
+  BudgetStatus,
+  BudgetPort,
+  NoisePort,
+  SegmentCatalogPort,
+  Log,
+} from './ports.ts';
+export { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair, mintDevToken } from './auth/dev-keys.ts';
+export type { DevKeyPair, MintTokenOptions } from './auth/dev-keys.ts';
+export { ALLOWED_ALGORITHMS, createTokenVerifier, TokenRejectedError } from './auth/verifier.ts';
+export type { KeySource, TokenVerifier, TokenVerifierOptions } from './auth/verifier.ts';
+export { useJoseAuth } from './auth/use-jose-auth.ts';
+export type { JoseAuthOptions, AuthContext } from './auth/use-jose-auth.ts';
+export { GatewayError } from './errors.ts';
+export type { GatewayErrorCode } from './errors.ts';
+export {
+  createPolicyPorts,
+  createEnginePolicy,
+  createRegistryContracts,
+  createAuditAdapter,
+  createBudgetAdapter,
+  createIdentityAdapter,
+  createPseudonymAdapter,
+  policyNoise,
+  toContractView,
+} from './policy-adapters.ts';
+export type { PolicyServices } from './policy-adapters.ts';
+export { createStandInPolicy, ACCESS } from './stand-ins/stand-in-policy.ts';
+export {
+  createStandInContracts,
+  createStandInAudit,
+  createStandInPseudonyms,
+  createStandInIdentity,
+  createStandInBudget,
+  createStandInNoise,
+} from './stand-ins/stand-in-stores.ts';

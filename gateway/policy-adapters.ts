@@ -1,0 +1,348 @@
+/**
+ * Adapters from the policies/ area to the gateway's ports: the decision engine, the contract registry, the
+ * audit log, the budget ledger, noise, the identity store and the partner key store. `createPolicyPorts`
+ * builds them all; `cleanroom serve` passes the result to `createGateway`.
+ */
+import { parse as parseYaml } from 'yaml';
+import { decide, noisyCount } from '../policies/index.ts';
+import type {
+  Action,
+  AuditEntry as PolicyAuditEntry,
+  AuditLog,
+  BudgetLedger,
+  ContractRegistry,
+  HostConfig,
+  IdentityStore,
+  PartnerContract,
+  PartnerKeyStore,
+  RegisteredContract,
+} from '../policies/index.ts';
+import type {
+  AuditEntry,
+  AuditPort,
+  BudgetPort,
+  ContractView,
+  ContractsPort,
+  IdentityPort,
+  NoisePort,
+  Obligations,
+  PolicyPort,
+  PseudonymPort,
+} from './ports.ts';
+
+// The strictest-wins rules of policies/engine-obligations (not exported by the policies barrel); used only to
+// describe a contract (its effective k, epsilon and budget). Decisions always come from the engine itself.
+function effectiveBudget(host: HostConfig, contract: PartnerContract) {
+  const hostBudget = host.dp.defaultBudget;
+  const budget = contract.dp.budget ?? hostBudget;
+  const epsilonLimit =
+    budget.window === hostBudget.window ? Math.min(budget.epsilon, hostBudget.epsilon) : budget.epsilon;
+  return { epsilonLimit, window: budget.window };
+}
+
+/** Describe a registered contract as the gateway reads it. */
+export function toContractView(registered: RegisteredContract, host: HostConfig): ContractView {
+  const { contract } = registered;
+  const budget = effectiveBudget(host, contract);
+  const requested = contract.dp.epsilonPerQuery ?? host.dp.defaultEpsilonPerQuery;
+  return {
+    partnerId: contract.partnerId,
+    kind: contract.kind,
+    version: registered.version,
+    purposes: [...contract.purposes],
+    segments: [...contract.visibility.segments],
+    campaigns: [...contract.visibility.campaigns.ids],
+    ownCampaigns: contract.visibility.campaigns.own,
+    triggerCategories: contract.visibility.triggers.categories,
+    triggerRegions: contract.visibility.triggers.regions,
+    kThreshold: Math.max(host.thresholdFloor, contract.kThreshold ?? host.thresholdFloor),
+    epsilonPerAggregate: Math.min(requested, host.dp.maxEpsilonPerQuery, budget.epsilonLimit),
+    budgetEpsilon: budget.epsilonLimit,
+    budgetWindow: budget.window,
+    pseudonymousSignals: contract.pseudonymousSignals,
+    requestsPerMinute: contract.rateLimit.requestsPerMinute,
+    maxSubscriptions: contract.rateLimit.maxSubscriptions,
+  };
+}
+
+/** The contract registry as a contracts port; `upsert` takes YAML or JSON text. */
+export function createRegistryContracts(registry: ContractRegistry, host: HostConfig): ContractsPort {
+  return {
+    get(partnerId) {
+      const current = registry.current(partnerId);
+      return current === undefined ? undefined : toContractView(current, host);
+    },
+    list: () => registry.all().map((registered) => toContractView(registered, host)),
+    async upsert(document) {
+      const parsed: unknown = parseYaml(document);
+      const { current } = await registry.upsert(parsed, 'api', { host });
+      return toContractView(current, host);
+    },
+  };
+}
+
+function toObligations(raw: {
+  thresholdK?: number;
+  noiseEpsilon?: number;
+  pseudonymize?: unknown;
+  coarsenGeo?: unknown;
+  dropFields?: string[];
+  exact?: boolean;
+}): Obligations {
+  return {
+    thresholdK: raw.exact === true ? 0 : (raw.thresholdK ?? 0),
+    noiseEpsilon: raw.noiseEpsilon ?? null,
+    pseudonymize: raw.pseudonymize !== undefined,
+    coarsenGeo: raw.coarsenGeo === 'country',
+    dropFields: raw.dropFields ?? [],
+    exact: raw.exact === true,
+  };
+}
+
+/** The engine as a policy port. */
+export function createEnginePolicy(options: {
+  registry: ContractRegistry;
+  host: HostConfig;
+  keys?: PartnerKeyStore;
+  now?: () => Date;
+}): PolicyPort {
+  const now = options.now ?? (() => new Date());
+  return {
+    decide(principal, action, resource) {
+      const contract = options.registry.current(principal.id);
+      const contractVersion = contract?.version ?? null;
+      if (action === 'me.read') {
+        return {
+          effect: 'allow',
+          obligations: toObligations({}),
+          reasons: ['a principal may read itself'],
+          contractVersion,
+        };
+      }
+      if (action === 'consent.read') {
+        // The engine has no consent action yet: aggregate consent counts go to the host's own principals only.
+        const listed = options.host.principals.some(
+          (entry) => entry.id === principal.id && entry.role === principal.role,
+        );
+        return listed
+          ? {
+              effect: 'allow',
+              obligations: toObligations({}),
+              reasons: ['the host watches consent counts'],
+              contractVersion,
+            }
+          : {
+              effect: 'deny',
+              code: 'FORBIDDEN',
+              obligations: toObligations({}),
+              reasons: [`role ${principal.role} may not read consent counts`],
+              contractVersion,
+            };
+      }
+      // Every other gateway action is an engine action by name.
+      const engineAction: Action = action;
+      const kind = ENGINE_RESOURCE_KIND[engineAction];
+      const decision = decide(
+        principal,
+        engineAction,
+        {
+          kind,
+          ...(resource.id !== undefined ? { id: resource.id } : {}),
+          ...(resource.ownerId !== undefined ? { ownerPartnerId: resource.ownerId } : {}),
+          ...(action === 'audience.upload' ? { ownerPartnerId: principal.id } : {}),
+          ...(resource.segmentIds !== undefined ? { segmentIds: resource.segmentIds } : {}),
+          ...(resource.categories !== undefined ? { categories: resource.categories } : {}),
+          ...(resource.regions !== undefined ? { regions: resource.regions } : {}),
+        },
+        {
+          contract: principal.role === 'BRAND' || principal.role === 'QSR' ? contract : undefined,
+          host: options.host,
+          now: now(),
+          ...(options.keys && (principal.role === 'BRAND' || principal.role === 'QSR')
+            ? { pseudonymEpoch: options.keys.currentEpoch(principal.id) }
+            : {}),
+        },
+      );
+      return {
+        effect: decision.effect,
+        ...(decision.effect === 'deny' ? { code: decision.code } : {}),
+        obligations: toObligations(decision.obligations),
+        reasons: decision.reasons,
+        contractVersion: decision.contractVersion,
+      };
+    },
+  };
+}
+
+const ENGINE_RESOURCE_KIND = {
+  'segments.list': 'segment',
+  'segment.size': 'segment',
+  'campaigns.list': 'campaign',
+  'campaign.report': 'campaign',
+  'campaign.metrics.subscribe': 'campaign',
+  'audience.upload': 'audience',
+  'audience.overlap': 'audience',
+  'budget.read': 'budget',
+  'triggers.read': 'trigger',
+  'triggers.subscribe': 'trigger',
+  'signals.subscribe': 'signal',
+  'decisions.read': 'decision',
+  'decisions.subscribe': 'decision',
+  'audit.verify': 'audit',
+  'audit.sth': 'audit',
+  'audit.proof': 'audit',
+  'contracts.read': 'contract',
+  'contracts.upsert': 'contract',
+  'keys.rotate': 'key',
+} as const satisfies Record<Action, string>;
+
+function fromPolicyEntry(entry: PolicyAuditEntry): AuditEntry {
+  return {
+    id: entry.decisionId,
+    sequence: entry.sequence,
+    at: entry.at,
+    principal: entry.principal.id,
+    role: entry.principal.role,
+    action: entry.action,
+    resource: entry.resource,
+    inputDigest: entry.inputDigest,
+    effect: entry.effect === 'allow' ? 'allow' : 'deny',
+    code: entry.code,
+    obligations: entry.obligations as unknown as Obligations,
+    reasons: entry.reasons,
+    contractVersion: entry.contractVersion,
+    result: entry.resultSummary,
+  };
+}
+
+/** The audit log as an audit port. */
+export function createAuditAdapter(log: AuditLog): AuditPort {
+  return {
+    async append(input) {
+      const entry = log.append({
+        at: input.at,
+        principal: { id: input.principal, role: input.role },
+        action: input.action,
+        resource: input.resource,
+        inputDigest: input.inputDigest,
+        effect: input.effect,
+        code: input.code,
+        obligations: (input.obligations ?? {}) as unknown as Record<string, never>,
+        reasons: input.reasons,
+        contractVersion: input.contractVersion,
+        resultSummary: {
+          rows: input.result?.rows ?? 0,
+          suppressedRows: input.result?.suppressedRows ?? 0,
+          epsilonSpent: input.result?.epsilonSpent ?? 0,
+        },
+      });
+      return fromPolicyEntry(entry);
+    },
+    async list({ filter, afterSequence, first }) {
+      const page = log.list(
+        {
+          ...(filter?.principal !== undefined ? { principalId: filter.principal } : {}),
+          ...(filter?.action !== undefined ? { action: filter.action } : {}),
+          ...(filter?.effect !== undefined ? { effect: filter.effect } : {}),
+          ...(filter?.since !== undefined ? { from: filter.since } : {}),
+        },
+        first,
+        afterSequence ?? null,
+      );
+      return {
+        entries: page.edges.map((edge) => fromPolicyEntry(edge.node)),
+        hasNextPage: page.pageInfo.hasNextPage,
+      };
+    },
+    async verify() {
+      const { valid, size, firstBadSequence } = await log.verify();
+      return { valid, size, firstBadSequence };
+    },
+    async signedTreeHead() {
+      const { size, rootHash, signature, at } = await log.signedTreeHead();
+      return { size, rootHash, signature, at };
+    },
+    async inclusionProof(sequence) {
+      const proof = log.inclusionProof(sequence);
+      return {
+        sequence: proof.sequence,
+        treeSize: proof.treeSize,
+        leafHash: proof.leafHash,
+        rootHash: proof.rootHash,
+        path: proof.auditPath,
+      };
+    },
+    subscribe: (listener) => log.subscribe((entry) => listener(fromPolicyEntry(entry))),
+  };
+}
+
+/** The budget ledger as a budget port (one budget per partner, contract version and window). */
+export function createBudgetAdapter(ledger: BudgetLedger): BudgetPort {
+  const keyOf = (partnerId: string, contract: ContractView) => ({
+    partnerId,
+    contractVersion: contract.version,
+    window: contract.budgetWindow,
+    epsilonLimit: contract.budgetEpsilon,
+  });
+  return {
+    trySpend: (partnerId, epsilon, contract) =>
+      ledger.trySpend({ ...keyOf(partnerId, contract), epsilon }).spent,
+    preview(partnerId, contract) {
+      const status = ledger.preview(keyOf(partnerId, contract));
+      return {
+        window: status.window,
+        epsilonLimit: status.epsilonLimit,
+        epsilonSpent: status.epsilonSpent,
+        epsilonRemaining: status.epsilonRemaining,
+      };
+    },
+  };
+}
+
+/** Exact discrete Laplace noise from policies/privacy. */
+export const policyNoise: NoisePort = { noisyCount: (value, epsilon) => noisyCount(value, epsilon) };
+
+/** The identity store as an identity port (uploaded UID2 email hashes only). */
+export function createIdentityAdapter(store: IdentityStore): IdentityPort {
+  return { subjectForHash: (hash) => store.resolveUploadedEmailHash(hash) ?? undefined };
+}
+
+/** The partner key store as a pseudonym port. */
+export function createPseudonymAdapter(keys: PartnerKeyStore): PseudonymPort {
+  return {
+    pseudonymFor: (partnerId, subjectId) => keys.pseudonymFor(partnerId, subjectId),
+    rotatePartnerKey(partnerId) {
+      const rotation = keys.rotatePartnerKey(partnerId);
+      return { epoch: rotation.epoch, previousEpochValidUntil: rotation.previousEpochValidUntil };
+    },
+  };
+}
+
+/** What `createPolicyPorts` needs: the policies/ services the composition opened. */
+export interface PolicyServices {
+  registry: ContractRegistry;
+  host: HostConfig;
+  auditLog: AuditLog;
+  ledger: BudgetLedger;
+  identity: IdentityStore;
+  keys: PartnerKeyStore;
+  now?: () => Date;
+}
+
+/** Every port of the gateway from the real policies/ services. */
+export function createPolicyPorts(services: PolicyServices) {
+  return {
+    policy: createEnginePolicy({
+      registry: services.registry,
+      host: services.host,
+      keys: services.keys,
+      ...(services.now ? { now: services.now } : {}),
+    }),
+    contracts: createRegistryContracts(services.registry, services.host),
+    audit: createAuditAdapter(services.auditLog),
+    budget: createBudgetAdapter(services.ledger),
+    noise: policyNoise,
+    identity: createIdentityAdapter(services.identity),
+    pseudonyms: createPseudonymAdapter(services.keys),
+  };
+}

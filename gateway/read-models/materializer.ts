@@ -1,0 +1,147 @@
+/**
+ * The gateway's own consumer of the processors' output topics. It rebuilds the in-memory read models from the
+ * beginning of each topic on start (the models are derived state), feeds the signal hub in log order, and
+ * reports its position for `/readyz` and the lag metric. Records that fail their schema are counted and skipped.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  TOPICS,
+  attributionRecordSchema,
+  campaignInfoSchema,
+  consentChangeSchema,
+  segmentChangeSchema,
+  triggerSchema,
+} from '../../schema/index.ts';
+import type { Log, LogConsumer, LogRecord } from '../ports.ts';
+import type { Metrics } from '../metrics.ts';
+import type { SignalHub } from '../subscriptions/signal-hub.ts';
+import type { LiveFeeds } from '../subscriptions/live-feeds.ts';
+import type { ReadModels } from './read-models.ts';
+
+/** The topics the gateway materializes. */
+export const MATERIALIZED_TOPICS = [
+  TOPICS.segmentChanges,
+  TOPICS.attributions,
+  TOPICS.triggers,
+  TOPICS.campaigns,
+  TOPICS.consent,
+] as const;
+
+/** The running materializer. */
+export interface Materializer {
+  start(): Promise<void>;
+  /** Records between our position and the log end, per topic. */
+  lag(): Promise<Record<string, number>>;
+  /** Records that failed their schema. */
+  rejected(): number;
+  stop(): Promise<void>;
+}
+
+/** Options of the materializer. */
+export interface MaterializerOptions {
+  log: Log;
+  models: ReadModels;
+  hub: SignalHub;
+  feeds: LiveFeeds;
+  metrics: Metrics;
+  /** Consumer group id; unique per gateway instance by default (each instance keeps its own models). */
+  groupId?: string;
+  onError?: (error: unknown, record: LogRecord) => void;
+}
+
+/** Create the materializer. */
+export function createMaterializer(options: MaterializerOptions): Materializer {
+  const { log, models, hub, feeds, metrics } = options;
+  const groupId = options.groupId ?? `cleanroom-gateway-${randomUUID()}`;
+  const positions = new Map<string, number[]>();
+  let consumer: LogConsumer | null = null;
+  let rejectedCount = 0;
+
+  const apply = (record: LogRecord): void => {
+    const value: unknown = JSON.parse(record.value);
+    const source = { topic: record.topic, partition: record.partition, offset: record.offset };
+    switch (record.topic) {
+      case TOPICS.segmentChanges: {
+        const change = segmentChangeSchema.parse(value);
+        models.applySegmentChange(change);
+        hub.ingest({ kind: 'segment-change', ...source, ...change });
+        return;
+      }
+      case TOPICS.consent: {
+        const change = consentChangeSchema.parse(value);
+        models.applyConsent(change);
+        hub.ingest({
+          kind: 'consent',
+          ...source,
+          subjectId: change.subjectId,
+          partnerSharing: change.consent.partnerSharing && !change.erased,
+          at: change.occurredAt,
+        });
+        return;
+      }
+      case TOPICS.attributions: {
+        const attribution = attributionRecordSchema.parse(value);
+        if (attribution.kind === 'aggregate') models.applyAggregate(attribution);
+        return;
+      }
+      case TOPICS.triggers: {
+        const trigger = triggerSchema.parse(value);
+        const known = models.trigger(trigger.triggerId) !== undefined;
+        models.applyTrigger(trigger);
+        if (!known) feeds.publishTrigger(trigger);
+        return;
+      }
+      case TOPICS.campaigns:
+        models.applyCampaign(campaignInfoSchema.parse(value));
+        return;
+      default:
+        return;
+    }
+  };
+
+  return {
+    async start() {
+      await log.createTopic(TOPICS.campaigns, { compacted: true });
+      for (const topic of MATERIALIZED_TOPICS) await log.createTopic(topic);
+      consumer = log.consumer({
+        groupId,
+        topics: [...MATERIALIZED_TOPICS],
+        fromBeginning: true,
+        autoCommit: false,
+        onAssign: (assigned) => assigned.map((tp) => ({ ...tp, offset: 0 })),
+      });
+      await consumer.run(async (batch) => {
+        for (const record of batch.records) {
+          try {
+            apply(record);
+          } catch (error) {
+            rejectedCount += 1;
+            options.onError?.(error, record);
+          }
+          const own = positions.get(record.topic) ?? [];
+          own[record.partition] = record.offset + 1;
+          positions.set(record.topic, own);
+          metrics.eventsProcessed.inc({ topic: record.topic });
+        }
+      });
+    },
+    async lag() {
+      const lagByTopic: Record<string, number> = {};
+      for (const topic of MATERIALIZED_TOPICS) {
+        const ends = await log.endOffsets(topic);
+        const own = positions.get(topic) ?? [];
+        lagByTopic[topic] = ends.reduce(
+          (sum, end, partition) => sum + Math.max(0, end - (own[partition] ?? 0)),
+          0,
+        );
+        metrics.consumerLag.set({ topic }, lagByTopic[topic] ?? 0);
+      }
+      return lagByTopic;
+    },
+    rejected: () => rejectedCount,
+    async stop() {
+      await consumer?.stop();
+      consumer = null;
+    },
+  };
+}

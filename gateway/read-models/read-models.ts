@@ -1,0 +1,138 @@
+/**
+ * In-memory read models the gateway serves from, materialized from the processors' output topics:
+ * segment membership and consent, attribution aggregates (latest version per key), triggers and campaigns.
+ * Nothing here holds a raw identifier: subjects are subject ids, which never leave the gateway.
+ */
+import type {
+  AttributionAggregate,
+  AttributionModel,
+  CampaignInfo,
+  ConsentChange,
+  SegmentChange,
+  Trigger,
+} from '../../schema/index.ts';
+
+/** A shopper's consent as the gateway last saw it. */
+export interface SubjectConsent {
+  measurement: boolean;
+  partnerSharing: boolean;
+  erased: boolean;
+}
+
+/** The read models. */
+export interface ReadModels {
+  applySegmentChange(change: SegmentChange): void;
+  applyConsent(change: ConsentChange): void;
+  applyAggregate(aggregate: AttributionAggregate): void;
+  applyTrigger(trigger: Trigger): void;
+  applyCampaign(campaign: CampaignInfo): void;
+  segmentIds(): string[];
+  /** Consent counts over known shoppers. */
+  consentCounts(): { total: number; optedOut: number; erased: number };
+  /** Distinct members that may appear in aggregates (measurement consent, not erased). */
+  segmentSize(segmentId: string): number;
+  segmentsOf(subjectId: string): string[];
+  consentOf(subjectId: string): SubjectConsent | undefined;
+  /** Whether a subject is known and may appear in an aggregate. */
+  measurable(subjectId: string): boolean;
+  campaign(campaignId: string): CampaignInfo | undefined;
+  campaigns(): CampaignInfo[];
+  aggregates(campaignId: string, model: AttributionModel): AttributionAggregate[];
+  /** Triggers ordered by window start, then id. */
+  triggers(): Trigger[];
+  trigger(triggerId: string): Trigger | undefined;
+}
+
+/** Create empty read models. */
+export function createReadModels(): ReadModels {
+  const members = new Map<string, Set<string>>();
+  const segmentsBySubject = new Map<string, Set<string>>();
+  const consent = new Map<string, SubjectConsent>();
+  const aggregates = new Map<string, AttributionAggregate>();
+  const triggers = new Map<string, Trigger>();
+  let sortedTriggers: Trigger[] | null = null;
+  const campaigns = new Map<string, CampaignInfo>();
+
+  const measurable = (subjectId: string): boolean => {
+    const known = consent.get(subjectId);
+    return known === undefined || (known.measurement && !known.erased);
+  };
+
+  const removeMembership = (segmentId: string, subjectId: string): void => {
+    members.get(segmentId)?.delete(subjectId);
+    const own = segmentsBySubject.get(subjectId);
+    own?.delete(segmentId);
+    if (own?.size === 0) segmentsBySubject.delete(subjectId);
+  };
+
+  return {
+    applySegmentChange(change) {
+      if (!members.has(change.segmentId)) members.set(change.segmentId, new Set());
+      if (change.action === 'entered') {
+        members.get(change.segmentId)?.add(change.subjectId);
+        const own = segmentsBySubject.get(change.subjectId) ?? new Set<string>();
+        own.add(change.segmentId);
+        segmentsBySubject.set(change.subjectId, own);
+      } else {
+        removeMembership(change.segmentId, change.subjectId);
+      }
+    },
+    applyConsent(change) {
+      consent.set(change.subjectId, {
+        measurement: change.consent.measurement && !change.erased,
+        partnerSharing: change.consent.partnerSharing && !change.erased,
+        erased: change.erased,
+      });
+      if (change.erased) {
+        // Erasure purges the shopper from every read model.
+        for (const segmentId of [...(segmentsBySubject.get(change.subjectId) ?? [])]) {
+          removeMembership(segmentId, change.subjectId);
+        }
+      }
+    },
+    applyAggregate(aggregate) {
+      const current = aggregates.get(aggregate.aggregateId);
+      if (current === undefined || current.version <= aggregate.version)
+        aggregates.set(aggregate.aggregateId, aggregate);
+    },
+    applyTrigger(trigger) {
+      triggers.set(trigger.triggerId, trigger);
+      sortedTriggers = null;
+    },
+    applyCampaign(campaign) {
+      campaigns.set(campaign.campaignId, campaign);
+    },
+    segmentIds: () => [...members.keys()].sort(),
+    consentCounts() {
+      let optedOut = 0;
+      let erased = 0;
+      for (const state of consent.values()) {
+        if (state.erased) erased += 1;
+        else if (!state.partnerSharing || !state.measurement) optedOut += 1;
+      }
+      return { total: consent.size, optedOut, erased };
+    },
+    segmentSize(segmentId) {
+      let size = 0;
+      for (const subjectId of members.get(segmentId) ?? []) if (measurable(subjectId)) size += 1;
+      return size;
+    },
+    segmentsOf: (subjectId) => [...(segmentsBySubject.get(subjectId) ?? [])],
+    consentOf: (subjectId) => consent.get(subjectId),
+    measurable,
+    campaign: (campaignId) => campaigns.get(campaignId),
+    campaigns: () => [...campaigns.values()].sort((a, b) => a.campaignId.localeCompare(b.campaignId)),
+    aggregates(campaignId, model) {
+      return [...aggregates.values()]
+        .filter((aggregate) => aggregate.campaignId === campaignId && aggregate.model === model)
+        .sort((a, b) => a.day.localeCompare(b.day) || a.channel.localeCompare(b.channel));
+    },
+    triggers() {
+      sortedTriggers ??= [...triggers.values()].sort(
+        (a, b) => a.windowStart.localeCompare(b.windowStart) || a.triggerId.localeCompare(b.triggerId),
+      );
+      return sortedTriggers;
+    },
+    trigger: (triggerId) => triggers.get(triggerId),
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * `createGateway`: the governed GraphQL gateway over HTTP, Server-Sent Events and graphql-ws on `/graphql`,
+ * with `/healthz`, `/readyz` and `/metrics`. Every dependency is injected; the caller (`cleanroom serve`)
+ * composes the pipeline and hands the gateway its log, contracts, audit log, identity and privacy services.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createYoga } from 'graphql-yoga';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair } from './auth/dev-keys.ts';
+import type { DevKeyPair } from './auth/dev-keys.ts';
+import { useJoseAuth } from './auth/use-jose-auth.ts';
+import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
+import { createTokenVerifier } from './auth/verifier.ts';
+import type { KeySource } from './auth/verifier.ts';
+import type { GatewayServices, SubscriptionLimits } from './context.ts';
+import { handleOperationalRoute, readiness } from './http-routes.ts';
+import { createMetrics } from './metrics.ts';
+import type { Metrics } from './metrics.ts';
+import { useIntrospectionGuard } from './plugins/use-introspection-guard.ts';
+import { usePartnerRateLimit } from './plugins/use-partner-rate-limit.ts';
+import { useRequestMetrics } from './plugins/use-request-metrics.ts';
+import type {
+  AuditPort,
+  BudgetPort,
+  ContractsPort,
+  IdentityPort,
+  Log,
+  NoisePort,
+  PolicyPort,
+  Principal,
+  PseudonymPort,
+  SegmentCatalogPort,
+} from './ports.ts';
+import { createAudienceUploads } from './read-models/audience-uploads.ts';
+import { createMaterializer } from './read-models/materializer.ts';
+import type { Materializer } from './read-models/materializer.ts';
+import { createReadModels } from './read-models/read-models.ts';
+import { createGatewaySchema } from './schema.ts';
+import { createLiveFeeds } from './subscriptions/live-feeds.ts';
+import { createSignalHub } from './subscriptions/signal-hub.ts';
+import { attachWebSocket } from './websocket.ts';
+import type { GatewayWebSocket } from './websocket.ts';
+
+/** A structured logger (pino-compatible subset). Never given PII or tokens. */
+export interface GatewayLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+/** Token verification settings. Without `keys`, the embedded default's development key is used. */
+export interface GatewayAuthOptions {
+  keys?: KeySource;
+  issuer?: string | string[];
+  audience?: string | string[];
+  /** Ids allowed to act as PRIVACY_OFFICER or HOST_ADMIN; absent: any verified host-role token. */
+  hostPrincipals?: string[];
+}
+
+/** Options of `createGateway`. */
+export interface GatewayOptions {
+  log: Log;
+  /** Where the development key lives (`<dataDir>/secrets/`). */
+  dataDir: string;
+  policy: PolicyPort;
+  contracts: ContractsPort;
+  audit: AuditPort;
+  pseudonyms: PseudonymPort;
+  identity: IdentityPort;
+  budget: BudgetPort;
+  noise: NoisePort;
+  catalog?: SegmentCatalogPort;
+  /** GraphiQL and introspection for every role. Default false. */
+  devMode?: boolean;
+  auth?: GatewayAuthOptions;
+  limits?: Partial<SubscriptionLimits>;
+  /** Largest request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Most records the read models may lag and still be ready. Default 1000. */
+  readyMaxLag?: number;
+  /** Signal records retained for cursor resumption. Default 100000. */
+  retainedSignalRecords?: number;
+  /** Consumer group of the read-model consumer (unique per instance by default). */
+  groupId?: string;
+  logger?: GatewayLogger;
+  now?: () => Date;
+  /**
+   * Extra GET routes served beside `/graphql` (e.g. the privacy officer console's `consoleResponse`): each is
+   * asked in turn with the path and answers a Response, or undefined to pass.
+   */
+  httpRoutes?: Array<(pathname: string) => Response | undefined | Promise<Response | undefined>>;
+}
+
+async function serveExtraRoute(
+  routes: NonNullable<GatewayOptions['httpRoutes']>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<boolean> {
+  if (routes.length === 0 || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+  const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+  for (const route of routes) {
+    const answer = await route(pathname);
+    if (answer === undefined) continue;
+    response.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
+    response.end(request.method === 'HEAD' ? undefined : Buffer.from(await answer.arrayBuffer()));
+    return true;
+  }
+  return false;
+}
+
+/** A running (or ready to run) gateway. */
+export interface Gateway {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  yoga: YogaServerInstance<any, any>;
+  server: Server;
+  metrics: Metrics;
+  services: GatewayServices;
+  /** The development key pair when the embedded default's key is in use. */
+  devKeys: DevKeyPair | null;
+  /** Start the read-model consumer, then listen. */
+  listen(port: number, host?: string): Promise<{ url: string }>;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const silentLogger: GatewayLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * Create the gateway.
+ *
+ * @example
+ * const gateway = await createGateway({ log, dataDir, policy, contracts, audit, pseudonyms, identity, budget, noise });
+ * const { url } = await gateway.listen(4000, '127.0.0.1');
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? silentLogger;
+  const devMode = options.devMode ?? false;
+  const metrics = createMetrics({ defaultMetrics: false });
+  const readModels = createReadModels();
+  const signals = createSignalHub({
+    segmentsOf: (subjectId) => readModels.segmentsOf(subjectId),
+    ...(options.retainedSignalRecords !== undefined
+      ? { retainedRecords: options.retainedSignalRecords }
+      : {}),
+  });
+  const feeds = createLiveFeeds();
+  const services: GatewayServices = {
+    log: options.log,
+    policy: options.policy,
+    contracts: options.contracts,
+    audit: options.audit,
+    pseudonyms: options.pseudonyms,
+    identity: options.identity,
+    budget: options.budget,
+    noise: options.noise,
+    catalog: options.catalog,
+    readModels,
+    uploads: createAudienceUploads(options.identity),
+    signals,
+    feeds,
+    metrics,
+    liveSubscriptions: new Map(),
+    limits: {
+      maxBufferedPerSubscriber: options.limits?.maxBufferedPerSubscriber ?? 1_000,
+      campaignMetricsIntervalMs: options.limits?.campaignMetricsIntervalMs ?? 10_000,
+    },
+    devMode,
+    now: options.now ?? (() => new Date()),
+  };
+  const materializer: Materializer = createMaterializer({
+    log: options.log,
+    models: readModels,
+    hub: signals,
+    feeds,
+    metrics,
+    ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
+    onError: (error, record) =>
+      logger.warn(
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          error: (error as Error).message,
+        },
+        'gateway: skipped an unreadable record',
+      ),
+  });
+
+  const devKeys = options.auth?.keys === undefined ? await loadOrCreateDevKeyPair(options.dataDir) : null;
+  const verify = createTokenVerifier({
+    keys: options.auth?.keys ?? { publicKeys: [(devKeys as DevKeyPair).publicJwk] },
+    issuer: options.auth?.issuer ?? DEV_ISSUER,
+    audience: options.auth?.audience ?? GATEWAY_AUDIENCE,
+  });
+  const hostPrincipals = options.auth?.hostPrincipals ? new Set(options.auth.hostPrincipals) : null;
+  const auth: JoseAuthOptions = {
+    verify,
+    isKnownPrincipal: (principal: Principal) => {
+      if (principal.role === 'BRAND' || principal.role === 'QSR') {
+        return options.contracts.get(principal.id)?.kind === principal.role;
+      }
+      return hostPrincipals === null || hostPrincipals.has(principal.id);
+    },
+    onRejected: (reason) => metrics.authRejections.inc({ reason }),
+  };
+
+  const yoga = createYoga<Record<string, unknown>, { services: GatewayServices }>({
+    schema: createGatewaySchema(),
+    graphqlEndpoint: '/graphql',
+    graphiql: devMode ? { subscriptionsProtocol: 'WS' } : false,
+    landingPage: false,
+    maskedErrors: true,
+    logging: false,
+    context: () => ({ services }),
+    plugins: [
+      useJoseAuth(auth),
+      EnvelopArmorPlugin({
+        maxDepth: { n: 8 },
+        costLimit: { maxCost: 5_000 },
+        maxAliases: { n: 15 },
+        maxTokens: { n: 2_000 },
+        maxDirectives: { n: 20 },
+        blockFieldSuggestion: { enabled: !devMode },
+      }),
+      useIntrospectionGuard({ devMode }),
+      usePartnerRateLimit({ contracts: options.contracts }),
+      useRequestMetrics(metrics),
+    ],
+  });
+
+  let started = false;
+  const probe = {
+    log: options.log,
+    lag: () => materializer.lag(),
+    started: () => started,
+    maxLag: options.readyMaxLag ?? 1_000,
+  };
+  const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const server = createServer((request, response) => {
+    handleOperationalRoute(request, response, { probe, metrics, maxBodyBytes })
+      .then(async (handled) => handled || serveExtraRoute(options.httpRoutes ?? [], request, response))
+      .then(
+        (handled) => {
+          if (!handled) void yoga.requestListener(request, response);
+        },
+        (error: unknown) => {
+          logger.error({ error: (error as Error).message }, 'gateway: operational route failed');
+          if (!response.headersSent) response.writeHead(500);
+          response.end();
+        },
+      );
+  });
+  let webSocket: GatewayWebSocket | null = null;
+
+  return {
+    yoga,
+    server,
+    metrics,
+    services,
+    devKeys,
+    async listen(port, host = '127.0.0.1') {
+      await materializer.start();
+      started = true;
+      webSocket = attachWebSocket(server, yoga, auth);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const url = `http://${shownHost}:${address.port}/graphql`;
+      logger.info({ url, devMode }, 'gateway: listening');
+      return { url };
+    },
+    async ready() {
+      return (await readiness(probe)).ready;
+    },
+    async close() {
+      await webSocket?.close();
+      webSocket = null;
+      server.closeAllConnections();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await materializer.stop();
+      started = false;
+    },
+  };
+}
