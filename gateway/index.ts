@@ -59,3 +59,5 @@ export {
   createStandInBudget,
   createStandInNoise,
 } from './stand-ins/stand-in-stores.ts';
+export { buildConsoleAssets, consoleResponse } from './console/serve-console.ts';
+export type { ConsoleAssets } from './console/serve-console.ts';

@@ -245,6 +245,7 @@ export function createAuditAdapter(log: AuditLog): AuditPort {
           ...(filter?.action !== undefined ? { action: filter.action } : {}),
           ...(filter?.effect !== undefined ? { effect: filter.effect } : {}),
           ...(filter?.since !== undefined ? { from: filter.since } : {}),
+          ...(filter?.until !== undefined ? { to: filter.until } : {}),
         },
         first,
         afterSequence ?? null,

@@ -155,6 +155,7 @@ export interface AuditFilter {
   action?: string;
   effect?: string;
   since?: string;
+  until?: string;
 }
 
 /** The tamper-evident audit log (policies/audit). */

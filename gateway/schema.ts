@@ -27,6 +27,54 @@ export function loadTypeDefs(dir: string = SDL_DIR): string[] {
 
 type ResolverMap = Record<string, unknown>;
 
+/**
+ * GraphQL hands an explicit `null` for an optional argument (`after: null` from a client's variables); our
+ * resolvers treat absent and null alike, so nulls are dropped from arguments and input objects once, here.
+ */
+export function withoutNulls<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const cleaned: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    if (field !== null) cleaned[key] = withoutNulls(field);
+  }
+  return cleaned as T;
+}
+
+type FieldResolver = (root: unknown, args: unknown, context: unknown, info: unknown) => unknown;
+
+function dropNullArguments(resolvers: ResolverMap): ResolverMap {
+  const wrapped: ResolverMap = {};
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    if (
+      typeof fields !== 'object' ||
+      fields === null ||
+      !['Query', 'Mutation', 'Subscription'].includes(typeName)
+    ) {
+      wrapped[typeName] = fields;
+      continue;
+    }
+    const type: Record<string, unknown> = {};
+    for (const [fieldName, field] of Object.entries(fields as Record<string, unknown>)) {
+      if (typeof field === 'function') {
+        const resolve = field as FieldResolver;
+        type[fieldName] = (root: unknown, args: unknown, context: unknown, info: unknown) =>
+          resolve(root, withoutNulls(args), context, info);
+      } else if (typeof field === 'object' && field !== null && 'subscribe' in field) {
+        const subscription = field as { subscribe: FieldResolver; resolve?: FieldResolver };
+        type[fieldName] = {
+          ...subscription,
+          subscribe: (root: unknown, args: unknown, context: unknown, info: unknown) =>
+            subscription.subscribe(root, withoutNulls(args), context, info),
+        };
+      } else {
+        type[fieldName] = field;
+      }
+    }
+    wrapped[typeName] = type;
+  }
+  return wrapped;
+}
+
 function mergeResolvers(modules: ResolverMap[]): ResolverMap {
   const merged: ResolverMap = {};
   for (const module of modules) {
@@ -43,13 +91,15 @@ function mergeResolvers(modules: ResolverMap[]): ResolverMap {
 export function createGatewaySchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: mergeResolvers([
-      sharedResolvers,
-      brandResolvers,
-      qsrResolvers,
-      privacyOfficerResolvers,
-      hostAdminResolvers,
-      subscriptionResolvers,
-    ]) as Parameters<typeof makeExecutableSchema>[0]['resolvers'],
+    resolvers: dropNullArguments(
+      mergeResolvers([
+        sharedResolvers,
+        brandResolvers,
+        qsrResolvers,
+        privacyOfficerResolvers,
+        hostAdminResolvers,
+        subscriptionResolvers,
+      ]),
+    ) as Parameters<typeof makeExecutableSchema>[0]['resolvers'],
   });
 }

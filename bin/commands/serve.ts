@@ -1,5 +1,217 @@
-/** `cleanroom serve` — not built yet. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('cleanroom serve: not available yet\n');
-  return 1;
+/**
+ * `cleanroom serve` (and `npm start`): the whole product in one process — the log (embedded, or Kafka when
+ * `KAFKA_BROKERS` is set), the pipeline, the governed gateway, and on the embedded default the simulator at a
+ * gentle rate. Prints the GraphiQL address, a development token per sample principal and operations to try.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import {
+  buildConsoleAssets,
+  consoleResponse,
+  createGateway,
+  createPolicyPorts,
+  loadOrCreateDevKeyPair,
+  mintDevToken,
+} from '../../gateway/index.ts';
+import type { Role } from '../../gateway/index.ts';
+import {
+  createBudgetLedger,
+  createContractRegistry,
+  createPartnerKeyStore,
+  digestRequest,
+  importContractsFromDir,
+  loadOrCreateSecrets,
+  openAuditLog,
+} from '../../policies/index.ts';
+import { createPipeline } from '../../processors/index.ts';
+import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
+import { createLogFromEnv } from '../../processors/runtime/index.ts';
+import { simulate, writeToLog } from '../../simulator/index.ts';
+import { banner } from './serve-banner.ts';
+
+const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
+                      [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
+`;
+
+/** Run `cleanroom serve`; resolves to the exit code once stopped by SIGINT or SIGTERM. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        contracts: { type: 'string' },
+        'no-simulate': { type: 'boolean', default: false },
+        rate: { type: 'string', default: '400' },
+        seed: { type: 'string', default: '1' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`cleanroom serve: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const port = Number(values.port ?? process.env['PORT'] ?? 4000);
+  const rate = Number(values.rate);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) return usageError(`--port must be a port number`);
+  if (!(rate > 0)) return usageError('--rate must be positive');
+  if (!Number.isInteger(seed)) return usageError('--seed must be an integer');
+  const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
+  const dataDir = path.resolve(values['data-dir'] ?? process.env['CLEANROOM_DATA_DIR'] ?? './data');
+  const contractsDir = path.resolve(
+    values.contracts ?? process.env['CLEANROOM_CONTRACTS_DIR'] ?? 'examples/contracts',
+  );
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  // JSON logs on stderr: ids, counts and codes only, never a payload, token or identifier.
+  const logger = pino(
+    { name: 'cleanroom', base: null, redact: ['authorization', '*.authorization', 'token', '*.token'] },
+    pino.destination(2),
+  );
+  const log = createLogFromEnv(process.env, { embedded: { path: path.join(dataDir, 'log.sqlite') } });
+  const secrets = loadOrCreateSecrets(dataDir);
+  const auditLog = await openAuditLog({ dataDir });
+  const registry = createContractRegistry(path.join(dataDir, 'contracts.sqlite'));
+  registry.onChange((change) => {
+    // A contract change is itself a decision the privacy officer must see; fail closed if it cannot be logged.
+    auditLog.append({
+      principal: {
+        id: change.actor ?? (change.source === 'api' ? 'host-admin-api' : 'contracts-folder'),
+        role: change.source === 'api' ? 'HOST_ADMIN' : null,
+      },
+      action: 'contracts.change',
+      resource: `contract:${change.partnerId}`,
+      inputDigest: digestRequest(change),
+      effect: 'allow',
+      obligations: {},
+      reasons: [`${change.source} change from ${change.previousVersion ?? 'nothing'} to ${change.version}`],
+      contractVersion: change.version,
+    });
+  });
+  const imported = await importContractsFromDir(registry, contractsDir, { actor: 'contracts-folder' });
+  for (const problem of imported.errors) {
+    logger.warn(
+      { file: problem.file, field: problem.field, reason: problem.reason },
+      'contract file refused',
+    );
+  }
+  const segmentsDir = path.resolve(process.env['CLEANROOM_SEGMENTS_DIR'] ?? EXAMPLE_SEGMENTS_DIR);
+  const ledger = createBudgetLedger(path.join(dataDir, 'budgets.sqlite'));
+  const keys = createPartnerKeyStore(dataDir, { hostSecret: secrets.hostSecret });
+  const pipeline = createPipeline({
+    log,
+    dataDir,
+    secrets,
+    segmentsDir,
+    consentDefault: imported.host.consentDefault,
+    // Live mode: quiet partitions follow the others so time-driven exits and window closes keep flowing.
+    idleTimeoutMs: 2_000,
+    logger,
+    onError: (stage, error) =>
+      logger.error({ stage, err: errorSummary(error) }, 'pipeline stage failed; retrying'),
+  });
+  const ports = createPolicyPorts({
+    registry,
+    host: imported.host,
+    auditLog,
+    ledger,
+    identity: pipeline.ingest.identity,
+    keys,
+  });
+  const segmentDefinitions = new Map(
+    loadSegmentDefinitions(segmentsDir).map((definition) => [definition.id, definition]),
+  );
+  const consoleAssets = await buildConsoleAssets();
+  const gateway = await createGateway({
+    log,
+    dataDir,
+    ...ports,
+    httpRoutes: [(pathname) => consoleResponse(consoleAssets, pathname)],
+    catalog: {
+      describe: (segmentId) => {
+        const definition = segmentDefinitions.get(segmentId);
+        return (
+          definition && {
+            name: definition.name,
+            ...(definition.description ? { description: definition.description } : {}),
+          }
+        );
+      },
+    },
+    devMode: true,
+    auth: { hostPrincipals: imported.host.principals.map((principal) => principal.id) },
+    logger,
+  });
+
+  await pipeline.start();
+  const { url } = await gateway.listen(port, host);
+  const simulation = new AbortController();
+  let simulating: Promise<unknown> = Promise.resolve();
+  if (values['no-simulate'] !== true && log.kind === 'embedded') {
+    simulating = writeToLog(log, simulate({ seed, idPrefix: `s${seed}-${Date.now().toString(36)}-` }), {
+      rate,
+      signal: simulation.signal,
+    }).catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'));
+  }
+
+  const devKeys = await loadOrCreateDevKeyPair(dataDir);
+  const principals: Array<{ id: string; role: Role }> = [
+    ...imported.contracts.map(({ contract }) => ({ id: contract.partnerId, role: contract.kind as Role })),
+    ...imported.host.principals.map((principal) => ({ id: principal.id, role: principal.role as Role })),
+  ];
+  const tokens = await Promise.all(
+    principals.map(async (principal) => ({
+      ...principal,
+      token: await mintDevToken(devKeys, { partnerId: principal.id, role: principal.role, ttl: '12h' }),
+    })),
+  );
+  process.stdout.write(
+    banner({ url, logKind: log.kind, dataDir, tokens, simulating: values['no-simulate'] !== true }),
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('\nstopping…\n');
+  // Ctrl-C must finish within 5 s; whatever is still open then is abandoned (the log and state are durable).
+  const deadline = setTimeout(() => {
+    process.stderr.write('cleanroom serve: shutdown took too long; exiting\n');
+    process.exit(1);
+  }, 4_500);
+  deadline.unref();
+  simulation.abort();
+  await simulating;
+  await gateway.close();
+  await pipeline.stop();
+  await auditLog.close();
+  ledger.close();
+  keys.close();
+  registry.close();
+  await log.close();
+  process.stdout.write('stopped cleanly\n');
+  return 0;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`cleanroom serve: ${message}\n${USAGE}`);
+  return 2;
+}
+
+function errorSummary(error: unknown): { name: string; message: string; code?: unknown } {
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
+  return { name: 'Error', message: String(error) };
 }

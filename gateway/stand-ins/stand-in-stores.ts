@@ -61,7 +61,8 @@ export function createStandInAudit(): AuditPort & { failAppends: boolean; entrie
           (filter?.principal === undefined || entry.principal === filter.principal) &&
           (filter?.action === undefined || entry.action === filter.action) &&
           (filter?.effect === undefined || entry.effect === filter.effect) &&
-          (filter?.since === undefined || entry.at >= filter.since),
+          (filter?.since === undefined || entry.at >= filter.since) &&
+          (filter?.until === undefined || entry.at <= filter.until),
       );
       return { entries: matching.slice(0, first), hasNextPage: matching.length > first };
     },

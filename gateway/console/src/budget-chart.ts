@@ -27,9 +27,9 @@ export function renderBudgetChart(container: HTMLElement, rows: readonly BudgetR
   }
   const barHeight = 26;
   const labelWidth = 190;
-  const barWidth = 520;
+  const barWidth = 380;
   const height = rows.length * (barHeight + 10) + 30;
-  const svg = element('svg', { width: labelWidth + barWidth + 140, height, role: 'img' });
+  const svg = element('svg', { width: labelWidth + barWidth + 230, height, role: 'img' });
   rows.forEach((row, index) => {
     const y = index * (barHeight + 10) + 4;
     const limit = row.epsilonLimit > 0 ? row.epsilonLimit : 1;

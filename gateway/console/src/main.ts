@@ -76,14 +76,29 @@ function decisionRow(decision: Decision, fresh: boolean): HTMLTableRowElement {
     decision.resource,
     decision.effect,
     decision.reasons.join('; '),
-    decision.contractVersion ?? '',
+    shortVersion(decision.contractVersion),
   ];
   for (const text of cells) {
     const cell = document.createElement('td');
     cell.textContent = text;
     row.append(cell);
   }
+  row.lastElementChild?.setAttribute('title', decision.contractVersion ?? '');
   return row;
+}
+
+/** `sha256:0123456789ab…`: enough to tell versions apart; the full hash is in the cell's title. */
+function shortVersion(version: string | null): string {
+  if (version === null) return '';
+  return version.length > 19 ? `${version.slice(0, 19)}…` : version;
+}
+
+/** Insert a row keeping the table newest first; a row already shown is not added twice. */
+function insertRow(body: HTMLTableSectionElement, decision: Decision, fresh: boolean): void {
+  if (body.querySelector(`tr[data-sequence="${decision.sequence}"]`)) return;
+  const row = decisionRow(decision, fresh);
+  const later = [...body.rows].find((existing) => Number(existing.dataset.sequence) < decision.sequence);
+  body.insertBefore(row, later ?? null);
 }
 
 async function loadDecisions(append: boolean): Promise<void> {
@@ -97,7 +112,7 @@ async function loadDecisions(append: boolean): Promise<void> {
   );
   const body = byId<HTMLTableSectionElement>('decision-rows');
   if (!append) body.replaceChildren();
-  for (const edge of page.policyDecisions.edges) body.append(decisionRow(edge.node, false));
+  for (const edge of page.policyDecisions.edges) insertRow(body, edge.node, false);
   olderCursor = page.policyDecisions.pageInfo.endCursor;
   byId('load-more').hidden = !page.policyDecisions.pageInfo.hasNextPage;
 }
@@ -110,8 +125,7 @@ function startTail(): void {
     ({ policyDecisionLogged: decision }) => {
       if (!matchesFilter(decision, currentFilter())) return;
       const body = byId<HTMLTableSectionElement>('decision-rows');
-      if (body.querySelector(`tr[data-sequence="${decision.sequence}"]`)) return;
-      body.prepend(decisionRow(decision, true));
+      insertRow(body, decision, true);
       while (body.rows.length > 500) body.deleteRow(-1);
     },
     (error) => {
@@ -139,6 +153,7 @@ async function verifyNow(): Promise<void> {
     verifyAuditLog: { valid: boolean; size: number; firstBadSequence: number | null };
   }>(token, 'query { verifyAuditLog { valid size firstBadSequence } }');
   const verification = data.verifyAuditLog;
+  byId('audit-size').textContent = String(verification.size);
   result.className = verification.valid ? 'ok' : 'bad';
   result.textContent = verification.valid
     ? `Log verified: ${verification.size} entries, every hash and signed tree head intact.`
@@ -172,8 +187,9 @@ async function enter(): Promise<void> {
   byId('sign-in').hidden = true;
   byId('dashboard').hidden = false;
   byId('sign-out').hidden = false;
-  await Promise.all([loadDecisions(false), loadAuditState(), loadOverview()]);
+  // Tail first, then the first page: a decision made in between shows up once (rows are keyed by sequence).
   if (byId<HTMLInputElement>('live-tail').checked) startTail();
+  await Promise.all([loadDecisions(false), loadAuditState(), loadOverview()]);
   refreshTimer = setInterval(
     () => void Promise.all([loadAuditState(), loadOverview()]).catch(showError),
     5000,

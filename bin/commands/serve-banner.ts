@@ -1,0 +1,43 @@
+/** The text `cleanroom serve` prints once it is up: where to go, who to be, what to try. */
+
+/** What the banner shows. */
+export interface BannerInput {
+  url: string;
+  logKind: string;
+  dataDir: string;
+  tokens: Array<{ id: string; role: string; token: string }>;
+  simulating: boolean;
+}
+
+const EXAMPLES = `  # as fresh-oats (BRAND): live audience signals of the segments its contract shares
+  subscription { audienceSignals { segmentId pseudonym action at cursor } }
+
+  # as fresh-oats (BRAND): a thresholded, noised segment size (spends privacy budget)
+  query { segmentSize(segmentId: "plant-based-buyers") { value epsilonSpent } privacyBudget { epsilonRemaining } }
+
+  # as burger-barn (QSR): cross-industry demand triggers
+  query { crossIndustryTriggers(first: 5) { edges { node { category region lift distinctBuyers windowStart } } } }
+`;
+
+/** Render the start-up banner. */
+export function banner(input: BannerInput): string {
+  const graphql = new URL('/graphql', input.url).toString();
+  const consoleUrl = new URL('/console', input.url).toString();
+  const lines = [
+    '',
+    'cleanroom is running',
+    `  GraphiQL      ${graphql}`,
+    `  console       ${consoleUrl}  (sign in with the dpo token)`,
+    `  log           ${input.logKind}${input.logKind === 'embedded' ? ` (${input.dataDir})` : ''}`,
+    `  simulator     ${input.simulating ? 'writing a simulated retail world to the raw topics' : 'off'}`,
+    '',
+    'development tokens (paste into GraphiQL headers as {"Authorization": "Bearer <token>"}):',
+    ...input.tokens.flatMap((token) => [`  ${token.id} (${token.role})`, `    ${token.token}`]),
+    '',
+    'try:',
+    EXAMPLES,
+    'Ctrl-C stops it.',
+    '',
+  ];
+  return lines.join('\n');
+}
