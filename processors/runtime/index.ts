@@ -12,3 +12,58 @@ export type {
   LogConsumer,
   Log,
 } from './log.ts';
+// Event-time processing: watermarks, windows, timers, keyed SQLite state, the processor host (issue 6).
+export { createWatermarkTracker } from './watermark.ts';
+export type { WatermarkOptions, WatermarkState, WatermarkTracker, Timeliness } from './watermark.ts';
+export {
+  MS,
+  tumblingWindow,
+  slidingWindows,
+  inRelativeWindow,
+  withinLast,
+  betweenAgo,
+  relativeWindowBoundaries,
+  relativeWindowHorizon,
+  utcDay,
+} from './windows.ts';
+export type { TimeWindow, RelativeWindow } from './windows.ts';
+export { createTimerService } from './timers.ts';
+export type { TimerService } from './timers.ts';
+export { openStateStore } from './state-store.ts';
+export type { StateStore, StateStoreOptions, StoredTimer, OutboxEntry } from './state-store.ts';
+export type {
+  Processor,
+  ProcessorContext,
+  RecordContext,
+  TimerContext,
+  FiredTimer,
+  KeyedState,
+  StateAccess,
+  ProcessorOutput,
+  EventTimeOptions,
+} from './processor.ts';
+export { createProcessorTask } from './processor-task.ts';
+export type { ProcessorTask, ProcessorTaskOptions, TaskStats, SideTopics } from './processor-task.ts';
+export { createProcessorHost, OUTPUT_ID_HEADER } from './processor-host.ts';
+export type { ProcessorHost, ProcessorHostOptions, HostStats } from './processor-host.ts';
+export { measureProcessor, measureProcessorOnLog } from './measure-processor.ts';
+export type {
+  MeasureRecord,
+  ProcessorMeasurement,
+  MeasureProcessorOptions,
+  MeasureOnLogOptions,
+} from './measure-processor.ts';
+export { ProcessorError, isProcessorError } from './processor-errors.ts';
+export type { ProcessorErrorCode, ProcessorErrorContext } from './processor-errors.ts';
+export { createEmbeddedLog } from './embedded-log.ts';
+export type { EmbeddedLogOptions } from './embedded-log.ts';
+export { createKafkaLog } from './kafka-log.ts';
+export type { KafkaLogOptions } from './kafka-log.ts';
+export { createKafkaLogCreator } from './kafka-logger.ts';
+export type { KafkaLogLevel, KafkaLogLine } from './kafka-logger.ts';
+export { createLogFromEnv } from './create-log.ts';
+export type { LogFromEnvOptions } from './create-log.ts';
+export { LogError, isLogError } from './errors.ts';
+export type { LogErrorCode, LogErrorContext } from './errors.ts';
+export { murmur2, toPositive, partitionForKey, createPartitionChooser } from './murmur2.ts';
+export type { PartitionChooser } from './murmur2.ts';

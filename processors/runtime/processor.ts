@@ -1,0 +1,112 @@
+/**
+ * What a processor is: an incremental handler of input records and of event-time timers, whose only memory
+ * is keyed state in the runtime's state store and whose only effect is outputs with deterministic ids.
+ * See processor-host.ts for how to write one.
+ */
+import type { LogRecord } from './log.ts';
+import type { Timeliness } from './watermark.ts';
+
+/** State rows of one key (the partition key of the record or timer being handled). */
+export interface KeyedState {
+  readonly key: string;
+  get<T>(name: string): T | undefined;
+  put(name: string, value: unknown): void;
+  delete(name: string): void;
+  /** Names of this key's rows starting with `prefix` (all when omitted), sorted. */
+  names(prefix?: string): string[];
+  /** Delete the rows whose name starts with `prefix`. */
+  deletePrefix(prefix: string): void;
+  /** Drop every row and timer of this key (erasure). */
+  clear(): void;
+}
+
+/** Access to the state of any key of the task (e.g. a partition-wide counter under a reserved key). */
+export interface StateAccess {
+  forKey(key: string): KeyedState;
+}
+
+/** An output: produced to `topic` after the batch that made it commits. */
+export interface ProcessorOutput {
+  topic: string;
+  key: string | null;
+  /** Serialized as JSON. */
+  value: unknown;
+  /** Deterministic id (the same input always yields the same id), also sent as the `cleanroom-output-id` header. */
+  outputId: string;
+  /** Pin a partition (e.g. a marker sent to every partition); otherwise the key decides. */
+  partition?: number;
+}
+
+/** Context shared by record and timer handlers. */
+export interface ProcessorContext {
+  /** The processor's name (for ids and side outputs). */
+  readonly processorName: string;
+  /** Partition number of the task (the same number on every co-partitioned input topic). */
+  readonly partition: number;
+  /** The partition's current watermark (ms, -Infinity before the first event). */
+  readonly watermark: number;
+  /** State of the current key. */
+  readonly state: KeyedState;
+  /** State of any key of this partition. */
+  readonly stateOf: StateAccess;
+  /**
+   * Set a timer of the current key at event time `time`; it fires once the watermark reaches it. A timer
+   * for a time the watermark already passed fires at the current watermark, after the current record. Timers
+   * are unique per key, name and time. `key` sets it on another key of the partition (default: the current).
+   */
+  setTimer(time: number, name: string, key?: string): void;
+  cancelTimer(time: number, name: string, key?: string): void;
+  emit(output: ProcessorOutput): void;
+}
+
+/** Context of a record handler. */
+export interface RecordContext extends ProcessorContext {
+  readonly record: LogRecord;
+  /** Event time of the record (null when the processor said it has none). */
+  readonly eventTime: number | null;
+  /** `late` when the record is behind the watermark but within allowed lateness (a restatement). */
+  readonly timeliness: Timeliness | 'untimed';
+}
+
+/** A timer that fired. */
+export interface FiredTimer {
+  time: number;
+  name: string;
+  key: string;
+}
+
+/** Context of a timer handler. */
+export interface TimerContext extends ProcessorContext {
+  readonly timer: FiredTimer;
+}
+
+/**
+ * An incremental processor of parsed records of type `In`.
+ *
+ * @example see processor-host.ts
+ */
+export interface Processor<In> {
+  /** Parse and validate a record's value. Throwing sends the record to `cleanroom.dead-letter`. */
+  parse(record: LogRecord): In;
+  /** Event time in ms, or null for records outside event time (consent changes, configuration). */
+  eventTime(input: In, record: LogRecord): number | null;
+  /** A stable id of the input, for the late-events side output. */
+  eventId(input: In, record: LogRecord): string;
+  /** Handle one record that is on time or within allowed lateness. */
+  onRecord(input: In, context: RecordContext): void;
+  /** Handle a timer whose time the watermark reached. */
+  onTimer?(context: TimerContext): void;
+  /**
+   * Called when the host moved the watermark without a record (an idle partition), before due timers
+   * fire; the context's key is the empty string.
+   */
+  onWatermark?(context: ProcessorContext): void;
+}
+
+/** Event-time settings of a processor. */
+export interface EventTimeOptions {
+  /** Bounded out-of-orderness of the input (ms). */
+  maxOutOfOrdernessMs: number;
+  /** How far behind the watermark a record is still applied (ms, default 0). */
+  allowedLatenessMs?: number;
+}

@@ -1,0 +1,151 @@
+/**
+ * The planted surge: the simulator triples plant-based meat purchases in region west for one hour; the
+ * pipeline simulator -> ingest -> triggers (both stages) runs on a real embedded log. The trigger must fire
+ * for plant_based_meat/west within one window of the surge, and never for a control category or region.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { secretsFromHostSecret } from '../../../policies/index.ts';
+import { createIngest } from '../../../processors/ingest/index.ts';
+import type { Ingest } from '../../../processors/ingest/index.ts';
+import { MS, createEmbeddedLog } from '../../../processors/runtime/index.ts';
+import type { Log, LogConsumer } from '../../../processors/runtime/index.ts';
+import { createTriggerHosts } from '../../../processors/triggers/index.ts';
+import type { TriggerHosts } from '../../../processors/triggers/index.ts';
+import { RAW_TOPICS } from '../../../schema/events.ts';
+import { triggerSchema } from '../../../schema/topics.ts';
+import type { Trigger } from '../../../schema/topics.ts';
+import { simulate, toProduceMessage } from '../../../simulator/index.ts';
+import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+
+const START = '2026-03-02T00:00:00.000Z';
+const SURGE_START = Date.parse('2026-03-02T05:00:00.000Z');
+const PREFIX = 'surge.';
+
+describe('triggers on a simulated world with a planted surge', () => {
+  const dirs: string[] = [];
+  let log: Log | undefined;
+  let ingest: Ingest | undefined;
+  let hosts: TriggerHosts | undefined;
+  let reader: LogConsumer | undefined;
+  afterEach(async () => {
+    await reader?.stop();
+    await hosts?.stop();
+    await ingest?.stop();
+    await log?.close();
+    for (const dir of dirs.splice(0)) removeTempDir(dir);
+  });
+
+  it('fires for the surging category and region within one window, and for no control', async () => {
+    const dir = createTempDir('trigger-surge');
+    dirs.push(dir);
+    log = createEmbeddedLog({
+      path: path.join(dir, 'log.sqlite'),
+      pollIntervalMs: 20,
+      heartbeatIntervalMs: 100,
+    });
+
+    // Seven simulated hours: five warm-up windows, the surge hour (3x), one more to close it. Only purchases
+    // and loyalty profiles (identity links, consent) matter to demand, so the other topics are left out.
+    const simulation = simulate({
+      seed: 7,
+      start: START,
+      shoppers: 20_000,
+      simulatedHours: 7,
+      clickFarms: 0,
+      lateShare: 0,
+      surge: {
+        category: 'plant_based_meat',
+        region: 'west',
+        startsAt: new Date(SURGE_START).toISOString(),
+        durationMinutes: 60,
+        multiplier: 3,
+      },
+    });
+    const wanted = new Set<string>([RAW_TOPICS.transactions, RAW_TOPICS.loyalty]);
+    ingest = createIngest({
+      log,
+      dataDir: dir,
+      secrets: secretsFromHostSecret(new Uint8Array(32).fill(7)),
+      topicPrefix: PREFIX,
+      groupId: 'surge-ingest',
+    });
+    await ingest.start();
+    hosts = createTriggerHosts({
+      log,
+      stateDir: path.join(dir, 'state'),
+      inputTopic: `${PREFIX}cleanroom.events`,
+      demandTopic: `${PREFIX}demand-by-region`,
+      // Defaults (1-hour windows, k = 50 distinct buyers, 3 warm-up windows) but lift >= 2.5: the simulated
+      // day has daily peaks an EWMA of the previous hours does not foresee (cereal in west reaches 2.02x at
+      // 03:00 with these seeds), and seven simulated hours hold no "same hour yesterday" to compare with.
+      trigger: { outputTopic: `${PREFIX}triggers`, liftThreshold: 2.5 },
+      maxOutOfOrdernessMs: 5 * MS.minute,
+      allowedLatenessMs: 30 * MS.minute,
+      sideTopics: { lateEvents: `${PREFIX}late`, deadLetter: `${PREFIX}dead` },
+    });
+    await hosts.start();
+
+    const ingestDone = async (): Promise<boolean> => {
+      for (const topic of wanted) {
+        const ends = await log!.endOffsets(`${PREFIX}${topic}`);
+        const committed = await log!.committedOffsets('surge-ingest', `${PREFIX}${topic}`);
+        if (ends.some((end, partition) => (committed[partition] ?? -1) < end)) return false;
+      }
+      return true;
+    };
+    // Produce as a live feed arrives: in simulated-time order, a chunk at a time, each taken in by ingest
+    // before the next. (A whole backlog at once reaches cleanroom.events raw partition after raw partition,
+    // i.e. hours out of order, and most purchases would be too late for their windows.)
+    let chunk: Array<{ topic: string; message: ReturnType<typeof toProduceMessage> }> = [];
+    const flush = async (): Promise<void> => {
+      for (const topic of wanted) {
+        const messages = chunk.filter((entry) => entry.topic === topic).map((entry) => entry.message);
+        if (messages.length > 0) await log!.produce(`${PREFIX}${topic}`, messages);
+      }
+      chunk = [];
+      await waitFor(ingestDone, { timeout: 30_000, interval: 10, message: 'ingest took the chunk in' });
+    };
+    for (const record of simulation) {
+      if (!wanted.has(record.topic)) continue;
+      chunk.push({ topic: record.topic, message: toProduceMessage(record) });
+      if (chunk.length >= 400) await flush();
+    }
+    await flush();
+    await waitFor(
+      async () =>
+        (await ingestDone()) && (await hosts!.repartition.caughtUp()) && (await hosts!.trigger.caughtUp()),
+      {
+        timeout: 100_000,
+        interval: 100,
+        message: 'pipeline caught up',
+      },
+    );
+
+    const triggers: Trigger[] = [];
+    const expected = (await log.endOffsets(`${PREFIX}triggers`)).reduce((sum, end) => sum + end, 0);
+    reader = log.consumer({ groupId: 'surge-reader', topics: [`${PREFIX}triggers`], fromBeginning: true });
+    await reader.run(async (batch) => {
+      for (const record of batch.records) triggers.push(triggerSchema.parse(JSON.parse(record.value)));
+    });
+    await waitFor(() => triggers.length >= expected, { message: 'triggers read' });
+
+    const surging = triggers.filter(
+      (trigger) => trigger.category === 'plant_based_meat' && trigger.region === 'west',
+    );
+    expect(surging.length).toBeGreaterThan(0);
+    const first = surging.map((trigger) => Date.parse(trigger.windowStart)).sort((a, b) => a - b)[0]!;
+    const windowsTaken = (first - SURGE_START) / MS.hour;
+    const stats = hosts.repartition.stats();
+    console.log(
+      `surge: trigger fired for plant_based_meat/west in window ${new Date(first).toISOString()} — ` +
+        `${windowsTaken} window(s) after the surge began; lift ${surging[0]!.lift}, ${surging[0]!.distinctBuyers} buyers; ` +
+        `${triggers.length - surging.length} control trigger(s); ${stats.records} clean events, ${stats.tooLate} too late`,
+    );
+    expect(windowsTaken).toBeGreaterThanOrEqual(0);
+    expect(windowsTaken).toBeLessThanOrEqual(1);
+    expect(triggers.filter((trigger) => !surging.includes(trigger))).toEqual([]);
+    expect(new Set(triggers.map((trigger) => trigger.triggerId)).size).toBe(triggers.length);
+  });
+});
