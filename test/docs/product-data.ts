@@ -1,0 +1,160 @@
+/**
+ * Data the guides' operations need in a product started without its simulator: records produced straight onto the
+ * log the product reads (`<dataDir>/log.sqlite`, opened from this process): a campaign with attribution aggregates,
+ * members of a shared segment, a trigger, loyalty profiles whose emails a brand can upload, and a steady trickle
+ * of new segment members and triggers for the live subscriptions.
+ */
+import path from 'node:path';
+import { RAW_TOPICS, TOPICS } from '../../schema/index.ts';
+import type {
+  AttributionAggregate,
+  CampaignInfo,
+  LoyaltyEvent,
+  SegmentChange,
+  Trigger,
+} from '../../schema/index.ts';
+import { createEmbeddedLog } from '../../processors/runtime/index.ts';
+import type { Log } from '../../processors/runtime/index.ts';
+
+/** The campaign the partner guide reports on (the simulator's fresh-oats campaign has the same id). */
+export const GUIDE_CAMPAIGN = 'cmp-fresh-oats-spring';
+/** The segment the partner guide subscribes to and sizes. */
+export const GUIDE_SEGMENT = 'plant-based-buyers';
+/** Loyalty members produced, all consenting: enough for an overlap above the sample threshold of 50. */
+export const LOYALTY_MEMBERS = 64;
+
+/** The emails of the loyalty members as a brand's CRM would hold them (case and spacing vary), plus strangers. */
+export function audienceEmails(): string[] {
+  const members = Array.from({ length: LOYALTY_MEMBERS }, (_, index) =>
+    index % 3 === 0 ? ` Docs.Shopper${index}@Example.com` : `docs.shopper${index}@example.com`,
+  );
+  const strangers = Array.from({ length: 6 }, (_, index) => `stranger${index}@example.org`);
+  return [...members, ...strangers];
+}
+
+function segmentEntered(subjectId: string, sequence: number): SegmentChange {
+  return {
+    changeId: `seg:${GUIDE_SEGMENT}:${subjectId}:${sequence}`,
+    segmentId: GUIDE_SEGMENT,
+    subjectId,
+    action: 'entered',
+    at: new Date().toISOString(),
+    cause: 'event',
+    segmentSize: sequence,
+    partnerSharing: true,
+  };
+}
+
+function trigger(hour: number, region: string): Trigger {
+  const windowStart = new Date(Date.UTC(2026, 2, 2, hour)).toISOString();
+  return {
+    triggerId: `trigger:plant_based_meat:${region}:${windowStart}`,
+    category: 'plant_based_meat',
+    region,
+    windowStart,
+    windowEnd: new Date(Date.UTC(2026, 2, 2, hour + 1)).toISOString(),
+    lift: 2.5,
+    baseline: 48,
+    observed: 120,
+    distinctBuyers: 120,
+  };
+}
+
+function aggregate(day: string, channel: 'online' | 'store', exposedSubjects: number): AttributionAggregate {
+  return {
+    kind: 'aggregate',
+    aggregateId: `agg:${GUIDE_CAMPAIGN}:${day}:${channel}:linear`,
+    version: 1,
+    campaignId: GUIDE_CAMPAIGN,
+    day,
+    channel,
+    model: 'linear',
+    exposedSubjects,
+    convertingSubjects: Math.floor(exposedSubjects / 8),
+    conversions: exposedSubjects / 8,
+    revenue: exposedSubjects * 2.5,
+    directRevenue: exposedSubjects * 2,
+    haloRevenue: exposedSubjects / 2,
+    spend: exposedSubjects,
+  };
+}
+
+function loyaltyProfile(index: number): LoyaltyEvent {
+  return {
+    eventId: `docs-loyalty-${index}`,
+    occurredAt: new Date().toISOString(),
+    loyaltyId: `docs-member-${index}`,
+    email: `docs.shopper${index}@example.com`,
+    consent: { measurement: true, personalization: true, partnerSharing: true },
+  };
+}
+
+const json = (key: string, value: unknown) => ({ key, value: JSON.stringify(value) });
+
+/** The product's log, opened from the test process, and what the guides need written to it. */
+export interface ProductData {
+  log: Log;
+  /** Write the fixed records (campaign, aggregates, segment members, a trigger, loyalty profiles). */
+  seed(): Promise<void>;
+  /** Start producing one new segment member and one new trigger every `intervalMs`. */
+  startTrickle(intervalMs: number): void;
+  close(): Promise<void>;
+}
+
+/** Open the embedded log of a product running on `dataDir`. */
+export function openProductData(dataDir: string): ProductData {
+  const log = createEmbeddedLog({ path: path.join(dataDir, 'log.sqlite') });
+  let timer: NodeJS.Timeout | undefined;
+  let produced = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  return {
+    log,
+    async seed() {
+      const campaign: CampaignInfo = {
+        campaignId: GUIDE_CAMPAIGN,
+        brand: 'fresh-oats',
+        name: 'Fresh Oats spring breakfast',
+        startsAt: '2026-02-23T00:00:00.000Z',
+        endsAt: '2026-05-01T00:00:00.000Z',
+        products: { brands: ['fresh-oats'] },
+        clickLookbackDays: 14,
+        viewLookbackDays: 1,
+        holdoutPercent: 0,
+      };
+      await log.produce(TOPICS.campaigns, [json(GUIDE_CAMPAIGN, campaign)]);
+      await log.produce(TOPICS.attributions, [
+        json(GUIDE_CAMPAIGN, aggregate('2026-03-02', 'online', 180)),
+        json(GUIDE_CAMPAIGN, aggregate('2026-03-02', 'store', 95)),
+        json(GUIDE_CAMPAIGN, aggregate('2026-03-03', 'online', 12)),
+      ]);
+      await log.produce(
+        TOPICS.segmentChanges,
+        Array.from({ length: 70 }, (_, index) =>
+          json(`docs-subject-${index}`, segmentEntered(`docs-subject-${index}`, index)),
+        ),
+      );
+      await log.produce(TOPICS.triggers, [json('plant_based_meat|north', trigger(9, 'north'))]);
+      await log.produce(
+        RAW_TOPICS.loyalty,
+        Array.from({ length: LOYALTY_MEMBERS }, (_, index) =>
+          json(`docs-member-${index}`, loyaltyProfile(index)),
+        ),
+      );
+    },
+    startTrickle(intervalMs) {
+      timer = setInterval(() => {
+        produced += 1;
+        const subjectId = `docs-live-${produced}`;
+        pending = Promise.all([
+          log.produce(TOPICS.segmentChanges, [json(subjectId, segmentEntered(subjectId, 1_000 + produced))]),
+          log.produce(TOPICS.triggers, [json('plant_based_meat|south', trigger(10 + produced, 'south'))]),
+        ]);
+      }, intervalMs);
+    },
+    async close() {
+      if (timer !== undefined) clearInterval(timer);
+      await pending.catch(() => undefined);
+      await log.close();
+    },
+  };
+}
