@@ -28,8 +28,16 @@ import {
 import { createPipeline } from '../../processors/index.ts';
 import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
 import { createLogFromEnv } from '../../processors/runtime/index.ts';
-import { simulate, writeToLog } from '../../simulator/index.ts';
+import { SIMULATION_DEFAULTS, simulate, writeToLog } from '../../simulator/index.ts';
 import { banner } from './serve-banner.ts';
+
+/** The embedded demo's pace: a planted plant-based surge in the west half an hour into simulated time. */
+const DEMO = {
+  triggerWindowMs: 15 * 60_000,
+  warmupWindows: 2,
+  surgeAfterMs: 30 * 60_000,
+  surge: { category: 'plant_based_meat', region: 'west', durationMinutes: 90, multiplier: 5 },
+} as const;
 
 const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
                       [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
@@ -106,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
       'contract file refused',
     );
   }
+  const simulating = values['no-simulate'] !== true && log.kind === 'embedded';
   const segmentsDir = path.resolve(process.env['CLEANROOM_SEGMENTS_DIR'] ?? EXAMPLE_SEGMENTS_DIR);
   const ledger = createBudgetLedger(path.join(dataDir, 'budgets.sqlite'));
   const keys = createPartnerKeyStore(dataDir, { hostSecret: secrets.hostSecret });
@@ -117,6 +126,9 @@ export async function run(argv: string[]): Promise<number> {
     consentDefault: imported.host.consentDefault,
     // Live mode: quiet partitions follow the others so time-driven exits and window closes keep flowing.
     idleTimeoutMs: 2_000,
+    // The demo's simulated clock runs ~100x faster than the wall clock; quarter-hour demand windows let the
+    // planted surge fire within the first minute. Real deployments keep the hourly default.
+    ...(simulating ? { trigger: { windowMs: DEMO.triggerWindowMs, warmupWindows: DEMO.warmupWindows } } : {}),
     logger,
     onError: (stage, error) =>
       logger.error({ stage, err: errorSummary(error) }, 'pipeline stage failed; retrying'),
@@ -157,12 +169,18 @@ export async function run(argv: string[]): Promise<number> {
   await pipeline.start();
   const { url } = await gateway.listen(port, host);
   const simulation = new AbortController();
-  let simulating: Promise<unknown> = Promise.resolve();
-  if (values['no-simulate'] !== true && log.kind === 'embedded') {
-    simulating = writeToLog(log, simulate({ seed, idPrefix: `s${seed}-${Date.now().toString(36)}-` }), {
-      rate,
-      signal: simulation.signal,
-    }).catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'));
+  let simulator: Promise<unknown> = Promise.resolve();
+  if (simulating) {
+    const start = SIMULATION_DEFAULTS.start;
+    const surge = { ...DEMO.surge, startsAt: new Date(Date.parse(start) + DEMO.surgeAfterMs).toISOString() };
+    simulator = writeToLog(
+      log,
+      simulate({ seed, start, surge, idPrefix: `s${seed}-${Date.now().toString(36)}-` }),
+      {
+        rate,
+        signal: simulation.signal,
+      },
+    ).catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'));
   }
 
   const devKeys = await loadOrCreateDevKeyPair(dataDir);
@@ -176,9 +194,7 @@ export async function run(argv: string[]): Promise<number> {
       token: await mintDevToken(devKeys, { partnerId: principal.id, role: principal.role, ttl: '12h' }),
     })),
   );
-  process.stdout.write(
-    banner({ url, logKind: log.kind, dataDir, tokens, simulating: values['no-simulate'] !== true }),
-  );
+  process.stdout.write(banner({ url, logKind: log.kind, dataDir, tokens, simulating }));
 
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -193,7 +209,7 @@ export async function run(argv: string[]): Promise<number> {
   }, 4_500);
   deadline.unref();
   simulation.abort();
-  await simulating;
+  await simulator;
   await gateway.close();
   await pipeline.stop();
   await auditLog.close();
