@@ -114,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
       'contract file refused',
     );
   }
-  const simulating = values['no-simulate'] !== true && log.kind === 'embedded';
+  const simulating = values['no-simulate'] !== true;
   const segmentsDir = path.resolve(process.env['CLEANROOM_SEGMENTS_DIR'] ?? EXAMPLE_SEGMENTS_DIR);
   const ledger = createBudgetLedger(path.join(dataDir, 'budgets.sqlite'));
   const keys = createPartnerKeyStore(dataDir, { hostSecret: secrets.hostSecret });
