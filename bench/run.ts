@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only suite,suite]`: measures the figures of DESIGN.md section 10, each
- * against a baseline measured in the same run, and writes `bench/results/`.
+ * `npm run bench [-- --quick] [-- --only suite,suite] [-- --no-kafka]`: measures the figures of DESIGN.md
+ * section 10, each against a baseline measured in the same run, and writes `bench/results/`. `--only` re-measures
+ * the named suites and keeps the other suites' rows of the same day's results.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,9 @@ interface BenchOptions {
   kafka: boolean;
 }
 
+/** Suites with figures on Kafka: the broker is started only when one of them runs. */
+const KAFKA_SUITES = new Set(['pipeline-kafka', 'subscriptions']);
+
 function parseOptions(argv: string[]): BenchOptions {
   const onlyIndex = argv.indexOf('--only');
   const onlyValue = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
@@ -24,6 +28,18 @@ function parseOptions(argv: string[]): BenchOptions {
     only: onlyValue ? onlyValue.split(',') : null,
     kafka: !argv.includes('--no-kafka'),
   };
+}
+
+/** Figures and series of the results file `writeResults` wrote for the same day and mode, if any. */
+function readSameDayResults(
+  resultsDir: string,
+  at: Date,
+  quick: boolean,
+): { figures: Figure[]; series: SeriesPoint[] } {
+  const file = path.join(resultsDir, `${at.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`);
+  if (!fs.existsSync(file)) return { figures: [], series: [] };
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { figures?: Figure[]; series?: SeriesPoint[] };
+  return { figures: stored.figures ?? [], series: stored.series ?? [] };
 }
 
 async function main(): Promise<void> {
@@ -37,16 +53,28 @@ async function main(): Promise<void> {
   let stopBroker: (() => Promise<void>) | undefined;
   let kafkaBrokers: string | undefined;
   try {
-    if (options.kafka) {
+    const selected = SUITES.filter((suite) => options.only === null || options.only.includes(suite.name));
+    if (options.kafka && selected.some((suite) => KAFKA_SUITES.has(suite.name))) {
       const broker = await import('../scripts/kafka/broker-control.mjs').catch(() => undefined);
-      if (broker) {
+      const unavailable = broker ? broker.brokerUnavailableReason() : 'the broker scripts are missing';
+      if (broker && unavailable === undefined) {
         progress('starting a Kafka broker for the Kafka figures');
-        const handle = await broker.startBroker({ port: 0, dir: path.join(workDir, 'kafka') });
+        const dir = path.join(workDir, 'kafka');
+        // startBroker needs a concrete port; stopWithParent kills the broker if the bench dies.
+        const handle = await broker.startBroker({
+          port: await broker.freePort(),
+          dir,
+          stopWithParent: process.pid,
+        });
         kafkaBrokers = handle.brokers;
-        stopBroker = async () => broker.stopBroker(handle);
-        progress(`Kafka broker on ${kafkaBrokers}`);
+        stopBroker = async () => {
+          await broker.stopBroker({ dir, graceMs: 5_000 });
+        };
+        progress(
+          `Kafka broker ${handle.version} on ${kafkaBrokers} (started in ${(handle.startedInMs / 1000).toFixed(1)} s)`,
+        );
       } else {
-        progress('Kafka broker scripts not available: Kafka figures are not measured');
+        progress(`no Kafka broker (${unavailable}): Kafka figures are not measured`);
       }
     }
     const context: SuiteContext = {
@@ -58,7 +86,6 @@ async function main(): Promise<void> {
     };
     const figures: Figure[] = [];
     const series: SeriesPoint[] = [];
-    const selected = SUITES.filter((suite) => options.only === null || options.only.includes(suite.name));
     for (const [index, suite] of selected.entries()) {
       progress(`suite ${index + 1}/${selected.length}: ${suite.name}`);
       const result = await suite.run(context);
@@ -70,11 +97,22 @@ async function main(): Promise<void> {
             ? ''
             : ` (${(figure.ratio * 100).toFixed(1)}% of ${figure.baseline?.name})`;
         const met = figure.target ? (figure.target.met ? ' target met' : ' TARGET NOT MET') : '';
-        progress(`  ${figure.name}: ${figure.value.median.toFixed(2)} ${figure.unit}${ratio}${met}`);
+        const value = Number.isFinite(figure.value.median)
+          ? `${figure.value.median.toFixed(2)} ${figure.unit}`
+          : (figure.note ?? 'not measured');
+        progress(`  ${figure.name}: ${value}${ratio}${met}`);
       }
     }
     const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-    const written = writeResults(resultsDir, figures, series, options.quick, new Date());
+    const at = new Date();
+    if (options.only !== null) {
+      // Re-measuring some suites keeps the other suites' rows of the same day's results.
+      const kept = readSameDayResults(resultsDir, at, options.quick);
+      const rerun = new Set(selected.map((suite) => suite.name));
+      figures.unshift(...kept.figures.filter((figure) => !rerun.has(figure.suite)));
+      if (!rerun.has('queries')) series.unshift(...kept.series);
+    }
+    const written = writeResults(resultsDir, figures, series, options.quick, at);
     progress(`wrote ${written.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
   } finally {
     await stopBroker?.();

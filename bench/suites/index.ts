@@ -1,4 +1,18 @@
 /** The benchmark suites, in the order they run. */
 import type { Suite } from '../types.ts';
+import { auditSuite } from './audit-suite.ts';
+import { memoryScaleSuite } from './memory-scale-suite.ts';
+import { createPipelineSuite } from './pipeline/pipeline-suite.ts';
+import { queriesSuite } from './queries/queries-suite.ts';
+import { simulatorSuite } from './simulator-suite.ts';
+import { subscriptionsSuite } from './subscriptions/subscriptions-suite.ts';
 
-export const SUITES: Suite[] = [];
+export const SUITES: Suite[] = [
+  simulatorSuite,
+  auditSuite,
+  createPipelineSuite('embedded'),
+  createPipelineSuite('kafka'),
+  queriesSuite,
+  subscriptionsSuite,
+  memoryScaleSuite,
+];
