@@ -219,7 +219,9 @@ function fromPolicyEntry(entry: PolicyAuditEntry): AuditEntry {
 export function createAuditAdapter(log: AuditLog): AuditPort {
   return {
     async append(input) {
-      const entry = log.append({
+      // Group commit: appends arriving in the same turn share one durable transaction; each promise resolves
+      // only after its entry is committed, so no answer leaves before its decision is on disk.
+      const entry = await log.appendAsync({
         at: input.at,
         principal: { id: input.principal, role: input.role },
         action: input.action,
