@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only suite,suite] [-- --no-kafka]`: measures the figures of DESIGN.md
+ * `npm run bench [-- --quick] [-- --only suite,suite] [-- --no-kafka] [-- --results DIR]`: measures the figures of DESIGN.md
  * section 10, each against a baseline measured in the same run, and writes `bench/results/`. `--only` re-measures
  * the named suites and keeps the other suites' rows of the same day's results.
  */
@@ -15,10 +15,17 @@ interface BenchOptions {
   quick: boolean;
   only: string[] | null;
   kafka: boolean;
+  /** Where results go (default `bench/results`); the test of the quick run writes to a temp folder. */
+  resultsDir: string | null;
 }
 
 /** Suites with figures on Kafka: the broker is started only when one of them runs. */
 const KAFKA_SUITES = new Set(['pipeline-kafka', 'subscriptions']);
+
+function valueOf(argv: string[], flag: string): string | null {
+  const index = argv.indexOf(flag);
+  return index >= 0 ? (argv[index + 1] ?? null) : null;
+}
 
 function parseOptions(argv: string[]): BenchOptions {
   const onlyIndex = argv.indexOf('--only');
@@ -27,6 +34,7 @@ function parseOptions(argv: string[]): BenchOptions {
     quick: argv.includes('--quick'),
     only: onlyValue ? onlyValue.split(',') : null,
     kafka: !argv.includes('--no-kafka'),
+    resultsDir: valueOf(argv, '--results'),
   };
 }
 
@@ -103,7 +111,8 @@ async function main(): Promise<void> {
         progress(`  ${figure.name}: ${value}${ratio}${met}`);
       }
     }
-    const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+    const resultsDir =
+      options.resultsDir ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
     const at = new Date();
     if (options.only !== null) {
       // Re-measuring some suites keeps the other suites' rows of the same day's results.
