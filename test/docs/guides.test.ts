@@ -152,7 +152,8 @@ describe('the guides, run against the product', () => {
       if (dataDir !== undefined) removeTempDir(dataDir);
     }
     // Ctrl-C, as the operations guide promises, stops the product cleanly.
-    if (product !== undefined) expect(product.stdout(), product.stderr().slice(-3000)).toContain('stopped cleanly');
+    if (product !== undefined)
+      expect(product.stdout(), product.stderr().slice(-3000)).toContain('stopped cleanly');
   });
 
   it('marks every runnable block, with known principals and covered skips', () => {
