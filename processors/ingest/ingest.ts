@@ -256,6 +256,10 @@ export function createIngest(options: IngestOptions): Ingest {
         queue = next.catch(() => {});
         return next;
       });
+      // A kill between the state's commit and the group's leaves the group's offsets behind the state for
+      // good (nothing is left to read there); bring them level so lag and `caughtUp` see the truth.
+      const resumed = state.storedOffsets(consumer.assignments()).filter((entry) => entry.offset > 0);
+      if (resumed.length > 0) await consumer.commit(resumed).catch(() => undefined);
       logger.info({ groupId, topics: rawTopics.length }, 'ingest started');
     },
     async stop() {

@@ -1,0 +1,189 @@
+/**
+ * Load and soak: a gateway process with 500 live subscribers (graphql-ws) and 200 queries per second for 60 s
+ * (`CLEANROOM_SOAK_SECONDS` for longer) while segment changes stream in (5/s, each pushed to all 500). No
+ * errors, RSS without a runaway trend (least-squares slope over the second half, generous bound), read-model
+ * lag bounded (from /readyz).
+ */
+import { join } from 'node:path';
+import type { Client } from 'graphql-ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TOPICS } from '../../schema/index.ts';
+import { createEmbeddedLog } from '../../processors/runtime/index.ts';
+import { brandContract, segmentChange } from '../gateway/support/harness.ts';
+import { wsClient } from '../gateway/support/clients.ts';
+import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { killAllChildren } from './support/child-process.ts';
+import { recordFigure } from './support/figures.ts';
+import { gql, rssBytes, startGatewayProcess, tokenFor } from './support/gateway-process.ts';
+import { quantile, slope } from './support/latency.ts';
+
+const SECONDS = Number(process.env.CLEANROOM_SOAK_SECONDS ?? 60);
+const SUBSCRIBERS = 500;
+const QUERIES_PER_SECOND = 200;
+const CHANGES_PER_SECOND = 5;
+const BRANDS = 10;
+const dirs: string[] = [];
+const clients: Client[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await killAllChildren();
+  for (const dir of dirs.splice(0)) removeTempDir(dir);
+});
+
+const brandIds = Array.from({ length: BRANDS }, (_, i) => `brand-soak-${i}`);
+const QUERIES = ['{ me { id } }', '{ segments { id name } }', '{ campaigns { id } }'];
+
+describe('load and soak', () => {
+  it(
+    `holds ${SUBSCRIBERS} subscribers and ${QUERIES_PER_SECOND} queries/s for ${SECONDS} s`,
+    async () => {
+      const dataDir = createTempDir('soak');
+      dirs.push(dataDir);
+      const logPath = join(dataDir, 'log.sqlite');
+      const gateway = await startGatewayProcess({
+        logPath,
+        dataDir,
+        contracts: brandIds.map((id) => brandContract(id, { segments: ['seg-plant', 'seg-coffee'] })),
+      });
+      const producer = createEmbeddedLog({ path: logPath, pollIntervalMs: 20 });
+      try {
+        const tokens = await Promise.all(brandIds.map((id) => tokenFor(dataDir, id, 'BRAND')));
+        // 500 subscribers, one connection each, 50 per brand.
+        let signals = 0;
+        const perSubscriber = new Array<number>(SUBSCRIBERS).fill(0);
+        const subscriptionErrors: unknown[] = [];
+        for (let index = 0; index < SUBSCRIBERS; index += 1) {
+          const client = wsClient(gateway.url, tokens[index % BRANDS]!);
+          clients.push(client);
+          client.subscribe(
+            { query: 'subscription { audienceSignals { segmentId action cursor } }' },
+            {
+              next: (message) => {
+                if (message.errors) subscriptionErrors.push(message.errors);
+                else {
+                  signals += 1;
+                  perSubscriber[index] = (perSubscriber[index] ?? 0) + 1;
+                }
+              },
+              error: (error) => void subscriptionErrors.push(error),
+              complete: () => {},
+            },
+          );
+        }
+        // Every subscriber is live once a change reached it; keep sending one until then.
+        let warmups = 0;
+        await waitFor(
+          async () => {
+            if (perSubscriber.every((count) => count > 0)) return true;
+            warmups += 1;
+            const change = segmentChange('seg-plant', `warmup-${warmups}`, 'entered');
+            await producer.produce(TOPICS.segmentChanges, [
+              { key: change.subjectId, value: JSON.stringify(change) },
+            ]);
+            return false;
+          },
+          { timeout: 90_000, interval: 500, message: 'all subscribers live' },
+        );
+        expect(subscriptionErrors.slice(0, 3)).toEqual([]);
+
+        const queryErrors: unknown[] = [];
+        const latencies: number[] = [];
+        const rss: Array<[number, number]> = [];
+        const lags: number[] = [];
+        const started = performance.now();
+        const deadline = started + SECONDS * 1000;
+        let subject = 0;
+        let sent = 0;
+        const inFlight = new Set<Promise<void>>();
+        let lastSample = 0;
+        while (performance.now() < deadline) {
+          const elapsed = performance.now() - started;
+          // Queries paced to the target rate.
+          while (sent < (elapsed / 1000) * QUERIES_PER_SECOND) {
+            const at = performance.now();
+            const token = tokens[sent % BRANDS]!;
+            const query = QUERIES[sent % QUERIES.length]!;
+            sent += 1;
+            const request: Promise<void> = gql(gateway.url, query, {}, token)
+              .then((response) => {
+                latencies.push(performance.now() - at);
+                if (response.errors) queryErrors.push(response.errors);
+              })
+              .catch((error: unknown) => void queryErrors.push(error))
+              .finally(() => inFlight.delete(request));
+            inFlight.add(request);
+          }
+          // Segment changes streaming in (each one pushed to every subscriber of its segment).
+          const changes = Math.floor((elapsed / 1000) * CHANGES_PER_SECOND) - subject;
+          if (changes > 0)
+            await producer.produce(
+              TOPICS.segmentChanges,
+              Array.from({ length: changes }, () => {
+                subject += 1;
+                const change = segmentChange(
+                  subject % 2 ? 'seg-plant' : 'seg-coffee',
+                  `soak-${subject % 5_000}`,
+                  subject % 3 ? 'entered' : 'exited',
+                );
+                return { key: change.subjectId, value: JSON.stringify(change) };
+              }),
+            );
+          if (elapsed - lastSample >= 1_000) {
+            lastSample = elapsed;
+            rss.push([elapsed / 1000, rssBytes(gateway.pid)]);
+            const ready = (await (await fetch(`${gateway.base}/readyz`)).json()) as {
+              lag?: Record<string, number>;
+            };
+            lags.push(Object.values(ready.lag ?? {}).reduce((sum, n) => sum + n, 0));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const offeredQps = (sent * 1000) / (performance.now() - started);
+        await Promise.all(inFlight);
+        const drainedAfterMs = performance.now() - deadline;
+
+        const secondHalf = rss.filter(([seconds]) => seconds >= SECONDS / 2);
+        const rssSlope = slope(secondHalf); // bytes per second
+        const medianRss = quantile(
+          rss.map(([, bytes]) => bytes),
+          0.5,
+        );
+        const figures = {
+          seconds: SECONDS,
+          subscribers: SUBSCRIBERS,
+          queries: sent,
+          offeredQueriesPerSecond: Math.round(offeredQps),
+          answered: latencies.length,
+          lastAnswerAfterWindowMs: Math.round(drainedAfterMs),
+          signalsDelivered: signals,
+          queryP50Ms: Number(quantile(latencies, 0.5).toFixed(1)),
+          queryP99Ms: Number(quantile(latencies, 0.99).toFixed(1)),
+          rssMedianMiB: Number((medianRss / 2 ** 20).toFixed(1)),
+          rssSecondHalfSlopeKiBPerS: Number((rssSlope / 1024).toFixed(1)),
+          maxLagRecords: Math.max(...lags),
+          rssMiBEvery5s: rss
+            .filter((_, index) => index % 5 === 0)
+            .map(([, bytes]) => Number((bytes / 2 ** 20).toFixed(0))),
+          queryErrors: queryErrors.length,
+          subscriptionErrors: subscriptionErrors.length,
+        };
+        recordFigure('load-soak', figures);
+        expect(queryErrors.slice(0, 3)).toEqual([]);
+        expect(subscriptionErrors.slice(0, 3)).toEqual([]);
+        expect(offeredQps).toBeGreaterThan(QUERIES_PER_SECOND * 0.9);
+        expect(latencies.length).toBe(sent);
+        expect(signals).toBeGreaterThan(SUBSCRIBERS * 2);
+        // No runaway growth over the second half: under 2 MiB/s. Generous on purpose: 60 s includes V8 heap
+        // warm-up; measured 0.85 MiB/s, a leak suspect reported in docs/reliability.md (run a longer soak).
+        expect(rssSlope).toBeLessThan(2 * 2 ** 20);
+        // Lag bounded: the read models stay within readiness's bound the whole time.
+        expect(Math.max(...lags)).toBeLessThanOrEqual(1_000);
+      } finally {
+        await producer.close();
+      }
+    },
+    (SECONDS + 240) * 1000,
+  );
+});
