@@ -156,56 +156,94 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
     await commitHandled();
   }
 
-  const logConsumer: LogConsumer = {
-    async run(handler) {
-      if (consumer) throw new LogError('INVALID_ARGUMENT', 'consumer is already running', { groupId });
-      await context.ensureTopics(topics);
-      consumer = context.kafka.consumer({ ...context.config, groupId });
-      let failed!: (error: unknown) => void;
-      const firstJoin = new Promise<void>((resolve, reject) => {
-        joined = resolve;
-        failed = reject;
-      });
-      firstJoin.catch(() => {});
-      consumer.on(consumer.events.GROUP_JOIN, (event) => {
-        onGroupJoin(event.payload.memberAssignment);
-        joined();
-      });
-      // KafkaJS restarts a crashed consumer itself when the error is retriable; only a final crash is fatal.
-      consumer.on(consumer.events.CRASH, (event) => {
-        const { error, restart } = event.payload;
-        if (!restart) failed(error);
-        reportError(
-          new LogError(
-            'GROUP_FAILED',
-            `consumer of group ${groupId} crashed${restart ? ', restarting' : ''}`,
-            {
-              groupId,
-              retriable: restart,
-              cause: error,
-            },
-          ),
-        );
-      });
-      running = true;
-      try {
-        await consumer.connect();
-        await consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
-          eachBatch: (payload) => eachBatch(handler, payload),
-        });
-        await firstJoin;
-      } catch (cause) {
-        running = false;
-        await consumer.disconnect().catch(() => {});
-        throw new LogError('CONNECTION_FAILED', `consumer of group ${groupId} could not start`, {
+  // One KafkaJS consumer at a time: a fatal crash (KafkaJS gives up, e.g. after the broker was gone longer
+  // than its retries) replaces it with a fresh one, so a stage never stalls for good after a broker outage.
+  async function startKafkaConsumer(handler: (batch: RecordBatch) => Promise<void>): Promise<void> {
+    const current = context.kafka.consumer({ ...context.config, groupId });
+    consumer = current;
+    let failed!: (error: unknown) => void;
+    const firstJoin = new Promise<void>((resolve, reject) => {
+      joined = resolve;
+      failed = reject;
+    });
+    firstJoin.catch(() => {});
+    current.on(current.events.GROUP_JOIN, (event) => {
+      onGroupJoin(event.payload.memberAssignment);
+      joined();
+    });
+    // KafkaJS restarts a crashed consumer itself when the error is retriable; otherwise we start a new one.
+    current.on(current.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      if (!restart) failed(error);
+      reportError(
+        new LogError('GROUP_FAILED', `consumer of group ${groupId} crashed, restarting`, {
           groupId,
           retriable: true,
-          cause,
-        });
+          cause: error,
+        }),
+      );
+      if (!restart && consumer === current && running && stopping === undefined)
+        void replaceAfterCrash(handler);
+    });
+    try {
+      await current.connect();
+      await current.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
+      await current.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => eachBatch(handler, payload),
+      });
+      await firstJoin;
+    } catch (cause) {
+      await current.disconnect().catch(() => {});
+      throw new LogError('CONNECTION_FAILED', `consumer of group ${groupId} could not start`, {
+        groupId,
+        retriable: true,
+        cause,
+      });
+    }
+  }
+
+  let replacing = false;
+  async function replaceAfterCrash(handler: (batch: RecordBatch) => Promise<void>): Promise<void> {
+    if (replacing) return;
+    replacing = true;
+    try {
+      await consumer?.disconnect().catch(() => {});
+      // The partitions are gone with the old member; the new one is assigned afresh (onAssign seeks again).
+      await gate;
+      if (assigned.length > 0) await Promise.resolve(options.onRevoke?.(assigned)).catch(() => {});
+      assigned = [];
+      for (let attempt = 0; running && stopping === undefined; attempt += 1) {
+        await sleep(Math.min(500 * 2 ** attempt, 10_000));
+        if (!running || stopping !== undefined) return;
+        try {
+          await startKafkaConsumer(handler);
+          return;
+        } catch (error) {
+          reportError(
+            error instanceof LogError ? error : new LogError('CONNECTION_FAILED', String(error), { groupId }),
+          );
+        }
+      }
+    } finally {
+      replacing = false;
+    }
+  }
+
+  let started = false;
+  const logConsumer: LogConsumer = {
+    async run(handler) {
+      if (started) throw new LogError('INVALID_ARGUMENT', 'consumer is already running', { groupId });
+      started = true;
+      await context.ensureTopics(topics);
+      running = true;
+      try {
+        await startKafkaConsumer(handler);
+      } catch (error) {
+        running = false;
+        throw error;
       }
       await gate;
     },
