@@ -4,7 +4,14 @@
  * builds them all; `cleanroom serve` passes the result to `createGateway`.
  */
 import { parse as parseYaml } from 'yaml';
-import { decide, noisyCount } from '../policies/index.ts';
+import {
+  RESOURCE_KIND_OF_ACTION,
+  decide,
+  effectiveBudget,
+  effectiveEpsilon,
+  effectiveThreshold,
+  noisyCount,
+} from '../policies/index.ts';
 import type {
   Action,
   AuditEntry as PolicyAuditEntry,
@@ -13,7 +20,6 @@ import type {
   ContractRegistry,
   HostConfig,
   IdentityStore,
-  PartnerContract,
   PartnerKeyStore,
   RegisteredContract,
 } from '../policies/index.ts';
@@ -30,21 +36,10 @@ import type {
   PseudonymPort,
 } from './ports.ts';
 
-// The strictest-wins rules of policies/engine-obligations (not exported by the policies barrel); used only to
-// describe a contract (its effective k, epsilon and budget). Decisions always come from the engine itself.
-function effectiveBudget(host: HostConfig, contract: PartnerContract) {
-  const hostBudget = host.dp.defaultBudget;
-  const budget = contract.dp.budget ?? hostBudget;
-  const epsilonLimit =
-    budget.window === hostBudget.window ? Math.min(budget.epsilon, hostBudget.epsilon) : budget.epsilon;
-  return { epsilonLimit, window: budget.window };
-}
-
 /** Describe a registered contract as the gateway reads it. */
 export function toContractView(registered: RegisteredContract, host: HostConfig): ContractView {
   const { contract } = registered;
   const budget = effectiveBudget(host, contract);
-  const requested = contract.dp.epsilonPerQuery ?? host.dp.defaultEpsilonPerQuery;
   return {
     partnerId: contract.partnerId,
     kind: contract.kind,
@@ -55,8 +50,8 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     ownCampaigns: contract.visibility.campaigns.own,
     triggerCategories: contract.visibility.triggers.categories,
     triggerRegions: contract.visibility.triggers.regions,
-    kThreshold: Math.max(host.thresholdFloor, contract.kThreshold ?? host.thresholdFloor),
-    epsilonPerAggregate: Math.min(requested, host.dp.maxEpsilonPerQuery, budget.epsilonLimit),
+    kThreshold: effectiveThreshold(host, contract),
+    epsilonPerAggregate: effectiveEpsilon(host, contract),
     budgetEpsilon: budget.epsilonLimit,
     budgetWindow: budget.window,
     pseudonymousSignals: contract.pseudonymousSignals,
@@ -141,7 +136,7 @@ export function createEnginePolicy(options: {
       }
       // Every other gateway action is an engine action by name.
       const engineAction: Action = action;
-      const kind = ENGINE_RESOURCE_KIND[engineAction];
+      const kind = RESOURCE_KIND_OF_ACTION[engineAction];
       const decision = decide(
         principal,
         engineAction,
@@ -173,28 +168,6 @@ export function createEnginePolicy(options: {
     },
   };
 }
-
-const ENGINE_RESOURCE_KIND = {
-  'segments.list': 'segment',
-  'segment.size': 'segment',
-  'campaigns.list': 'campaign',
-  'campaign.report': 'campaign',
-  'campaign.metrics.subscribe': 'campaign',
-  'audience.upload': 'audience',
-  'audience.overlap': 'audience',
-  'budget.read': 'budget',
-  'triggers.read': 'trigger',
-  'triggers.subscribe': 'trigger',
-  'signals.subscribe': 'signal',
-  'decisions.read': 'decision',
-  'decisions.subscribe': 'decision',
-  'audit.verify': 'audit',
-  'audit.sth': 'audit',
-  'audit.proof': 'audit',
-  'contracts.read': 'contract',
-  'contracts.upsert': 'contract',
-  'keys.rotate': 'key',
-} as const satisfies Record<Action, string>;
 
 function fromPolicyEntry(entry: PolicyAuditEntry): AuditEntry {
   return {
