@@ -183,7 +183,8 @@ export async function run(argv: string[]): Promise<number> {
     ).catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'));
   }
 
-  const devKeys = await loadOrCreateDevKeyPair(dataDir);
+  // The gateway already loaded (or created) the development key; read the file again only if it did not.
+  const devKeys = gateway.devKeys ?? (await loadOrCreateDevKeyPair(dataDir));
   const principals: Array<{ id: string; role: Role }> = [
     ...imported.contracts.map(({ contract }) => ({ id: contract.partnerId, role: contract.kind as Role })),
     ...imported.host.principals.map((principal) => ({ id: principal.id, role: principal.role as Role })),
