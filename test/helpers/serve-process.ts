@@ -59,8 +59,10 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
   child.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString('utf8');
   });
+  // 'close', not 'exit': npm leaves on Ctrl-C before the product it started has finished stopping; 'close'
+  // fires once every process holding the output pipes (npm, tsx and node) is gone and all output has arrived.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   await waitFor(
     () => {
