@@ -188,6 +188,26 @@ function fromPolicyEntry(entry: PolicyAuditEntry): AuditEntry {
   };
 }
 
+/**
+ * The longest `resource` and reason the audit log accepts (policies/audit/audit-entry.ts); a longer one makes
+ * the append fail, which the gateway must treat as an audit outage and fail closed.
+ */
+const AUDIT_TEXT_LIMITS = { resource: 2_048, reason: 1_024 } as const;
+
+/**
+ * `text` cut to `limit` characters, saying how long it was. Text that quotes a request (a segment list in a
+ * denial) cannot then turn a refusal into an audit outage; the entry's input digest still pins the request.
+ */
+function clipAuditText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const marker = `… (${text.length} characters)`;
+  let end = limit - marker.length;
+  // Never leave half a surrogate pair behind.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + marker;
+}
+
 /** The audit log as an audit port. */
 export function createAuditAdapter(log: AuditLog): AuditPort {
   return {
@@ -198,12 +218,12 @@ export function createAuditAdapter(log: AuditLog): AuditPort {
         at: input.at,
         principal: { id: input.principal, role: input.role },
         action: input.action,
-        resource: input.resource,
+        resource: clipAuditText(input.resource, AUDIT_TEXT_LIMITS.resource),
         inputDigest: input.inputDigest,
         effect: input.effect,
         code: input.code,
         obligations: (input.obligations ?? {}) as unknown as Record<string, never>,
-        reasons: input.reasons,
+        reasons: input.reasons.map((reason) => clipAuditText(reason, AUDIT_TEXT_LIMITS.reason)),
         contractVersion: input.contractVersion,
         resultSummary: {
           rows: input.result?.rows ?? 0,

@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { brandResolvers } from './resolvers/brand.ts';
 import { hostAdminResolvers } from './resolvers/host-admin.ts';
+import { refuseOverlongIds } from './resolvers/id-limits.ts';
 import { privacyOfficerResolvers } from './resolvers/privacy-officer.ts';
 import { qsrResolvers } from './resolvers/qsr.ts';
 import { sharedResolvers } from './resolvers/shared.ts';
@@ -40,9 +41,17 @@ export function withoutNulls<T>(value: T): T {
   return cleaned as T;
 }
 
-type FieldResolver = (root: unknown, args: unknown, context: unknown, info: unknown) => unknown;
+type FieldResolver = (root: unknown, args: unknown, context: unknown, info: GraphQLResolveInfo) => unknown;
 
-function dropNullArguments(resolvers: ResolverMap): ResolverMap {
+/** The arguments a root resolver is given: over-long ids refused (BAD_USER_INPUT), nulls dropped. */
+function atTheEdge(args: unknown, info: GraphQLResolveInfo): unknown {
+  const definitions = info.parentType.getFields()[info.fieldName]?.args ?? [];
+  refuseOverlongIds(definitions, args as Record<string, unknown>);
+  return withoutNulls(args);
+}
+
+/** Every root resolver and subscribe sees its arguments through `atTheEdge`, before deciding anything. */
+function guardArguments(resolvers: ResolverMap): ResolverMap {
   const wrapped: ResolverMap = {};
   for (const [typeName, fields] of Object.entries(resolvers)) {
     if (
@@ -57,14 +66,14 @@ function dropNullArguments(resolvers: ResolverMap): ResolverMap {
     for (const [fieldName, field] of Object.entries(fields as Record<string, unknown>)) {
       if (typeof field === 'function') {
         const resolve = field as FieldResolver;
-        type[fieldName] = (root: unknown, args: unknown, context: unknown, info: unknown) =>
-          resolve(root, withoutNulls(args), context, info);
+        type[fieldName] = (root: unknown, args: unknown, context: unknown, info: GraphQLResolveInfo) =>
+          resolve(root, atTheEdge(args, info), context, info);
       } else if (typeof field === 'object' && field !== null && 'subscribe' in field) {
         const subscription = field as { subscribe: FieldResolver; resolve?: FieldResolver };
         type[fieldName] = {
           ...subscription,
-          subscribe: (root: unknown, args: unknown, context: unknown, info: unknown) =>
-            subscription.subscribe(root, withoutNulls(args), context, info),
+          subscribe: (root: unknown, args: unknown, context: unknown, info: GraphQLResolveInfo) =>
+            subscription.subscribe(root, atTheEdge(args, info), context, info),
         };
       } else {
         type[fieldName] = field;
@@ -91,7 +100,7 @@ function mergeResolvers(modules: ResolverMap[]): ResolverMap {
 export function createGatewaySchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: dropNullArguments(
+    resolvers: guardArguments(
       mergeResolvers([
         sharedResolvers,
         brandResolvers,

@@ -6,7 +6,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga } from 'graphql-yoga';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair } from './auth/dev-keys.ts';
@@ -19,6 +18,7 @@ import type { GatewayServices, SubscriptionLimits } from './context.ts';
 import { handleOperationalRoute, readiness } from './http-routes.ts';
 import { createMetrics } from './metrics.ts';
 import type { Metrics } from './metrics.ts';
+import { useArmor } from './plugins/use-armor.ts';
 import { useIntrospectionGuard } from './plugins/use-introspection-guard.ts';
 import { usePartnerRateLimit } from './plugins/use-partner-rate-limit.ts';
 import { useRequestMetrics } from './plugins/use-request-metrics.ts';
@@ -217,7 +217,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context: () => ({ services }),
     plugins: [
       useJoseAuth(auth),
-      EnvelopArmorPlugin({
+      // Refusals are BAD_USER_INPUT with the limit as `extensions.reason` (plugins/use-armor.ts).
+      useArmor({
         maxDepth: { n: 8 },
         costLimit: { maxCost: 5_000 },
         maxAliases: { n: 15 },

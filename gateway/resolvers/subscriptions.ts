@@ -12,33 +12,32 @@ import { decodeCursor, encodeCursor } from '../subscriptions/cursor.ts';
 import { CursorExpiredError } from '../subscriptions/signal-hub.ts';
 import type { SignalSubscription } from '../subscriptions/signal-hub.ts';
 import type { AuditEntry } from '../ports.ts';
+import { takeSubscriptionSlot } from './subscription-slots.ts';
+import type { SubscriptionSlot } from './subscription-slots.ts';
 import { ownsCampaign } from './brand.ts';
 import { toPolicyDecision } from './privacy-officer.ts';
 import { toTriggerNode, triggerVisible } from './qsr.ts';
 import { epsilonOf, noised, noisedAmount, requireThreshold, spendOrRefuse } from './obligations.ts';
 
 /**
- * Wrap a queue so that errors reach the client as coded GraphQL errors and the gauge stays right. Not an
- * async generator: a generator cannot be returned while it awaits, so an idle subscriber would never detach.
+ * Wrap a queue so that errors reach the client as coded GraphQL errors, the gauge stays right and the slot is
+ * given back when the subscription ends. Not an async generator: a generator cannot be returned while it
+ * awaits, so an idle subscriber would never detach.
  */
 function guarded<T>(
   queue: BoundedQueue<T>,
   context: GatewayContext,
   field: string,
+  slot: SubscriptionSlot,
 ): AsyncIterableIterator<T> {
   const gauge = context.services.metrics.subscribers;
-  const live = context.services.liveSubscriptions;
-  const holder = context.principal?.id ?? '';
   gauge.inc({ subscription: field });
-  live.set(holder, (live.get(holder) ?? 0) + 1);
   let counted = true;
   const release = (): void => {
     if (!counted) return;
     counted = false;
     gauge.dec({ subscription: field });
-    const left = (live.get(holder) ?? 1) - 1;
-    if (left <= 0) live.delete(holder);
-    else live.set(holder, left);
+    slot.release();
   };
   const translate = (error: unknown): unknown => {
     if (error instanceof SlowSubscriberError) {
@@ -70,16 +69,24 @@ function guarded<T>(
   return iterator;
 }
 
-/** Refuse a subscription beyond the contract's `maxSubscriptions` (RATE_LIMITED). */
-function admitSubscription(context: GatewayContext): void {
-  const principal = context.principal;
-  if (principal === null || (principal.role !== 'BRAND' && principal.role !== 'QSR')) return;
-  const limit = context.services.contracts.get(principal.id)?.maxSubscriptions ?? null;
-  if (limit !== null && (context.services.liveSubscriptions.get(principal.id) ?? 0) >= limit) {
-    throw errorFor('RATE_LIMITED', `at most ${limit} live subscriptions under the contract`, {
-      reason: 'MAX_SUBSCRIPTIONS',
-    });
+/**
+ * Open a subscription under a live-subscription slot: the slot is taken before `open` awaits anything (the
+ * contract's `maxSubscriptions`, RATE_LIMITED beyond it), handed to the stream, and given back if `open` fails.
+ */
+async function admitted<T>(
+  context: GatewayContext,
+  field: string,
+  open: () => Promise<BoundedQueue<T>>,
+): Promise<AsyncIterableIterator<T>> {
+  const slot = takeSubscriptionSlot(context);
+  let queue: BoundedQueue<T>;
+  try {
+    queue = await open();
+  } catch (error) {
+    slot.release();
+    throw error;
   }
+  return guarded(queue, context, field, slot);
 }
 
 function queueFor<T>(context: GatewayContext, onClose: () => void, onPull?: () => void): BoundedQueue<T> {
@@ -98,68 +105,71 @@ export const subscriptionResolvers = {
         args: { segmentIds?: string[]; after?: string },
         context: GatewayContext,
       ) => {
-        admitSubscription(context);
-        const resource = {
-          kind: 'audience-signals',
-          ...(args.segmentIds ? { segmentIds: args.segmentIds } : {}),
-        };
-        const queue = await governed(context, 'signals.subscribe', resource, args, (scope) => {
-          const { principal, contract } = scope;
-          const shared = new Set(contract?.segments ?? []);
-          const requested = args.segmentIds ?? [...shared];
-          const outside = requested.filter((id) => !shared.has(id));
-          if (outside.length > 0) {
-            throw new GatewayError('FORBIDDEN', `segments not shared by the contract: ${outside.join(', ')}`);
-          }
-          const from = args.after === undefined ? null : decodeCursor(args.after);
-          if (args.after !== undefined && from === null) {
-            throw new GatewayError('BAD_USER_INPUT', 'malformed cursor', { field: 'after' });
-          }
-          const wanted = new Set(requested);
-          let handle: SignalSubscription | null = null;
-          const limit = context.services.limits.maxBufferedPerSubscriber;
-          const stream = queueFor<unknown>(
-            context,
-            () => handle?.detach(),
-            () => handle?.resume(),
-          );
-          const { pseudonyms, signals } = context.services;
-          try {
-            handle = signals.subscribe(
-              {
-                accepts: (signal) => wanted.has(signal.segmentId),
-                deliver: ({ signal, position }) =>
-                  stream.push({
-                    segmentId: signal.segmentId,
-                    pseudonym: pseudonyms.pseudonymFor(principal.id, signal.subjectId),
-                    action: signal.action,
-                    at: signal.at,
-                    cursor: encodeCursor(position),
-                  }),
-                // Catch-up replays at the subscriber's pace: never more than half the buffer ahead.
-                hasCapacity: () => stream.size < Math.max(1, Math.floor(limit / 2)),
-                fail: (error) =>
-                  stream.fail(
-                    new GatewayError('BAD_USER_INPUT', error.message, {
-                      field: 'after',
-                      reason: 'CURSOR_EXPIRED',
-                    }),
-                  ),
-              },
-              from,
-            );
-          } catch (error) {
-            if (error instanceof CursorExpiredError) {
-              throw new GatewayError('BAD_USER_INPUT', error.message, {
-                field: 'after',
-                reason: 'CURSOR_EXPIRED',
-              });
+        return admitted(context, 'audienceSignals', () => {
+          const resource = {
+            kind: 'audience-signals',
+            ...(args.segmentIds ? { segmentIds: args.segmentIds } : {}),
+          };
+          return governed(context, 'signals.subscribe', resource, args, (scope) => {
+            const { principal, contract } = scope;
+            const shared = new Set(contract?.segments ?? []);
+            const requested = args.segmentIds ?? [...shared];
+            const outside = requested.filter((id) => !shared.has(id));
+            if (outside.length > 0) {
+              throw new GatewayError(
+                'FORBIDDEN',
+                `segments not shared by the contract: ${outside.join(', ')}`,
+              );
             }
-            throw error;
-          }
-          return { value: stream };
+            const from = args.after === undefined ? null : decodeCursor(args.after);
+            if (args.after !== undefined && from === null) {
+              throw new GatewayError('BAD_USER_INPUT', 'malformed cursor', { field: 'after' });
+            }
+            const wanted = new Set(requested);
+            let handle: SignalSubscription | null = null;
+            const limit = context.services.limits.maxBufferedPerSubscriber;
+            const stream = queueFor<unknown>(
+              context,
+              () => handle?.detach(),
+              () => handle?.resume(),
+            );
+            const { pseudonyms, signals } = context.services;
+            try {
+              handle = signals.subscribe(
+                {
+                  accepts: (signal) => wanted.has(signal.segmentId),
+                  deliver: ({ signal, position }) =>
+                    stream.push({
+                      segmentId: signal.segmentId,
+                      pseudonym: pseudonyms.pseudonymFor(principal.id, signal.subjectId),
+                      action: signal.action,
+                      at: signal.at,
+                      cursor: encodeCursor(position),
+                    }),
+                  // Catch-up replays at the subscriber's pace: never more than half the buffer ahead.
+                  hasCapacity: () => stream.size < Math.max(1, Math.floor(limit / 2)),
+                  fail: (error) =>
+                    stream.fail(
+                      new GatewayError('BAD_USER_INPUT', error.message, {
+                        field: 'after',
+                        reason: 'CURSOR_EXPIRED',
+                      }),
+                    ),
+                },
+                from,
+              );
+            } catch (error) {
+              if (error instanceof CursorExpiredError) {
+                throw new GatewayError('BAD_USER_INPUT', error.message, {
+                  field: 'after',
+                  reason: 'CURSOR_EXPIRED',
+                });
+              }
+              throw error;
+            }
+            return { value: stream };
+          });
         });
-        return guarded(queue, context, 'audienceSignals');
       },
       resolve: (payload: unknown) => payload,
     },
@@ -169,107 +179,108 @@ export const subscriptionResolvers = {
         args: { categories?: string[]; regions?: string[] },
         context: GatewayContext,
       ) => {
-        admitSubscription(context);
-        const resource = {
-          kind: 'triggers',
-          ...(args.categories ? { categories: args.categories } : {}),
-          ...(args.regions ? { regions: args.regions } : {}),
-        };
-        const queue = await governed(context, 'triggers.subscribe', resource, args, (scope) => {
-          const { principal, contract, decision } = scope;
-          let detach: () => void = () => {};
-          const stream = queueFor<unknown>(context, () => detach());
-          detach = context.services.feeds.onTrigger((trigger) => {
-            if (!triggerVisible(trigger, principal, contract, args)) return;
-            if (trigger.distinctBuyers < decision.obligations.thresholdK) return;
-            stream.push(toTriggerNode(trigger));
+        return admitted(context, 'triggerFired', () => {
+          const resource = {
+            kind: 'triggers',
+            ...(args.categories ? { categories: args.categories } : {}),
+            ...(args.regions ? { regions: args.regions } : {}),
+          };
+          return governed(context, 'triggers.subscribe', resource, args, (scope) => {
+            const { principal, contract, decision } = scope;
+            let detach: () => void = () => {};
+            const stream = queueFor<unknown>(context, () => detach());
+            detach = context.services.feeds.onTrigger((trigger) => {
+              if (!triggerVisible(trigger, principal, contract, args)) return;
+              if (trigger.distinctBuyers < decision.obligations.thresholdK) return;
+              stream.push(toTriggerNode(trigger));
+            });
+            return { value: stream };
           });
-          return { value: stream };
         });
-        return guarded(queue, context, 'triggerFired');
       },
       resolve: (payload: unknown) => payload,
     },
     policyDecisionLogged: {
       subscribe: async (_root: unknown, args: unknown, context: GatewayContext) => {
-        admitSubscription(context);
-        const queue = await governed(context, 'decisions.subscribe', { kind: 'audit-log' }, args, () => {
-          let detach: () => void = () => {};
-          const stream = queueFor<unknown>(context, () => detach());
-          detach = context.services.audit.subscribe((entry: AuditEntry) => {
-            stream.push(toPolicyDecision(entry));
-          });
-          return { value: stream };
-        });
-        return guarded(queue, context, 'policyDecisionLogged');
+        return admitted(context, 'policyDecisionLogged', () =>
+          governed(context, 'decisions.subscribe', { kind: 'audit-log' }, args, () => {
+            let detach: () => void = () => {};
+            const stream = queueFor<unknown>(context, () => detach());
+            detach = context.services.audit.subscribe((entry: AuditEntry) => {
+              stream.push(toPolicyDecision(entry));
+            });
+            return { value: stream };
+          }),
+        );
       },
       resolve: (payload: unknown) => payload,
     },
     campaignMetrics: {
       subscribe: async (_root: unknown, args: { campaignId: string }, context: GatewayContext) => {
-        admitSubscription(context);
-        const pushOnce = () => {
-          const campaign = context.services.readModels.campaign(args.campaignId);
-          const resource = {
-            kind: 'campaign',
-            id: args.campaignId,
-            ...(campaign ? { ownerId: campaign.brand } : {}),
-          };
-          return governed(context, 'campaign.metrics.subscribe', resource, args, async (scope) => {
-            const { decision, principal, contract } = scope;
-            if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand))
-              throw new GatewayError('FORBIDDEN', 'not your campaign');
-            const totals = { exposedSubjects: 0, conversions: 0, revenue: 0, spend: 0 };
-            for (const aggregate of context.services.readModels.aggregates(args.campaignId, 'last_touch')) {
-              totals.exposedSubjects += aggregate.exposedSubjects;
-              totals.conversions += aggregate.conversions;
-              totals.revenue += aggregate.revenue;
-              totals.spend += aggregate.spend;
-            }
-            requireThreshold(decision, totals.exposedSubjects, 'campaign metrics');
-            const epsilon = epsilonOf(decision);
-            await spendOrRefuse(context.services, principal, contract, epsilon);
-            return {
-              value: {
-                campaignId: args.campaignId,
-                at: context.services.now().toISOString(),
-                exact: decision.obligations.exact,
-                exposedSubjects: noised(context.services, decision, totals.exposedSubjects),
-                conversions: noised(context.services, decision, totals.conversions),
-                revenue: noisedAmount(context.services, decision, totals.revenue),
-                spend: noisedAmount(context.services, decision, totals.spend),
-                epsilonSpent: epsilon,
-              },
-              rows: 1,
-              epsilonSpent: epsilon,
+        return admitted(context, 'campaignMetrics', async () => {
+          const pushOnce = () => {
+            const campaign = context.services.readModels.campaign(args.campaignId);
+            const resource = {
+              kind: 'campaign',
+              id: args.campaignId,
+              ...(campaign ? { ownerId: campaign.brand } : {}),
             };
-          });
-        };
-        // The first push is decided before the subscription is acknowledged: a denial fails the subscribe.
-        const first = await pushOnce();
-        const stream = queueFor<unknown>(context, () => clearInterval(timer));
-        stream.push(first);
-        let inFlight = false;
-        const timer = setInterval(
-          () => {
-            if (inFlight || stream.closed) return;
-            inFlight = true;
-            pushOnce()
-              .then(
-                (metrics) => stream.push(metrics),
-                (error: unknown) => {
-                  // Below k this tick: skip; anything else (budget exhausted, contract revoked) ends the stream.
-                  if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
-                  stream.fail(error instanceof Error ? error : new Error(String(error)));
+            return governed(context, 'campaign.metrics.subscribe', resource, args, async (scope) => {
+              const { decision, principal, contract } = scope;
+              if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand))
+                throw new GatewayError('FORBIDDEN', 'not your campaign');
+              const totals = { exposedSubjects: 0, conversions: 0, revenue: 0, spend: 0 };
+              for (const aggregate of context.services.readModels.aggregates(args.campaignId, 'last_touch')) {
+                totals.exposedSubjects += aggregate.exposedSubjects;
+                totals.conversions += aggregate.conversions;
+                totals.revenue += aggregate.revenue;
+                totals.spend += aggregate.spend;
+              }
+              requireThreshold(decision, totals.exposedSubjects, 'campaign metrics');
+              const epsilon = epsilonOf(decision);
+              await spendOrRefuse(context.services, principal, contract, epsilon);
+              return {
+                value: {
+                  campaignId: args.campaignId,
+                  at: context.services.now().toISOString(),
+                  exact: decision.obligations.exact,
+                  exposedSubjects: noised(context.services, decision, totals.exposedSubjects),
+                  conversions: noised(context.services, decision, totals.conversions),
+                  revenue: noisedAmount(context.services, decision, totals.revenue),
+                  spend: noisedAmount(context.services, decision, totals.spend),
+                  epsilonSpent: epsilon,
                 },
-              )
-              .finally(() => {
-                inFlight = false;
-              });
-          },
-          Math.max(1_000, context.services.limits.campaignMetricsIntervalMs),
-        );
-        return guarded(stream, context, 'campaignMetrics');
+                rows: 1,
+                epsilonSpent: epsilon,
+              };
+            });
+          };
+          // The first push is decided before the subscription is acknowledged: a denial fails the subscribe.
+          const first = await pushOnce();
+          const stream = queueFor<unknown>(context, () => clearInterval(timer));
+          stream.push(first);
+          let inFlight = false;
+          const timer = setInterval(
+            () => {
+              if (inFlight || stream.closed) return;
+              inFlight = true;
+              pushOnce()
+                .then(
+                  (metrics) => stream.push(metrics),
+                  (error: unknown) => {
+                    // Below k this tick: skip; anything else (budget exhausted, contract revoked) ends the stream.
+                    if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
+                    stream.fail(error instanceof Error ? error : new Error(String(error)));
+                  },
+                )
+                .finally(() => {
+                  inFlight = false;
+                });
+            },
+            Math.max(1_000, context.services.limits.campaignMetricsIntervalMs),
+          );
+          return stream;
+        });
       },
       resolve: (payload: unknown) => payload,
     },

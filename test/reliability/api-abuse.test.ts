@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { brandContract, codes, startHarness } from '../gateway/support/harness.ts';
 import type { GqlResponse, Harness } from '../gateway/support/harness.ts';
 import { errorCodes, wsClient } from '../gateway/support/clients.ts';
+import { metricValue } from '../gateway/support/metrics.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { recordFigure } from './support/figures.ts';
 import { quantile, timeSequential } from './support/latency.ts';
@@ -22,22 +23,10 @@ const REFUSAL_CODES = new Set([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
 ]);
-/**
- * Faults found by this suite and reported to the gateway's owner (docs/reliability.md, "Faults found"), tolerated
- * here so the suite guards everything else: graphql-armor's depth/cost and alias refusals carry no
- * `extensions.code` ("undefined"), and an over-long id makes the audit entry invalid, so the request fails
- * closed as INTERNAL_SERVER_ERROR instead of BAD_USER_INPUT.
- */
-const KNOWN_FAULTS: Record<string, string[]> = {
-  deep: ['undefined'],
-  'alias bomb': ['undefined'],
-  'very long string': ['INTERNAL_SERVER_ERROR'],
-};
 const FLOOD_LIMIT_PER_MINUTE = 60;
 const SUBSCRIPTIONS = 1_500;
 /** `maxSubscriptions` the test contracts get (test/gateway/support/real-policies.ts). */
 const SUBSCRIPTION_CAP = 100;
-const strict = process.env.CLEANROOM_RELIABILITY_STRICT === '1';
 let harness: Harness | undefined;
 
 afterEach(async () => {
@@ -57,6 +46,10 @@ async function post(
   });
   return { status: response.status, body: (await response.json()) as GqlResponse };
 }
+
+/** Live `audienceSignals` subscribers as the gateway's /metrics reports them (only the abuser subscribes). */
+const liveSubscribers = (url: string): Promise<number> =>
+  metricValue(url, 'cleanroom_gateway_subscribers_count', { subscription: 'audienceSignals' });
 
 const nested = (depth: number): string => (depth === 0 ? 'id' : `me { ${nested(depth - 1)} }`);
 
@@ -140,15 +133,16 @@ describe('the gateway under abuse', () => {
           ),
         );
       }
-      // Known fault: the cap is checked before an await and counted after it, so a burst of concurrent
-      // subscribes overshoots it (docs/reliability.md, fault 10); strict mode demands the exact cap.
-      const mustRefuse = strict ? SUBSCRIPTIONS - SUBSCRIPTION_CAP : SUBSCRIPTIONS / 2;
+      // A subscribe is acknowledged by nothing until its first event, so one not refused yet may still be
+      // pending: count only once every subscribe is either refused (client side) or live (the gateway's gauge).
       const refusedCount = () => outcomes.filter((errors) => errors.length > 0).length;
-      await waitFor(() => refusedCount() >= mustRefuse, {
+      await waitFor(async () => refusedCount() + (await liveSubscribers(h.url)) === SUBSCRIPTIONS, {
         timeout: 150_000,
-        message: 'subscriptions beyond the cap refused',
+        interval: 100,
+        message: 'every subscription refused or live',
       });
       acceptedSubscriptions = SUBSCRIPTIONS - refusedCount();
+      expect(acceptedSubscriptions, 'live subscriptions of one partner').toBe(SUBSCRIPTION_CAP);
       const subscriptionCodes = errorCodes(outcomes.flat());
       refusals['thousands of subscriptions'] = [...new Set(subscriptionCodes)];
       expect(subscriptionCodes.every((code) => code === 'RATE_LIMITED')).toBe(true);
@@ -178,10 +172,11 @@ describe('the gateway under abuse', () => {
     const after = await timeSequential(20, victimProbe);
     for (const [name, list] of Object.entries(refusals)) {
       expect(list.length, `${name} carries an error`).toBeGreaterThan(0);
-      const tolerated = KNOWN_FAULTS[name] ?? [];
-      for (const code of list) {
-        expect(REFUSAL_CODES.has(code) || tolerated.includes(code), `${name}: ${code}`).toBe(true);
-      }
+      for (const code of list) expect(REFUSAL_CODES.has(code), `${name}: ${code}`).toBe(true);
+    }
+    // Armor's limits and over-long ids are the client's mistake, and say so.
+    for (const name of ['deep', 'wide', 'alias bomb', 'very long string']) {
+      expect(refusals[name], name).toEqual(['BAD_USER_INPUT']);
     }
     const figures = {
       baselineP50Ms: quantile(baseline, 0.5),
