@@ -90,6 +90,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     log,
     dataDir: options.dataDir,
     secrets: options.secrets,
+    // Ingest feeds the fraud detector itself, in its deterministic order (no router stage in between).
+    routeFraudInput: true,
     ...(options.datacenterCidrs === undefined ? {} : { datacenterCidrs: options.datacenterCidrs }),
     ...(options.consentDefault === undefined ? {} : { consentDefault: options.consentDefault }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -97,6 +99,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const fraud = createFraudProcessor({
     log,
     stateDir,
+    route: false,
     onError: onError('fraud'),
     ...(options.fraud === undefined ? {} : { config: options.fraud }),
   });

@@ -6,8 +6,14 @@
  */
 import path from 'node:path';
 import { cleanEventSchema } from '../../schema/index.ts';
-import { OUTPUT_ID_HEADER, openStateStore } from '../runtime/index.ts';
-import type { Log, LogConsumer, RecordBatch, StateStore } from '../runtime/index.ts';
+import {
+  OUTPUT_ID_HEADER,
+  createRepeatFilter,
+  newProducerEpoch,
+  openStateStore,
+  producerHeaders,
+} from '../runtime/index.ts';
+import type { AppliedSequences, Log, LogConsumer, RecordBatch, StateStore } from '../runtime/index.ts';
 import type { FraudConfigInput } from './config.ts';
 import { createFraudDetector } from './detector.ts';
 import type { FraudDetector } from './detector.ts';
@@ -50,6 +56,7 @@ const rowKey = (table: string) => `fraud:${table}`;
 function loadDetector(store: StateStore, config: FraudConfigInput | undefined): FraudDetector {
   const snapshot: Record<string, unknown> = {
     maxEventTime: store.getMeta<number | null>('maxEventTime') ?? null,
+    sincePrune: store.getMeta<number>('sincePrune') ?? 0,
   };
   for (const table of FRAUD_STATE_TABLES) {
     snapshot[table] = store.names(rowKey(table)).map((name) => [name, store.get(rowKey(table), name)]);
@@ -60,6 +67,15 @@ function loadDetector(store: StateStore, config: FraudConfigInput | undefined): 
   });
 }
 
+/** The epoch of the store's outbox sequence (a new state file starts its sequence again, under a new epoch). */
+function producerEpochOf(store: StateStore): string {
+  const stored = store.getMeta<string>('producerEpoch');
+  if (stored !== undefined) return stored;
+  const epoch = newProducerEpoch();
+  store.setMeta('producerEpoch', epoch);
+  return epoch;
+}
+
 /** Creates the detector stage (see topics.ts for why it reads one partition). */
 export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRunner {
   const { log } = options;
@@ -67,6 +83,8 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
   const FRAUD_INPUT_TOPIC = topics.input;
   const store = openStateStore(path.join(options.stateDir, 'fraud-detector', 'state.sqlite'));
   let detector = loadDetector(store, options.config);
+  let repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
+  const producer = `fraud-detector/${producerEpochOf(store)}`;
   let consumer: LogConsumer | undefined;
   const stats: DetectorRunnerStats = { adEvents: 0, verdicts: 0, signals: 0, rejected: 0 };
   let producing: Promise<void> = Promise.resolve();
@@ -87,7 +105,7 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
         run.map((entry) => ({
           key: entry.key,
           value: entry.value,
-          headers: { [OUTPUT_ID_HEADER]: entry.outputId },
+          headers: { [OUTPUT_ID_HEADER]: entry.outputId, ...producerHeaders(producer, entry.sequence) },
         })),
       );
       store.confirmOutbox((run[run.length - 1] as { sequence: number }).sequence);
@@ -105,6 +123,8 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
       for (const record of batch.records) {
         if (record.offset < next) continue;
         next = record.offset + 1;
+        // Sent again by a producer that restarted before confirming it: applied once already.
+        if (repeats.isRepeat(record)) continue;
         const parsed = cleanEventSchema.safeParse(JSON.parse(record.value));
         if (!parsed.success) {
           stats.rejected += 1;
@@ -139,6 +159,7 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
         else if (change.value === undefined) store.delete(rowKey(change.table), change.key);
         else store.put(rowKey(change.table), change.key, change.value);
       }
+      store.setMeta('appliedSequences', repeats.state());
       store.setOffset(FRAUD_INPUT_TOPIC, 0, next);
     });
   };
@@ -149,6 +170,7 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
     } catch (error) {
       // The transaction rolled back: the in-memory detector is ahead of the store, so rebuild it from there.
       detector = loadDetector(store, options.config);
+      repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
       throw new FraudError('STATE_CORRUPT', 'a detector batch failed and was rolled back', {
         topic: batch.topic,
         partition: batch.partition,
@@ -181,6 +203,7 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
           if (!assigned.some((tp) => tp.topic === FRAUD_INPUT_TOPIC && tp.partition === 0)) return [];
           // Taking over from another member: its state file (shared stateDir) is the truth now.
           detector = loadDetector(store, options.config);
+          repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
           await flush();
           return [{ topic: FRAUD_INPUT_TOPIC, partition: 0, offset: storedOffset() }];
         },

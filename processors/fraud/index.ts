@@ -24,7 +24,7 @@ export { FraudError } from './errors.ts';
 export type { FraudErrorCode, FraudErrorContext } from './errors.ts';
 export { FRAUD_INPUT_TOPIC, fraudTopics } from './topics.ts';
 export type { FraudTopics } from './topics.ts';
-export { createFraudRouter } from './router.ts';
+export { createFraudRouter, fraudInputOutput, isFraudInput } from './router.ts';
 export { createDetectorRunner } from './detector-runner.ts';
 export type { DetectorRunner, DetectorRunnerOptions, DetectorRunnerStats } from './detector-runner.ts';
 export { createFraudProcessor } from './processor.ts';

@@ -19,6 +19,12 @@ export interface FraudProcessorOptions {
   topicPrefix?: string;
   maxBatchSize?: number;
   onError?: (error: unknown) => void;
+  /**
+   * Run the router stage from `cleanroom.events` (default true). The pipeline sets false: there ingest writes
+   * the detector's topic itself, in its one deterministic order, so the detector's input does not depend on
+   * how the router's partitions interleave (which would make its verdicts differ after a restart).
+   */
+  route?: boolean;
 }
 
 /** A running fraud processor. */
@@ -44,16 +50,19 @@ export function createFraudProcessor(options: FraudProcessorOptions): FraudProce
     ...(options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   };
-  const router: ProcessorHost = createProcessorHost({
-    log: options.log,
-    name: 'fraud-router',
-    groupId: `${prefix}.fraud-router`,
-    inputTopics: [topics.events],
-    stateDir: options.stateDir,
-    processor: createFraudRouter(topics.input),
-    eventTime: { maxOutOfOrdernessMs: 0 },
-    ...shared,
-  });
+  const router: ProcessorHost | null =
+    options.route === false
+      ? null
+      : createProcessorHost({
+          log: options.log,
+          name: 'fraud-router',
+          groupId: `${prefix}.fraud-router`,
+          inputTopics: [topics.events],
+          stateDir: options.stateDir,
+          processor: createFraudRouter(topics.input),
+          eventTime: { maxOutOfOrdernessMs: 0 },
+          ...shared,
+        });
   const detector: DetectorRunner = createDetectorRunner({
     log: options.log,
     stateDir: options.stateDir,
@@ -65,15 +74,15 @@ export function createFraudProcessor(options: FraudProcessorOptions): FraudProce
   return {
     async start() {
       await detector.start();
-      await router.start();
+      await router?.start();
     },
     async stop() {
-      await router.stop();
+      await router?.stop();
       await detector.stop();
     },
     async caughtUp() {
-      return (await router.caughtUp()) && (await detector.caughtUp());
+      return (router === null || (await router.caughtUp())) && (await detector.caughtUp());
     },
-    stats: () => ({ ...detector.stats(), routed: router.stats().outputs }),
+    stats: () => ({ ...detector.stats(), routed: router?.stats().outputs ?? 0 }),
   };
 }

@@ -16,11 +16,9 @@ export function retentionMs(config: FraudConfig): number {
 }
 
 function dropOldest<V>(map: Map<string, V>, isOld: (value: V) => boolean): void {
-  // Maps iterate in insertion order, which is close to event-time order: stop at the first young entry.
-  for (const [key, value] of map) {
-    if (!isOld(value)) break;
-    map.delete(key);
-  }
+  // Every entry is looked at: insertion order is arrival order before a restart and time order after one, so
+  // stopping at the first young entry would keep different entries in the two (and change later verdicts).
+  for (const [key, value] of map) if (isOld(value)) map.delete(key);
 }
 
 /** Prunes the state in place. */

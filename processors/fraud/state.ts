@@ -92,6 +92,8 @@ export interface FraudStateSnapshot {
   subjectSources: [string, Record<string, number>][];
   flagged: [string, FlaggedSource][];
   maxEventTime: number | null;
+  /** Ad events since the last prune (absent in snapshots taken before it was kept). */
+  sincePrune?: number;
 }
 
 /** Serializes a state (a deep copy: later mutation of the state does not change the snapshot). */
@@ -108,6 +110,7 @@ export function snapshotFraudState(state: FraudState): FraudStateSnapshot {
     subjectSources: [...state.subjectSources],
     flagged: [...state.flagged],
     maxEventTime: Number.isFinite(state.maxEventTime) ? state.maxEventTime : null,
+    sincePrune: state.sincePrune,
   });
 }
 
@@ -127,7 +130,8 @@ export function restoreFraudState(snapshot: FraudStateSnapshot): FraudState {
     subjectSources: new TrackedMap(copy.subjectSources),
     flagged: new TrackedMap(copy.flagged),
     maxEventTime: copy.maxEventTime ?? Number.NEGATIVE_INFINITY,
-    sincePrune: 0,
+    // When the next prune comes depends on it, and a prune changes what later rules see: keep it exact.
+    sincePrune: copy.sincePrune ?? 0,
   };
 }
 
@@ -166,5 +170,6 @@ export function drainFraudStateChanges(state: FraudState): FraudStateChange[] {
     key: 'maxEventTime',
     value: Number.isFinite(state.maxEventTime) ? state.maxEventTime : null,
   });
+  changes.push({ table: 'meta', key: 'sincePrune', value: state.sincePrune });
   return changes;
 }

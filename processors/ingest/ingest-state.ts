@@ -4,6 +4,7 @@
  * per batch writes all of it, so a restart resumes exactly where the state is.
  */
 import type Database from 'better-sqlite3';
+import { newProducerEpoch } from '../runtime/index.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../runtime/index.ts';
 import type { IngestOutput } from './outputs.ts';
 import type { SeenSet } from './transform.ts';
@@ -54,10 +55,19 @@ export interface IngestState {
   counters(): IngestCounters;
   /** Forget event ids seen before `timestamp` (bounded retention of the seen-set). */
   pruneSeen(beforeTimestamp: number): number;
+  /** Epoch of the outbox's sequence numbers (part of the producer id of every output). */
+  readonly producerEpoch: string;
+}
+
+/** Options of {@link openIngestState}. */
+export interface IngestStateOptions {
+  /** How long a seen event id counts, by log timestamp (default 7 days). */
+  seenRetentionMs?: number;
 }
 
 /** Create ingest's tables in `db` (idempotent). */
-export function openIngestState(db: Database.Database): IngestState {
+export function openIngestState(db: Database.Database, options: IngestStateOptions = {}): IngestState {
+  const retentionMs = options.seenRetentionMs ?? 7 * 86_400_000;
   db.exec(`
     CREATE TABLE IF NOT EXISTS ingest_seen (
       topic TEXT NOT NULL, event_id TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (topic, event_id)
@@ -70,12 +80,24 @@ export function openIngestState(db: Database.Database): IngestState {
       id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT, value TEXT NOT NULL, output_id TEXT NOT NULL
     );
     CREATE TABLE IF NOT EXISTS ingest_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS ingest_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   `);
+  // The epoch of this state's outbox sequence (a new state file starts its sequence again under a new epoch).
+  db.prepare('INSERT OR IGNORE INTO ingest_meta (name, value) VALUES (?, ?)').run(
+    'producerEpoch',
+    newProducerEpoch(),
+  );
+  const producerEpoch = (
+    db.prepare('SELECT value FROM ingest_meta WHERE name = ?').get('producerEpoch') as { value: string }
+  ).value;
   const statements = {
-    seen: db.prepare<[string, string], { n: number }>(
-      'SELECT 1 AS n FROM ingest_seen WHERE topic = ? AND event_id = ?',
+    seen: db.prepare<[string, string, number], { n: number }>(
+      'SELECT 1 AS n FROM ingest_seen WHERE topic = ? AND event_id = ? AND seen_at >= ?',
     ),
-    addSeen: db.prepare('INSERT OR IGNORE INTO ingest_seen (topic, event_id, seen_at) VALUES (?, ?, ?)'),
+    addSeen: db.prepare(
+      `INSERT INTO ingest_seen (topic, event_id, seen_at) VALUES (?, ?, ?)
+       ON CONFLICT (topic, event_id) DO UPDATE SET seen_at = excluded.seen_at`,
+    ),
     prune: db.prepare('DELETE FROM ingest_seen WHERE seen_at < ?'),
     offset: db.prepare<[string, number], { next_offset: number }>(
       'SELECT next_offset FROM ingest_offsets WHERE topic = ? AND partition = ?',
@@ -97,7 +119,8 @@ export function openIngestState(db: Database.Database): IngestState {
   };
   return {
     seen: {
-      has: (topic, eventId) => statements.seen.get(topic, eventId) !== undefined,
+      has: (topic, eventId, timestamp) =>
+        statements.seen.get(topic, eventId, timestamp - retentionMs) !== undefined,
       add: (topic, eventId, timestamp) => void statements.addSeen.run(topic, eventId, timestamp),
     },
     storedOffsets: (assigned) =>
@@ -136,5 +159,6 @@ export function openIngestState(db: Database.Database): IngestState {
       return counters;
     },
     pruneSeen: (beforeTimestamp) => statements.prune.run(beforeTimestamp).changes,
+    producerEpoch,
   };
 }

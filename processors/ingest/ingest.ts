@@ -15,8 +15,16 @@ import type { HostSecrets, IdentityStore } from '../../policies/identity/index.t
 import type { ConsentLedger } from '../../policies/consent/index.ts';
 import type { Consent } from '../../schema/events.ts';
 import { RAW_TOPICS } from '../../schema/events.ts';
-import type { ConsentChange, DeadLetter } from '../../schema/topics.ts';
-import type { Log, LogConsumer, LogRecord, RecordBatch } from '../runtime/index.ts';
+import type { CleanEvent, ConsentChange, DeadLetter } from '../../schema/topics.ts';
+import { createOrderedMerge } from '../runtime/index.ts';
+import type {
+  Log,
+  LogConsumer,
+  LogRecord,
+  RecordBatch,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../runtime/index.ts';
 import { deadLetterFor } from './dead-letter.ts';
 import { DEFAULT_DATACENTER_CIDRS } from './datacenter-cidrs.ts';
 import { IngestError } from './errors.ts';
@@ -26,11 +34,13 @@ import type { IngestCounters } from './ingest-state.ts';
 import { INGEST_EVENTS, createIngestMetrics } from './instrumentation.ts';
 import type { IngestEventName } from './instrumentation.ts';
 import { createIpClassifier } from './ip.ts';
-import type { TransformResult } from './outputs.ts';
+import type { IngestOutput, TransformResult } from './outputs.ts';
 import { transformRecord } from './transform.ts';
 import { countOutcomes } from './handled-record.ts';
 import type { HandledRecord } from './handled-record.ts';
 import { createIngestTopics, produceOutbox } from './outbox.ts';
+
+import { FRAUD_INPUT_TOPIC, fraudInputOutput, isFraudInput } from '../fraud/index.ts';
 
 /** A pino-compatible logger (only objects without PII are ever passed). */
 export interface IngestLogger {
@@ -53,6 +63,11 @@ export interface IngestOptions {
    * `t1.cleanroom.events`. For tests on a shared broker and for several pipelines on one cluster.
    */
   topicPrefix?: string;
+  /**
+   * Also write the events the fraud detector needs to its one-partition topic (`cleanroom.fraud-input`), in
+   * ingest's own order (default false: the fraud processor's router does it from `cleanroom.events`).
+   */
+  routeFraudInput?: boolean;
   /** Consumer group (default `cleanroom-ingest`). */
   groupId?: string;
   /** Consent of shoppers with no record (default: measurement only). */
@@ -103,15 +118,19 @@ export function createIngest(options: IngestOptions): Ingest {
   const db = openIngestDatabase(databasePath);
   const identity = createIdentityStore(db, { hostSecret: options.secrets.hostSecret });
   const consent = createConsentLedger(db, options.consentDefault ? { default: options.consentDefault } : {});
-  const state = openIngestState(db);
+  const retentionMs = (options.seenRetentionDays ?? 7) * DAY_MS;
+  const state = openIngestState(db, { seenRetentionMs: retentionMs });
   const ipClassifier = createIpClassifier(options.datacenterCidrs ?? DEFAULT_DATACENTER_CIDRS);
   const context = { identity, consent, seen: state.seen, secrets: options.secrets, ipClassifier };
   const metrics = createIngestMetrics(options.metricsRegistry);
   const events = new EventEmitter();
-  const retentionMs = (options.seenRetentionDays ?? 7) * DAY_MS;
+  const maxBatchSize = options.maxBatchSize ?? 500;
+  const merge = createOrderedMerge({ topicRank: (topic) => rawTopics.indexOf(topic) });
+  // End offsets seen per partition: a partition is only ever assumed drained after a fresh look.
+  const knownEnds = new Map<string, number>();
   let consumer: LogConsumer | null = null;
   let queue: Promise<void> = Promise.resolve();
-  let batches = 0;
+  let chunks = 0;
   let stopped = false;
   let lastCounters: IngestCounters | null = null;
 
@@ -142,20 +161,34 @@ export function createIngest(options: IngestOptions): Ingest {
     }
   };
 
-  const commitBatch = db.transaction((batch: RecordBatch, guarded: boolean): HandledRecord[] => {
+  const withFraudInput = (result: TransformResult): TransformResult => {
+    if (options.routeFraudInput !== true || result.outcome !== 'event') return result;
+    const event = result.outputs[0]!.value as CleanEvent;
+    if (!isFraudInput(event)) return result;
+    const route: IngestOutput = { topic: 'cleanroom.fraud-input', value: event, ...fraudInputOutput(event) };
+    return { ...result, outputs: [...result.outputs, route] };
+  };
+
+  // Records of many partitions, in merge order: skip what the state already holds (a chunk read again after
+  // a failure that came after its commit), then store each touched partition's next offset with the state.
+  const commitChunk = db.transaction((records: readonly LogRecord[], guarded: boolean): HandledRecord[] => {
     const handled: HandledRecord[] = [];
-    // A batch read again after a failure that came after its commit: skip what the state already holds.
-    const applied = state.storedOffsets([{ topic: batch.topic, partition: batch.partition }])[0]?.offset ?? 0;
-    for (const record of batch.records) {
+    const next = new Map<string, TopicPartitionOffset>();
+    for (const record of records) {
+      const key = `${record.topic}\u0000${record.partition}`;
+      const applied =
+        next.get(key)?.offset ??
+        state.storedOffsets([{ topic: record.topic, partition: record.partition }])[0]?.offset ??
+        0;
       if (record.offset < applied) continue;
       const unprefixed = prefix === '' ? record : { ...record, topic: record.topic.slice(prefix.length) };
-      handled.push({ record, result: transformGuarded(unprefixed, guarded) });
+      handled.push({ record, result: withFraudInput(transformGuarded(unprefixed, guarded)) });
+      next.set(key, { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
     }
-    const last = batch.records[batch.records.length - 1];
-    if (last !== undefined) {
-      state.saveOffset({ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
-      if (++batches % 100 === 0) state.pruneSeen(last.timestamp - retentionMs);
-    }
+    for (const position of next.values()) state.saveOffset(position);
+    const last = records[records.length - 1];
+    // Garbage collection only: whether an id is a duplicate depends on the record's own timestamp.
+    if (last !== undefined && ++chunks % 100 === 0) state.pruneSeen(last.timestamp - retentionMs);
     state.enqueue(handled.flatMap(({ result }) => result.outputs));
     state.addCounters(countOutcomes(handled));
     return handled;
@@ -185,41 +218,124 @@ export function createIngest(options: IngestOptions): Ingest {
     return produced;
   };
 
+  const endKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+  // Look again at the end offsets of topics where a starved partition seems to have nothing left.
+  const refreshEnds = async (): Promise<void> => {
+    const stale = new Set<string>();
+    for (const { topic, partition, nextOffset } of merge.starved()) {
+      if ((knownEnds.get(endKey(topic, partition)) ?? 0) <= nextOffset) stale.add(topic);
+    }
+    for (const topic of stale) {
+      const ends = await options.log.endOffsets(topic);
+      for (const [partition, end] of ends.entries()) knownEnds.set(endKey(topic, partition), end);
+    }
+  };
+
+  const applyChunk = async (records: LogRecord[]): Promise<void> => {
+    let handled: HandledRecord[];
+    try {
+      handled = commitChunk(records, false);
+    } catch (error) {
+      if (error instanceof Database.SqliteError) throw error;
+      handled = commitChunk(records, true);
+    }
+    report(handled);
+    const next = new Map<string, { topic: string; partition: number; nextOffset: number; records: number }>();
+    for (const record of records) {
+      const key = endKey(record.topic, record.partition);
+      const entry = next.get(key) ?? {
+        topic: record.topic,
+        partition: record.partition,
+        nextOffset: 0,
+        records: 0,
+      };
+      entry.nextOffset = record.offset + 1;
+      entry.records += 1;
+      next.set(key, entry);
+    }
+    const outputs = handled.reduce((sum, { result }) => sum + result.outputs.length, 0);
+    for (const entry of next.values()) emit(INGEST_EVENTS.BATCH_COMMITTED, { ...entry, outputs });
+    await flushOutbox();
+    // Informational (lag dashboards): the offsets that count are the ones stored with the state.
+    await consumer?.commit(
+      [...next.values()].map(({ topic, partition, nextOffset }) => ({
+        topic,
+        partition,
+        offset: nextOffset,
+      })),
+    );
+  };
+
+  // Apply what the merge can give, chunk by chunk, until a partition with unread input has nothing buffered.
+  const drain = async (): Promise<void> => {
+    // Outputs a failed produce left behind go first (the batch delivered again may hold nothing new).
+    await flushOutbox();
+    for (;;) {
+      const records: LogRecord[] = [];
+      for (;;) {
+        await refreshEnds();
+        const taken = merge.take(
+          maxBatchSize - records.length,
+          (topic, partition, nextOffset) => (knownEnds.get(endKey(topic, partition)) ?? 0) > nextOffset,
+        );
+        records.push(...taken);
+        if (taken.length === 0 || records.length >= maxBatchSize) break;
+      }
+      if (records.length === 0) return;
+      try {
+        await applyChunk(records);
+      } catch (error) {
+        // The chunk left the merge but maybe not the state: start every partition again from the state.
+        resetMerge();
+        const where = {
+          topic: records[0]!.topic,
+          partition: records[0]!.partition,
+          offset: records[0]!.offset,
+        };
+        logger.error(
+          { ...where, error: error instanceof Error ? error.message : String(error) },
+          'ingest batch failed',
+        );
+        emit(INGEST_EVENTS.BATCH_FAILED, { ...where, error });
+        throw new IngestError('STATE_FAILED', 'an ingest batch failed; it will be read again', {
+          ...where,
+          retriable: true,
+          cause: error,
+        });
+      }
+    }
+  };
+
+  const startAt = (assigned: readonly TopicPartition[]): TopicPartitionOffset[] => {
+    const stored = state.storedOffsets([...assigned]);
+    return assigned.map(
+      ({ topic, partition }) =>
+        stored.find((entry) => entry.topic === topic && entry.partition === partition) ?? {
+          topic,
+          partition,
+          offset: 0,
+        },
+    );
+  };
+
+  const resetMerge = (): void => {
+    const assigned = consumer?.assignments() ?? [];
+    for (const position of startAt(assigned)) {
+      merge.assign(position, position.offset);
+      consumer?.seek(position);
+    }
+  };
+
   const handleBatch = async (batch: RecordBatch): Promise<void> => {
     if (batch.records.length === 0) return;
-    const last = batch.records[batch.records.length - 1]!;
-    try {
-      let handled: HandledRecord[];
-      try {
-        handled = commitBatch(batch, false);
-      } catch (error) {
-        if (error instanceof Database.SqliteError) throw error;
-        handled = commitBatch(batch, true);
-      }
-      report(handled);
-      emit(INGEST_EVENTS.BATCH_COMMITTED, {
-        topic: batch.topic,
-        partition: batch.partition,
-        nextOffset: last.offset + 1,
-        records: handled.length,
-        outputs: handled.reduce((sum, { result }) => sum + result.outputs.length, 0),
-      });
-      await flushOutbox();
-      // Informational (lag dashboards): the offsets that count are the ones stored with the state.
-      await consumer?.commit([{ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 }]);
-    } catch (error) {
-      const where = { topic: batch.topic, partition: batch.partition, offset: batch.records[0]!.offset };
-      logger.error(
-        { ...where, error: error instanceof Error ? error.message : String(error) },
-        'ingest batch failed',
-      );
-      emit(INGEST_EVENTS.BATCH_FAILED, { ...where, error });
-      throw new IngestError('STATE_FAILED', 'an ingest batch failed; it will be read again', {
-        ...where,
-        retriable: true,
-        cause: error,
-      });
+    const pushed = merge.push(batch);
+    if (!pushed.accepted) {
+      // Held back (the partition is far ahead of the merge): deliver it again later.
+      consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: pushed.seekTo });
+      return;
     }
+    await drain();
   };
 
   return {
@@ -229,26 +345,23 @@ export function createIngest(options: IngestOptions): Ingest {
     async start() {
       if (stopped) throw new IngestError('STOPPED', 'this ingest was stopped; create a new one');
       await createIngestTopics(options.log, prefix);
+      if (options.routeFraudInput === true)
+        await options.log.createTopic(`${prefix}${FRAUD_INPUT_TOPIC}`, { partitions: 1 });
       await flushOutbox();
       consumer = options.log.consumer({
         groupId,
         topics: rawTopics,
         fromBeginning: true,
         autoCommit: false,
-        maxBatchSize: options.maxBatchSize ?? 500,
+        maxBatchSize,
         // The state is the truth: a partition it has never seen starts at 0 (rebuilding identity and consent),
         // whatever the group committed; output ids are deterministic, so a rebuild repeats nothing downstream.
         onAssign: (assigned) => {
-          const stored = state.storedOffsets(assigned);
-          return assigned.map(
-            ({ topic, partition }) =>
-              stored.find((entry) => entry.topic === topic && entry.partition === partition) ?? {
-                topic,
-                partition,
-                offset: 0,
-              },
-          );
+          const positions = startAt(assigned);
+          for (const position of positions) merge.assign(position, position.offset);
+          return positions;
         },
+        onRevoke: (revoked) => merge.revoke(revoked),
       });
       // Batches of different partitions may arrive together; one transaction at a time.
       await consumer.run((batch) => {

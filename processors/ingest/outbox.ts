@@ -4,6 +4,7 @@
  */
 import { RAW_TOPICS } from '../../schema/events.ts';
 import { DEFAULT_PARTITIONS, TOPICS } from '../../schema/topics.ts';
+import { OUTPUT_ID_HEADER, producerHeaders } from '../runtime/index.ts';
 import type { Log, TopicOptions } from '../runtime/index.ts';
 import type { IngestState } from './ingest-state.ts';
 
@@ -15,6 +16,7 @@ const OUTBOX_CHUNK = 2_000;
  * twice carries the same `cleanroom-output-id` header, so downstream recognises the repeat.
  */
 export async function produceOutbox(log: Log, state: IngestState, prefix: string): Promise<number> {
+  const producer = `ingest/${state.producerEpoch}`;
   let produced = 0;
   for (let rows = state.pending(OUTBOX_CHUNK); rows.length > 0; rows = state.pending(OUTBOX_CHUNK)) {
     let start = 0;
@@ -25,7 +27,7 @@ export async function produceOutbox(log: Log, state: IngestState, prefix: string
       const messages = rows.slice(start, end).map((row) => ({
         key: row.key,
         value: row.value,
-        headers: { 'cleanroom-output-id': row.output_id },
+        headers: { [OUTPUT_ID_HEADER]: row.output_id, ...producerHeaders(producer, row.id) },
       }));
       await log.produce(`${prefix}${topic}`, messages);
       start = end;

@@ -9,7 +9,8 @@ import type {
 
 /** An output of ingest, produced once the batch that made it commits. */
 export interface IngestOutput {
-  topic: InternalTopic;
+  /** A `cleanroom.*` topic (also the fraud detector's input when ingest routes it). */
+  topic: InternalTopic | 'cleanroom.fraud-input';
   key: string | null;
   value: CleanEvent | ConsentChange | CampaignInfo | DeadLetter;
   /** Deterministic: the same input always yields the same id (sent as the `cleanroom-output-id` header). */

@@ -25,7 +25,8 @@ import { enrichTraffic, sessionHashOf } from './traffic.ts';
 
 /** Event ids already passed, per raw topic. */
 export interface SeenSet {
-  has(topic: string, eventId: string): boolean;
+  /** Whether the id was seen within the retention before `timestamp` (so the answer never depends on pruning). */
+  has(topic: string, eventId: string, timestamp: number): boolean;
   add(topic: string, eventId: string, timestamp: number): void;
 }
 
@@ -185,7 +186,7 @@ export function transformRecord(record: LogRecord, context: TransformContext): T
   if (topic === RAW_TOPICS.campaigns)
     return campaignOutput(record, event as RawEventByTopic['retail.campaigns']);
   const eventId = (event as { eventId: string }).eventId;
-  if (context.seen.has(topic, eventId)) return { outcome: 'duplicate', outputs: [] };
+  if (context.seen.has(topic, eventId, record.timestamp)) return { outcome: 'duplicate', outputs: [] };
   let result: TransformResult;
   try {
     if (topic === RAW_TOPICS.loyalty) {

@@ -54,10 +54,20 @@
  *   older than the advanced watermark (they are then late). Leave it off where exact replay matters.
  */
 import path from 'node:path';
-import type { Log, LogConsumer, RecordBatch, TopicPartition, TopicPartitionOffset } from './log.ts';
+import type {
+  Log,
+  LogConsumer,
+  LogRecord,
+  RecordBatch,
+  TopicPartition,
+  TopicPartitionOffset,
+} from './log.ts';
 import type { EventTimeOptions, Processor } from './processor.ts';
 import { createProcessorTask } from './processor-task.ts';
 import type { ProcessorTask, SideTopics, TaskStats } from './processor-task.ts';
+import { createOrderedMerge } from './ordered-merge.ts';
+import type { OrderedMerge } from './ordered-merge.ts';
+import { PRODUCER_HEADER, SEQUENCE_HEADER, newProducerEpoch, producerHeaders } from './producer-sequence.ts';
 import { openStateStore } from './state-store.ts';
 
 /** The header carrying an output's deterministic id. */
@@ -112,6 +122,23 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   const lastActivity = new Map<number, number>();
   let consumer: LogConsumer | undefined;
   let idleTimer: ReturnType<typeof setInterval> | undefined;
+  // Several input topics: each task takes their records in one deterministic order (see mergeFor).
+  const merging = options.inputTopics.length > 1;
+  const merges = new Map<number, OrderedMerge>();
+  const knownEnds = new Map<string, number>();
+  const maxBatchSize = options.maxBatchSize ?? 500;
+
+  const mergeFor = (partition: number): OrderedMerge => {
+    let merge = merges.get(partition);
+    if (!merge) {
+      merge = createOrderedMerge({
+        topicRank: (topic) => options.inputTopics.indexOf(topic),
+        compare: compareInputs,
+      });
+      merges.set(partition, merge);
+    }
+    return merge;
+  };
 
   const taskFor = (partition: number, reload = false): ProcessorTask => {
     let task = tasks.get(partition);
@@ -134,7 +161,8 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   // Produce a task's outbox in order; one flush at a time per task (the outbox is shared by its topics).
   const flush = (task: ProcessorTask): Promise<void> => {
     const previous = flushing.get(task.partition) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => produceOutbox(log, task));
+    const producer = producerIdOf(name, task);
+    const next = previous.catch(() => undefined).then(() => produceOutbox(log, task, producer));
     flushing.set(task.partition, next);
     return next;
   };
@@ -148,21 +176,90 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
       await flush(task);
       const stored = task.store.offsets().find((row) => row.topic === topic && row.partition === partition);
       if (stored) seeks.push({ topic, partition, offset: stored.offset });
+      // The state is the truth: a merge starts where the state is (0 for a partition it never saw).
+      if (merging) mergeFor(partition).assign({ topic, partition }, stored?.offset ?? 0);
       lastActivity.set(partition, Date.now());
     }
     return seeks;
   };
 
+  const onRevoke = (revoked: TopicPartition[]): void => {
+    for (const { topic, partition } of revoked) merges.get(partition)?.revoke([{ topic, partition }]);
+  };
+
+  const commitStored = async (task: ProcessorTask, topics: Iterable<string>): Promise<void> => {
+    const wanted = new Set(topics);
+    const next = task.store
+      .offsets()
+      .filter((row) => wanted.has(row.topic) && row.partition === task.partition);
+    // For lag monitoring only: the offsets that matter are the ones stored with the state.
+    if (next.length > 0) await consumer?.commit(next).catch((error: unknown) => options.onError?.(error));
+  };
+
   const handleBatch = async (batch: RecordBatch): Promise<void> => {
     const task = taskFor(batch.partition);
     lastActivity.set(batch.partition, Date.now());
+    if (merging) return mergeBatch(task, batch);
     task.processBatch(batch);
     await flush(task);
-    const next = task.store
-      .offsets()
-      .find((row) => row.topic === batch.topic && row.partition === batch.partition);
-    // For lag monitoring only: the offsets that matter are the ones stored with the state.
-    if (next) await consumer?.commit([next]).catch((error: unknown) => options.onError?.(error));
+    await commitStored(task, [batch.topic]);
+  };
+
+  // Look again at the end offsets of topics where a starved input seems to have nothing left to read.
+  const refreshEnds = async (merge: OrderedMerge): Promise<void> => {
+    const stale = new Set<string>();
+    for (const { topic, partition, nextOffset } of merge.starved()) {
+      if ((knownEnds.get(`${topic}:${partition}`) ?? 0) <= nextOffset) stale.add(topic);
+    }
+    for (const topic of stale) {
+      const ends = await log.endOffsets(topic);
+      for (const [partition, end] of ends.entries()) knownEnds.set(`${topic}:${partition}`, end);
+    }
+  };
+
+  // Up to a batch of records in merge order; the ends are looked at again whenever an input ran dry.
+  const takeMerged = async (merge: OrderedMerge): Promise<LogRecord[]> => {
+    const records: LogRecord[] = [];
+    for (;;) {
+      await refreshEnds(merge);
+      const taken = merge.take(
+        maxBatchSize - records.length,
+        (topic, partition, nextOffset) => (knownEnds.get(`${topic}:${partition}`) ?? 0) > nextOffset,
+      );
+      records.push(...taken);
+      if (taken.length === 0 || records.length >= maxBatchSize) return records;
+    }
+  };
+
+  const mergeBatch = async (task: ProcessorTask, batch: RecordBatch): Promise<void> => {
+    const merge = mergeFor(batch.partition);
+    const pushed = merge.push(batch);
+    if (!pushed.accepted) {
+      consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: pushed.seekTo });
+      return;
+    }
+    // Outputs a failed produce left behind go first (the batch delivered again may hold nothing new).
+    await flush(task);
+    for (;;) {
+      const records = await takeMerged(merge);
+      if (records.length === 0) return;
+      try {
+        task.processRecords(records);
+      } catch (error) {
+        // Taken from the merge but not applied: start the task's inputs again from its stored offsets.
+        for (const topic of options.inputTopics) {
+          const stored = task.store
+            .offsets()
+            .find((row) => row.topic === topic && row.partition === task.partition);
+          const position = { topic, partition: task.partition, offset: stored?.offset ?? 0 };
+          merge.assign(position, position.offset);
+          consumer?.seek(position);
+        }
+        throw error;
+      }
+      await flush(task);
+      await commitStored(task, new Set(records.map((record) => record.topic)));
+    }
   };
 
   const advanceIdlePartitions = async (): Promise<void> => {
@@ -197,8 +294,9 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
         topics: options.inputTopics,
         fromBeginning: true,
         autoCommit: false,
-        ...(options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize }),
+        maxBatchSize,
         onAssign,
+        onRevoke,
       });
       await consumer.run(handleBatch);
       if ((options.idleTimeoutMs ?? 0) > 0) {
@@ -227,6 +325,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
         deadLettered: 0,
         timersFired: 0,
         outputs: 0,
+        repeats: 0,
         watermarks: {},
         pendingOutbox: 0,
       };
@@ -238,6 +337,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
         total.deadLettered += stats.deadLettered;
         total.timersFired += stats.timersFired;
         total.outputs += stats.outputs;
+        total.repeats += stats.repeats;
         total.watermarks[task.partition] = task.watermark();
         total.pendingOutbox += task.store.pendingOutbox().length;
       }
@@ -260,8 +360,34 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   };
 }
 
+/**
+ * The merge order of two records of a task's input topics. Records of ONE producer (ingest writes both
+ * `cleanroom.events` and `cleanroom.consent`) are taken in its sequence order: the order it made them, the
+ * same in every run. That order is also safe to wait on: a producer sends its outbox in sequence order, so
+ * once a topic has nothing unread, whatever it receives later comes after every head already read. Records of
+ * different producers fall back to their log timestamps (arrival order: not deterministic across restarts,
+ * which such stages must tolerate, as attribution does by restating).
+ */
+function compareInputs(a: LogRecord, b: LogRecord): number {
+  const producer = a.headers[PRODUCER_HEADER];
+  if (producer !== undefined && producer === b.headers[PRODUCER_HEADER]) {
+    return Number(a.headers[SEQUENCE_HEADER]) - Number(b.headers[SEQUENCE_HEADER]);
+  }
+  return a.timestamp - b.timestamp;
+}
+
+/** The producer id of a task's outputs: its stage, partition and the epoch of its state file. */
+function producerIdOf(name: string, task: ProcessorTask): string {
+  let epoch = task.store.getMeta<string>('producerEpoch');
+  if (epoch === undefined) {
+    epoch = newProducerEpoch();
+    task.store.setMeta('producerEpoch', epoch);
+  }
+  return `${name}/${task.partition}/${epoch}`;
+}
+
 /** Produce a task's unsent outputs in order (runs of one topic per produce call), then confirm them. */
-async function produceOutbox(log: Log, task: ProcessorTask): Promise<void> {
+async function produceOutbox(log: Log, task: ProcessorTask, producer: string): Promise<void> {
   const pending = task.store.pendingOutbox();
   let start = 0;
   while (start < pending.length) {
@@ -274,7 +400,7 @@ async function produceOutbox(log: Log, task: ProcessorTask): Promise<void> {
       run.map((entry) => ({
         key: entry.key,
         value: entry.value,
-        headers: { [OUTPUT_ID_HEADER]: entry.outputId },
+        headers: { [OUTPUT_ID_HEADER]: entry.outputId, ...producerHeaders(producer, entry.sequence) },
         ...(entry.partition === null ? {} : { partition: entry.partition }),
       })),
     );

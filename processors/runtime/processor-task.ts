@@ -16,6 +16,8 @@ import type {
   ProcessorOutput,
 } from './processor.ts';
 import type { StateStore } from './state-store.ts';
+import { createRepeatFilter } from './producer-sequence.ts';
+import type { AppliedSequences } from './producer-sequence.ts';
 import { createTimerService } from './timers.ts';
 import { createWatermarkTracker } from './watermark.ts';
 import type { WatermarkState, WatermarkTracker } from './watermark.ts';
@@ -30,6 +32,8 @@ export interface TaskStats {
   deadLettered: number;
   timersFired: number;
   outputs: number;
+  /** Records a producer sent again after a restart, recognised and skipped. */
+  repeats: number;
 }
 
 /** One processor over one partition number. */
@@ -38,6 +42,8 @@ export interface ProcessorTask {
   readonly store: StateStore;
   /** Apply a batch (records at offsets already stored are skipped: a redelivery). */
   processBatch(batch: RecordBatch): void;
+  /** Apply records of any of the task's input topics, in the order given, in one transaction. */
+  processRecords(records: readonly LogRecord[]): void;
   /** Force the watermark forward (idle partitions) and fire due timers, in one transaction. */
   advanceWatermark(watermark: number): void;
   watermark(): number;
@@ -68,6 +74,7 @@ const EMPTY_STATS: TaskStats = {
   deadLettered: 0,
   timersFired: 0,
   outputs: 0,
+  repeats: 0,
 };
 
 /** Create a task over an open state store (resuming its watermark, counters and offsets). */
@@ -81,6 +88,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
     store.getMeta<WatermarkState>('watermark'),
   );
   let stats: TaskStats = { ...EMPTY_STATS, ...store.getMeta<TaskStats>('stats') };
+  let repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
   const nextOffsets = new Map(store.offsets().map((row) => [`${row.topic}:${row.partition}`, row.offset]));
 
   const emit = (output: ProcessorOutput): void => {
@@ -192,32 +200,41 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
     } catch (error) {
       watermark = createWatermarkTracker(options.eventTime, store.getMeta<WatermarkState>('watermark'));
       stats = { ...EMPTY_STATS, ...store.getMeta<TaskStats>('stats') };
+      repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
       throw error;
     }
+  };
+
+  const processRecords = (records: readonly LogRecord[]): void => {
+    inTransaction(() => {
+      const touched = new Map<string, { topic: string; partition: number; next: number }>();
+      for (const record of records) {
+        const offsetKey = `${record.topic}:${record.partition}`;
+        const next = touched.get(offsetKey)?.next ?? nextOffsets.get(offsetKey) ?? 0;
+        if (record.offset < next) continue;
+        touched.set(offsetKey, { topic: record.topic, partition: record.partition, next: record.offset + 1 });
+        if (repeats.isRepeat(record)) {
+          stats.repeats += 1;
+          continue;
+        }
+        applyRecord(record);
+        stats.records += 1;
+      }
+      if (touched.size === 0) return;
+      for (const { topic, partition: inputPartition, next } of touched.values())
+        store.setOffset(topic, inputPartition, next);
+      store.setMeta('appliedSequences', repeats.state());
+      store.setMeta('watermark', watermark.state());
+      store.setMeta('stats', stats);
+      for (const [offsetKey, { next }] of touched) nextOffsets.set(offsetKey, next);
+    });
   };
 
   return {
     partition,
     store,
-    processBatch(batch) {
-      const offsetKey = `${batch.topic}:${batch.partition}`;
-      inTransaction(() => {
-        let next = nextOffsets.get(offsetKey) ?? 0;
-        let applied = false;
-        for (const record of batch.records) {
-          if (record.offset < next) continue;
-          applyRecord(record);
-          stats.records += 1;
-          next = record.offset + 1;
-          applied = true;
-        }
-        if (!applied) return;
-        store.setOffset(batch.topic, batch.partition, next);
-        store.setMeta('watermark', watermark.state());
-        store.setMeta('stats', stats);
-        nextOffsets.set(offsetKey, next);
-      });
-    },
+    processBatch: (batch) => processRecords(batch.records),
+    processRecords,
     advanceWatermark(target) {
       inTransaction(() => {
         if (!watermark.advanceTo(target)) return;

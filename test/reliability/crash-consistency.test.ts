@@ -2,14 +2,12 @@
  * Crash consistency of the whole pipeline: the same recorded input is processed once without interruption and
  * once with the pipeline's process SIGKILLed at 5 random moments (each inside the stream: before the child
  * caught up) and restarted each time. Every output topic is read back and compared id by id and value by
- * value, and so are the final IVT verdict per ad event, the latest aggregate per aggregateId, the latest credit
- * per creditId and the final segment memberships. A replayed output may be written twice but never with a
- * different value. What must hold today is asserted; the crash-consistency faults this test found (see
- * KNOWN_FAULTS and docs/reliability.md) are measured and recorded on every run, and asserted with
- * CLEANROOM_RELIABILITY_STRICT=1.
+ * value (attributions: the credits), and so are the final IVT verdict per ad event, the latest aggregate per
+ * aggregateId, the latest credit per creditId and the final segment memberships. A replayed output may be
+ * written twice (a kill between a produce and its confirmation) but never with a different value, and the
+ * stages recognise the repeat (docs/reliability.md, "How a replay stays exact").
  *
- * Event count: `CLEANROOM_RELIABILITY_EVENTS` (default 10,000 so `npm test` stays in budget;
- * `CLEANROOM_RELIABILITY_EVENTS=200000` runs the issue's full size, roughly 20x longer).
+ * Event count: `CLEANROOM_RELIABILITY_EVENTS` (default in the file below).
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,26 +72,11 @@ function memberships(records: LogRecord[]): Map<string, string> {
   return state;
 }
 
-const strict = process.env.CLEANROOM_RELIABILITY_STRICT === '1';
-
-/** Topics whose every output id and value must be the same in both runs. */
-const IDENTICAL_TOPICS = [TOPICS.consent, TOPICS.deadLetter, TOPICS.triggers];
-
-/**
- * Topics whose set of output ids must be the same (nothing lost, nothing extra), and whose values must be too
- * once the faults in docs/reliability.md ("Faults found") are fixed: after a restart ingest resolves some
- * events to another subject id, and everything downstream inherits it.
- */
-const SAME_ID_TOPICS = [TOPICS.events];
-
-/**
- * Final states that differ after kills today (docs/reliability.md, "Faults found"): compared and recorded on
- * every run, asserted only with CLEANROOM_RELIABILITY_STRICT=1, so the rest of the test keeps guarding.
- * Their keys (an IVT verdict per ad event, an aggregate per campaign/day/channel/model) must match regardless.
- */
-const KNOWN_FAULTS: string[] = strict
-  ? []
-  : ['ivtVerdicts', 'attributionAggregates', 'attributionCredits', 'segmentMemberships'];
+/** Records of a topic that are compared id by id (attributions: the credits; aggregates are compared by value). */
+function comparable(topic: string, records: LogRecord[]): LogRecord[] {
+  if (topic !== TOPICS.attributions) return records;
+  return records.filter((record) => (JSON.parse(record.value) as { kind?: string }).kind === 'credit');
+}
 
 /** The latest value per key (log order within a partition; a key lives in one partition). */
 function latestPerKey(
@@ -162,7 +145,7 @@ interface TopicComparison {
   differingExample: string[];
 }
 
-/** Same ids, same value under each id, and no id written twice with different values in either run. */
+/** Same ids, the same (last) value under each id, and the same ids restated with another value in both runs. */
 function compareTopic(
   clean: LogRecord[],
   killed: LogRecord[],
@@ -178,7 +161,14 @@ function compareTopic(
   const differingExample = differing
     .slice(0, 1)
     .flatMap(([id, value]) => [value, right.values.get(id) ?? '']);
-  const conflicts = [...left.conflicts, ...right.conflicts].slice(0, 5);
+  // An id restated with a new value (a credit whose share changed) is the model's doing and must happen the same
+  // way in both runs; a replay must never add one.
+  const cleanConflicts = new Set(left.conflicts);
+  const killedConflicts = new Set(right.conflicts);
+  const conflicts = [
+    ...left.conflicts.filter((id) => !killedConflicts.has(id)),
+    ...right.conflicts.filter((id) => !cleanConflicts.has(id)),
+  ].slice(0, 5);
   return {
     identical:
       conflicts.length === 0 &&
@@ -259,7 +249,11 @@ describe('the pipeline killed with SIGKILL at random moments', () => {
     ];
     const summary: Record<string, TopicComparison> = {};
     for (const [topic, idOf] of Object.entries(OUTPUT_ID_OF)) {
-      summary[topic] = compareTopic(a.byTopic.get(topic) ?? [], b.byTopic.get(topic) ?? [], idOf);
+      summary[topic] = compareTopic(
+        comparable(topic, a.byTopic.get(topic) ?? []),
+        comparable(topic, b.byTopic.get(topic) ?? []),
+        idOf,
+      );
     }
     const finalState = {
       ivtVerdicts: compareMaps(finalVerdicts(a), finalVerdicts(b)),
@@ -279,26 +273,17 @@ describe('the pipeline killed with SIGKILL at random moments', () => {
       topics: summary,
       finalState,
     });
-    for (const topic of strict ? Object.keys(OUTPUT_ID_OF) : IDENTICAL_TOPICS) {
+    for (const topic of Object.keys(OUTPUT_ID_OF)) {
       expect(summary[topic]?.identical, `${topic}: same ids and values in both runs`).toBe(true);
     }
-    for (const topic of SAME_ID_TOPICS) {
-      const comparison = summary[topic]!;
-      expect([comparison.onlyCleanCount, comparison.onlyKilledCount], `${topic}: same output ids`).toEqual([
-        0, 0,
-      ]);
-      expect(comparison.conflicts, `${topic}: one id written with two values`).toEqual([]);
-    }
-    for (const name of ['ivtVerdicts', 'attributionAggregates'] as const) {
-      expect([finalState[name].missing, finalState[name].extra], `${name}: same keys in both runs`).toEqual([
-        0, 0,
-      ]);
-    }
-    expect(finalState.attributionAggregates.size).toBeGreaterThan(0);
-    expect(summary[TOPICS.events]!.ids).toBeGreaterThan(EVENTS * 0.8);
     for (const [name, comparison] of Object.entries(finalState)) {
-      if (KNOWN_FAULTS.includes(name)) continue;
       expect(comparison.identical, `${name}: same final state in both runs`).toBe(true);
     }
+    // Not vacuous: the input makes every kind of output, and the kills landed on replays.
+    expect(summary[TOPICS.events]!.ids).toBeGreaterThan(EVENTS * 0.8);
+    expect(finalState.attributionAggregates.size).toBeGreaterThan(0);
+    expect(finalState.attributionCredits.size).toBeGreaterThan(0);
+    expect(finalState.ivtVerdicts.size).toBeGreaterThan(0);
+    expect(finalState.segmentMemberships.size).toBeGreaterThan(0);
   }, 900_000);
 });
