@@ -33,6 +33,8 @@ export interface EmbeddedConsumerContext {
 interface Position {
   base: number;
   next: number;
+  /** A seek came in since the current delivery began (even one to the offset it began at). */
+  sought?: boolean;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -152,8 +154,10 @@ export function createEmbeddedConsumer(
 
   function applySeek({ topic, partition, offset }: TopicPartitionOffset): void {
     const position = positions.get(tpKey(topic, partition));
-    if (position) position.next = offset;
-    else pendingSeeks.set(tpKey(topic, partition), offset);
+    if (position) {
+      position.next = offset;
+      position.sought = true;
+    } else pendingSeeks.set(tpKey(topic, partition), offset);
   }
 
   function readBatch(topic: string, partition: number, position: Position): RecordBatch | undefined {
@@ -179,8 +183,8 @@ export function createEmbeddedConsumer(
   async function deliver(handler: (batch: RecordBatch) => Promise<void>, batch: RecordBatch): Promise<void> {
     const key = tpKey(batch.topic, batch.partition);
     const position = positions.get(key)!;
-    const startedAt = position.next;
     const next = batch.records[batch.records.length - 1]!.offset + 1;
+    position.sought = false;
     for (let attempt = 0; running; attempt += 1) {
       try {
         await handler(batch);
@@ -199,8 +203,10 @@ export function createEmbeddedConsumer(
         await waitForWake(Math.min(100 * 2 ** attempt, 2_000));
         continue;
       }
-      // A seek made by the handler wins over the natural next position.
-      if (position.next === startedAt) position.next = next;
+      // A seek made by the handler wins over the natural next position (also a seek back to where it began:
+      // "deliver this batch again later").
+      if (!position.sought) position.next = next;
+      position.sought = false;
       if (autoCommit)
         context.commit(groupId, [{ topic: batch.topic, partition: batch.partition, offset: next }]);
       return;

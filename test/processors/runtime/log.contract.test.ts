@@ -318,6 +318,37 @@ describe.each(implementations)('log contract: $kind', (implementation) => {
       );
     });
 
+    it('delivers a batch again when its handler seeks back to where the batch began', async () => {
+      const log = openLog();
+      const topic = uniqueName('seek-back');
+      await log.createTopic(topic, { partitions: 1 });
+      await log.produce(
+        topic,
+        Array.from({ length: 6 }, (_, index) => ({ key: null, value: String(index), partition: 0 })),
+      );
+      const firstOffsets: number[] = [];
+      const seen: number[] = [];
+      let refusals = 2;
+      const consumer = log.consumer({
+        groupId: uniqueName('seek-back-group'),
+        topics: [topic],
+        maxBatchSize: 3,
+      });
+      await consumer.run(async (batch) => {
+        firstOffsets.push(batch.records[0]!.offset);
+        // "Not now": the first two deliveries are handed back by seeking to the batch's own first offset.
+        if (refusals > 0) {
+          refusals -= 1;
+          consumer.seek({ topic, partition: 0, offset: batch.records[0]!.offset });
+          return;
+        }
+        seen.push(...batch.records.map((record) => record.offset));
+      });
+      await waitFor(() => seen.length >= 6, { timeout: 20_000 });
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(firstOffsets.slice(0, 3)).toEqual([0, 0, 0]);
+    });
+
     it('commits only when told to with autoCommit false, and reports committed offsets', async () => {
       const log = openLog();
       const topic = uniqueName('manual');
