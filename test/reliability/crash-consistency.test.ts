@@ -7,7 +7,7 @@
  * written twice (a kill between a produce and its confirmation) but never with a different value, and the
  * stages recognise the repeat (docs/reliability.md, "How a replay stays exact").
  *
- * Event count: `CLEANROOM_RELIABILITY_EVENTS` (default in the file below).
+ * Event count: `CLEANROOM_RELIABILITY_EVENTS` (default 200,000, the issue's size; smaller for quick iterations).
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { createSeededRandom, suiteSeed } from './support/seeded-random.ts';
 import { digestOutputs, readTopic, setDifference } from './support/topic-reader.ts';
 import { recordFigure } from './support/figures.ts';
 
-const EVENTS = Number(process.env.CLEANROOM_RELIABILITY_EVENTS ?? 10_000);
+const EVENTS = Number(process.env.CLEANROOM_RELIABILITY_EVENTS ?? 200_000);
 const KILLS = Number(process.env.CLEANROOM_RELIABILITY_KILLS ?? 5);
 const FIXTURE = join(import.meta.dirname, 'support', 'pipeline-child.ts');
 const dirs: string[] = [];
@@ -59,6 +59,18 @@ async function readOutputs(logPath: string): Promise<RunOutputs> {
     for (const topic of Object.keys(OUTPUT_ID_OF)) byTopic.set(topic, await readTopic(log, topic, 120_000));
     return { byTopic };
   });
+}
+
+/** Print how far a child's ingest got every 30 s (the whole test runs for minutes). */
+function showProgress(
+  label: string,
+  child: { lines: Array<{ event: string; processed?: unknown }> },
+): () => void {
+  const timer = setInterval(() => {
+    const last = child.lines.findLast((line) => line.event === 'progress');
+    console.log(`crash consistency, ${label}: ingest processed ${String(last?.processed ?? 0)} of ${EVENTS}`);
+  }, 30_000);
+  return () => clearInterval(timer);
 }
 
 /** Final membership per segment and subject, replaying segment changes in log order per partition. */
@@ -218,13 +230,15 @@ describe('the pipeline killed with SIGKILL at random moments', () => {
     // The uninterrupted run, timed to place the kills inside the stream.
     const cleanStarted = performance.now();
     const clean = startChild(FIXTURE, configOf(runs.clean));
-    await clean.waitForLine('caught-up', { timeout: 600_000 });
+    const cleanProgress = showProgress('uninterrupted run', clean);
+    await clean.waitForLine('caught-up', { timeout: 1_200_000 }).finally(cleanProgress);
     const cleanMs = performance.now() - cleanStarted;
     await clean.kill('SIGTERM');
 
     // The same input, killed at 5 random moments, restarted each time.
     const kills: Array<{ afterMs: number; readyMs: number }> = [];
-    const maxDelay = Math.max(800, Math.round(cleanMs * 0.12));
+    // Spread over the stream: five kills at most five sixths of an uninterrupted run apart in all.
+    const maxDelay = Math.max(800, Math.round(cleanMs / 6));
     for (let kill = 0; kill < KILLS; kill += 1) {
       const started = performance.now();
       const child = startChild(FIXTURE, configOf(runs.killed));
@@ -239,7 +253,8 @@ describe('the pipeline killed with SIGKILL at random moments', () => {
     }
     const restarted = performance.now();
     const last = startChild(FIXTURE, configOf(runs.killed));
-    await last.waitForLine('caught-up', { timeout: 600_000 });
+    const lastProgress = showProgress('after the last kill', last);
+    await last.waitForLine('caught-up', { timeout: 1_200_000 }).finally(lastProgress);
     const finalMs = performance.now() - restarted;
     await last.kill('SIGTERM');
 
@@ -285,5 +300,5 @@ describe('the pipeline killed with SIGKILL at random moments', () => {
     expect(finalState.attributionCredits.size).toBeGreaterThan(0);
     expect(finalState.ivtVerdicts.size).toBeGreaterThan(0);
     expect(finalState.segmentMemberships.size).toBeGreaterThan(0);
-  }, 900_000);
+  }, 2_700_000);
 });
