@@ -199,6 +199,7 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
         fromBeginning: true,
         autoCommit: false,
         ...(options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize }),
+        onError: (error) => options.onError?.(error),
         onAssign: async (assigned) => {
           if (!assigned.some((tp) => tp.topic === FRAUD_INPUT_TOPIC && tp.partition === 0)) return [];
           // Taking over from another member: its state file (shared stateDir) is the truth now.

@@ -131,6 +131,7 @@ export function createIngest(options: IngestOptions): Ingest {
   let consumer: LogConsumer | null = null;
   let queue: Promise<void> = Promise.resolve();
   let chunks = 0;
+  let commitBehind = false;
   let stopped = false;
   let lastCounters: IngestCounters | null = null;
 
@@ -256,21 +257,29 @@ export function createIngest(options: IngestOptions): Ingest {
     }
     const outputs = handled.reduce((sum, { result }) => sum + result.outputs.length, 0);
     for (const entry of next.values()) emit(INGEST_EVENTS.BATCH_COMMITTED, { ...entry, outputs });
+    // Informational (lag dashboards, `caughtUp`): the offsets that count are the ones stored with the state.
+    // Only after the outputs are out (a group at its end must mean the outputs exist); a failed produce leaves
+    // the group behind until the next drain has produced them (`commitBehind`).
+    commitBehind = true;
     await flushOutbox();
-    // Informational (lag dashboards): the offsets that count are the ones stored with the state.
-    await consumer?.commit(
-      [...next.values()].map(({ topic, partition, nextOffset }) => ({
-        topic,
-        partition,
-        offset: nextOffset,
-      })),
-    );
+    commitBehind = false;
+    const offsets = [...next.values()].map(({ topic, partition, nextOffset }) => ({
+      topic,
+      partition,
+      offset: nextOffset,
+    }));
+    consumer?.commit(offsets).catch(() => undefined);
   };
 
   // Apply what the merge can give, chunk by chunk, until a partition with unread input has nothing buffered.
   const drain = async (): Promise<void> => {
     // Outputs a failed produce left behind go first (the batch delivered again may hold nothing new).
     await flushOutbox();
+    if (commitBehind && consumer !== null) {
+      commitBehind = false;
+      const stored = state.storedOffsets(consumer.assignments()).filter((entry) => entry.offset > 0);
+      consumer.commit(stored).catch(() => undefined);
+    }
     for (;;) {
       const records: LogRecord[] = [];
       for (;;) {
@@ -362,6 +371,8 @@ export function createIngest(options: IngestOptions): Ingest {
           return positions;
         },
         onRevoke: (revoked) => merge.revoke(revoked),
+        onError: (error) =>
+          logger.warn({ code: error.code, error: error.message }, 'ingest consumer recovered'),
       });
       // Batches of different partitions may arrive together; one transaction at a time.
       await consumer.run((batch) => {

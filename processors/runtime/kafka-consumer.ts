@@ -19,10 +19,28 @@ export interface KafkaConsumerContext {
   config: Omit<ConsumerConfig, 'groupId'>;
   ensureTopics(topics: readonly string[]): Promise<void>;
   onClosed(consumer: LogConsumer): void;
+  /** Sees every error the consumer survives (beside `onError`), for the log's own diagnostics. */
+  onRecovered?(error: LogError): void;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pause before a commit that failed is made again. */
+const RECOMMIT_PAUSE_MS = 1_000;
+
+/** Longest pause between two attempts to replace a crashed KafkaJS consumer. */
+const MAX_REPLACE_PAUSE_MS = 2_000;
+
+/** Errors telling a member it no longer holds its partitions: the batch in hand is given up, KafkaJS rejoins. */
+const MEMBERSHIP_LOST = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+const membershipLost = (error: unknown): boolean =>
+  MEMBERSHIP_LOST.has(String((error as { type?: unknown } | null)?.type));
 
 function headerText(value: IHeaders[string]): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
@@ -59,46 +77,144 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
   let stopping: Promise<void> | undefined;
   let assigned: TopicPartition[] = [];
   const pendingSeeks = new Map<string, TopicPartitionOffset>();
+  // The latest offset commit() was asked for per partition, until the broker took it. A commit that meets a
+  // broker outage or a lost membership is made again (a second later, and after the next join): otherwise a
+  // partition that gets no more input keeps the group's offset behind what was processed for good, and lag or
+  // caught-up checks that read the group's offsets never see it finish.
+  const uncommitted = new Map<string, TopicPartitionOffset>();
   // Rebalance callbacks run in order; a batch waits for them so onAssign's seeks come first.
   let gate: Promise<void> = Promise.resolve();
   // Resolves run() once the first assignment arrives (or stop() is called first).
   let joined: () => void = () => {};
+  // Set by a crash: KafkaJS then fetches from the group's committed offsets, not from where onAssign put the
+  // partitions, so the next join hands every partition to onRevoke and onAssign again.
+  let reassignAll = false;
+  // A consumer that never joined fails run() instead of being replaced.
+  let everJoined = false;
 
   const reportError = (error: LogError): void => {
     try {
+      context.onRecovered?.(error);
       options.onError?.(error);
     } catch {
       // An observer's failure must not stop consumption.
     }
   };
 
-  function onGroupJoin(memberAssignment: Record<string, number[]>): void {
+  function onGroupJoin(kafkaConsumer: Consumer, memberAssignment: Record<string, number[]>): void {
     const next: TopicPartition[] = [];
     for (const [topic, partitions] of Object.entries(memberAssignment)) {
       for (const partition of partitions) next.push({ topic, partition });
     }
     next.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
-    const previous = new Set(assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const previous = new Set(reassignAll ? [] : assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    reassignAll = false;
     const nextKeys = new Set(next.map((tp) => tpKey(tp.topic, tp.partition)));
-    const revoked = assigned.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
+    const revoked = assigned.filter(
+      (tp) => !previous.has(tpKey(tp.topic, tp.partition)) || !nextKeys.has(tpKey(tp.topic, tp.partition)),
+    );
     const added = next.filter((tp) => !previous.has(tpKey(tp.topic, tp.partition)));
     assigned = next;
     gate = gate.then(async () => {
       try {
         if (revoked.length > 0) await options.onRevoke?.(revoked);
-        const seeks = added.length > 0 ? ((await options.onAssign?.(added)) ?? []) : [];
-        for (const seek of seeks) consumer?.seek({ ...seek, offset: String(seek.offset) });
-        for (const [key, seek] of pendingSeeks) {
-          if (!nextKeys.has(key)) continue;
-          consumer?.seek({ ...seek, offset: String(seek.offset) });
-          pendingSeeks.delete(key);
-        }
       } catch (cause) {
         reportError(
-          new LogError('GROUP_FAILED', `rebalance callback of group ${groupId} failed`, { groupId, cause }),
+          new LogError('GROUP_FAILED', `onRevoke of group ${groupId} failed`, {
+            groupId,
+            retriable: true,
+            cause,
+          }),
         );
       }
+      const positions = added.length > 0 ? await assignWithRetries(kafkaConsumer, added) : [];
+      for (const [key, seek] of pendingSeeks) {
+        if (!nextKeys.has(key)) continue;
+        positions.push(seek);
+        pendingSeeks.delete(key);
+      }
+      for (const position of positions) {
+        try {
+          kafkaConsumer.seek({ ...position, offset: String(position.offset) });
+        } catch {
+          // The KafkaJS consumer is between a crash and its restart: the seek waits for the next join.
+          pendingSeeks.set(tpKey(position.topic, position.partition), position);
+        }
+      }
+      for (const key of uncommitted.keys()) if (!nextKeys.has(key)) uncommitted.delete(key);
+      if (uncommitted.size > 0) recommitLater(0);
     });
+  }
+
+  // Commits go one at a time (a retried older commit must never land after a newer one); each commits the
+  // latest offset asked for its partitions, and resolves once that (or a later one) is taken.
+  let commitChain: Promise<void> = Promise.resolve();
+  function commitTracked(kafkaConsumer: Consumer, offsets: TopicPartitionOffset[]): Promise<void> {
+    const keys = offsets.map(({ topic, partition }) => tpKey(topic, partition));
+    offsets.forEach((entry, index) => uncommitted.set(keys[index]!, entry));
+    const job = commitChain.then(async () => {
+      const latest = keys.flatMap((key) => {
+        const entry = uncommitted.get(key);
+        return entry === undefined ? [] : [entry];
+      });
+      if (latest.length === 0) return;
+      try {
+        await kafkaConsumer.commitOffsets(
+          latest.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })),
+        );
+      } catch (error) {
+        recommitLater(RECOMMIT_PAUSE_MS);
+        throw error;
+      }
+      for (const entry of latest) {
+        const key = tpKey(entry.topic, entry.partition);
+        if (uncommitted.get(key) === entry) uncommitted.delete(key);
+      }
+    });
+    commitChain = job.catch(() => {});
+    return job;
+  }
+
+  let recommitTimer: ReturnType<typeof setTimeout> | undefined;
+  function recommitLater(ms: number): void {
+    if (recommitTimer !== undefined) return;
+    recommitTimer = setTimeout(() => {
+      recommitTimer = undefined;
+      if (!running || stopping !== undefined || !consumer || uncommitted.size === 0) return;
+      commitTracked(consumer, [...uncommitted.values()]).catch((cause: unknown) =>
+        reportError(
+          new LogError('COMMIT_FAILED', `commit of group ${groupId} failed again`, {
+            groupId,
+            retriable: true,
+            cause,
+          }),
+        ),
+      );
+    }, ms);
+  }
+
+  // onAssign promises that no record of a partition is delivered before it ran, so a failure (its own produce
+  // meeting a broker that is still electing leaders, say) is tried again rather than skipped.
+  async function assignWithRetries(
+    kafkaConsumer: Consumer,
+    added: TopicPartition[],
+  ): Promise<TopicPartitionOffset[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return [...((await options.onAssign?.(added)) ?? [])];
+      } catch (cause) {
+        reportError(
+          new LogError('GROUP_FAILED', `onAssign of group ${groupId} failed`, {
+            groupId,
+            retriable: true,
+            cause,
+          }),
+        );
+      }
+      await sleep(Math.min(100 * 2 ** attempt, MAX_REPLACE_PAUSE_MS));
+      // Replaced, stopped or crashed meanwhile: the next join assigns every partition afresh.
+      if (consumer !== kafkaConsumer || !running || stopping !== undefined || reassignAll) return [];
+    }
   }
 
   async function deliver(
@@ -123,12 +239,19 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
           }),
         );
         await sleep(Math.min(100 * 2 ** attempt, 2_000));
-        await payload.heartbeat().catch(() => {});
+        try {
+          await payload.heartbeat();
+        } catch (error) {
+          // No longer a member (the broker restarted, the session expired): give the batch up, KafkaJS rejoins
+          // and the partitions come back through onAssign or from the committed offsets.
+          if (membershipLost(error)) return false;
+        }
       }
     }
   }
 
   async function eachBatch(
+    kafkaConsumer: Consumer,
     handler: (batch: RecordBatch) => Promise<void>,
     payload: EachBatchPayload,
   ): Promise<void> {
@@ -140,7 +263,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
     let handledUpTo: number | undefined;
     const commitHandled = async (): Promise<void> => {
       if (!autoCommit || handledUpTo === undefined) return;
-      await consumer!.commitOffsets([{ topic, partition, offset: String(handledUpTo + 1) }]);
+      await kafkaConsumer.commitOffsets([{ topic, partition, offset: String(handledUpTo + 1) }]);
     };
     for (let start = 0; start < messages.length; start += maxBatchSize) {
       const records = messages
@@ -168,12 +291,15 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
     });
     firstJoin.catch(() => {});
     current.on(current.events.GROUP_JOIN, (event) => {
-      onGroupJoin(event.payload.memberAssignment);
+      if (consumer !== current) return;
+      everJoined = true;
+      onGroupJoin(current, event.payload.memberAssignment);
       joined();
     });
     // KafkaJS restarts a crashed consumer itself when the error is retriable; otherwise we start a new one.
     current.on(current.events.CRASH, (event) => {
       const { error, restart } = event.payload;
+      if (consumer === current) reassignAll = true;
       if (!restart) failed(error);
       reportError(
         new LogError('GROUP_FAILED', `consumer of group ${groupId} crashed, restarting`, {
@@ -182,17 +308,19 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
           cause: error,
         }),
       );
-      if (!restart && consumer === current && running && stopping === undefined)
+      if (!restart && everJoined && consumer === current && running && stopping === undefined)
         void replaceAfterCrash(handler);
     });
     try {
       await current.connect();
       await current.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
+      // stop() may have come while connecting: it disconnected this consumer, which must not start running.
+      if (stopping !== undefined) throw new LogError('CLOSED', `consumer of group ${groupId} was stopped`);
       await current.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => eachBatch(handler, payload),
+        eachBatch: (payload) => eachBatch(current, handler, payload),
       });
       await firstJoin;
     } catch (cause) {
@@ -215,8 +343,10 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       await gate;
       if (assigned.length > 0) await Promise.resolve(options.onRevoke?.(assigned)).catch(() => {});
       assigned = [];
+      // Each attempt waits out KafkaJS's own connection retries, so short pauses suffice: once the broker is
+      // back, the stage resumes within one pause and a group join.
       for (let attempt = 0; running && stopping === undefined; attempt += 1) {
-        await sleep(Math.min(500 * 2 ** attempt, 10_000));
+        await sleep(Math.min(250 * 2 ** attempt, MAX_REPLACE_PAUSE_MS));
         if (!running || stopping !== undefined) return;
         try {
           await startKafkaConsumer(handler);
@@ -250,9 +380,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
     async commit(offsets) {
       if (!consumer) throw new LogError('COMMIT_FAILED', 'commit before run', { groupId });
       try {
-        await consumer.commitOffsets(
-          offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })),
-        );
+        await commitTracked(consumer, offsets);
       } catch (cause) {
         throw new LogError('COMMIT_FAILED', `commit of group ${groupId} failed`, {
           groupId,
@@ -264,15 +392,20 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
     seek(position) {
       const key = tpKey(position.topic, position.partition);
       if (consumer && running && assigned.some((tp) => tpKey(tp.topic, tp.partition) === key)) {
-        consumer.seek({ ...position, offset: String(position.offset) });
-      } else {
-        pendingSeeks.set(key, position);
+        try {
+          consumer.seek({ ...position, offset: String(position.offset) });
+          return;
+        } catch {
+          // Between a crash and its restart KafkaJS has no group to seek in: apply it at the next join.
+        }
       }
+      pendingSeeks.set(key, position);
     },
     assignments: () => assigned.map((tp) => ({ ...tp })),
     stop() {
       stopping ??= (async () => {
         running = false;
+        clearTimeout(recommitTimer);
         joined();
         if (consumer) await consumer.disconnect().catch(() => {});
         await gate;

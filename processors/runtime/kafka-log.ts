@@ -2,12 +2,17 @@
  * The Kafka log: the same semantics as the embedded log over Apache Kafka through KafkaJS. Tuned for low
  * latency (short fetch waits, minBytes 1), an idempotent producer with acks from all in-sync replicas, topics
  * created on demand, and retries long enough to ride out a broker restart of about twenty seconds.
+ *
+ * A broker outage longer than that is survived too: a consumer KafkaJS gives up on is replaced
+ * (kafka-consumer.ts), a produce that fails or takes longer than `produceTimeoutMs` retires its producer (the
+ * next produce starts one with a new producer id, see {@link createKafkaLog}), and `ping` answers within
+ * `pingTimeoutMs` whether the broker is there or not.
  */
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka, Producer, RetryOptions } from 'kafkajs';
+import type { Admin, Kafka, Producer, RecordMetadata, RetryOptions } from 'kafkajs';
 import { LogError } from './errors.ts';
 import { createKafkaConsumer } from './kafka-consumer.ts';
-import { createKafkaLogCreator, kafkaLogLevel } from './kafka-logger.ts';
+import { createKafkaLogCreator, createLogLineWriter, kafkaLogLevel } from './kafka-logger.ts';
 import type { KafkaLogLevel, KafkaLogLine } from './kafka-logger.ts';
 import type { Log, LogConsumer, ProduceResult, TopicOptions } from './log.ts';
 import { createPartitionChooser } from './murmur2.ts';
@@ -31,6 +36,13 @@ export interface KafkaLogOptions {
   heartbeatIntervalMs?: number;
   /** Retries of KafkaJS requests; the default spans about half a minute. */
   retry?: RetryOptions;
+  /**
+   * Longest a produce call may take, KafkaJS's own retries included (default 30 s). A call that takes longer
+   * fails with a retriable `PRODUCE_FAILED`, as one whose retries ran out does.
+   */
+  produceTimeoutMs?: number;
+  /** Longest `ping` waits for the broker before answering false (default 3 s). */
+  pingTimeoutMs?: number;
   /** KafkaJS log level (default `error`). */
   logLevel?: KafkaLogLevel;
   /** Where KafkaJS log lines go (default: one JSON line on stderr). */
@@ -45,6 +57,23 @@ const DEFAULT_RETRY: RetryOptions = {
   factor: 0.2,
   multiplier: 2,
 };
+
+/** A producer and the produce calls using it, so a retired one is disconnected once they are done. */
+interface ProducerSlot {
+  client: Promise<Producer>;
+  inFlight: number;
+  retired: boolean;
+}
+
+/** Settles like `promise`, or rejects with `onTimeout()` after `ms` (the promise keeps running, unobserved). */
+function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 
 function brokerList(brokers: string | string[]): string[] {
   const list = (Array.isArray(brokers) ? brokers : brokers.split(','))
@@ -63,20 +92,25 @@ function brokerList(brokers: string | string[]): string[] {
 export function createKafkaLog(options: KafkaLogOptions): Log {
   const defaultPartitions = options.defaultPartitions ?? 4;
   const retry = options.retry ?? DEFAULT_RETRY;
+  const produceTimeoutMs = options.produceTimeoutMs ?? 30_000;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 3_000;
+  const logLevel = options.logLevel ?? 'error';
+  const writeLogLine = createLogLineWriter(logLevel, options.onLog);
   const kafka: Kafka = new KafkaClient({
     clientId: options.clientId ?? 'cleanroom',
     brokers: brokerList(options.brokers),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     retry,
-    logLevel: kafkaLogLevel(options.logLevel ?? 'error'),
-    logCreator: createKafkaLogCreator(options.logLevel ?? 'error', options.onLog),
+    logLevel: kafkaLogLevel(logLevel),
+    logCreator: createKafkaLogCreator(logLevel, options.onLog),
   });
   const choosePartition = createPartitionChooser();
   const partitionCounts = new Map<string, Promise<number>>();
   const consumers = new Set<LogConsumer>();
   let admin: Promise<Admin> | undefined;
-  let producer: Promise<Producer> | undefined;
+  let producer: ProducerSlot | undefined;
+  const producers = new Set<ProducerSlot>();
   let closed = false;
 
   const assertOpen = (): void => {
@@ -101,21 +135,44 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
     return admin;
   }
 
-  function getProducer(): Promise<Producer> {
+  function currentProducer(): ProducerSlot {
     assertOpen();
-    producer ??= connected(
-      kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry,
-      }),
-    ).catch((error: unknown) => {
-      producer = undefined;
-      throw error;
-    });
-    return producer;
+    if (producer) return producer;
+    const slot: ProducerSlot = {
+      client: connected(
+        kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          retry,
+        }),
+      ),
+      inFlight: 0,
+      retired: false,
+    };
+    producer = slot;
+    producers.add(slot);
+    return slot;
+  }
+
+  function disconnectIfIdle(slot: ProducerSlot): void {
+    if (!slot.retired || slot.inFlight > 0 || !producers.delete(slot)) return;
+    void slot.client.then((client) => client.disconnect()).catch(() => {});
+  }
+
+  /**
+   * After a failed send nobody knows which of its records the broker wrote. KafkaJS gives the next batch to a
+   * partition the sequence numbers of the failed one, and if the failed one was in fact written the broker
+   * refuses every later batch of that producer with OUT_OF_ORDER_SEQUENCE_NUMBER, which KafkaJS does not
+   * retry: the partition could never be written again. So the producer is retired and the next produce starts
+   * one with a new producer id (records of the failed call may then be written twice, which at-least-once
+   * delivery and the deterministic output ids already cover).
+   */
+  function retire(slot: ProducerSlot): void {
+    if (producer === slot) producer = undefined;
+    slot.retired = true;
+    disconnectIfIdle(slot);
   }
 
   async function createTopicOnce(topic: string, topicOptions: TopicOptions): Promise<number> {
@@ -185,23 +242,35 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
       const chosen = messages.map((message) =>
         choosePartition(topic, message.key, partitions, message.partition),
       );
-      let metadata;
+      const slot = currentProducer();
+      slot.inFlight += 1;
+      let metadata: RecordMetadata[];
       try {
-        const client = await getProducer();
-        metadata = await client.send({
-          topic,
-          acks: -1,
-          messages: messages.map((message, index) => ({
-            key: message.key,
-            value: message.value,
-            partition: chosen[index]!,
-            timestamp: message.timestamp === undefined ? now : String(message.timestamp),
-            ...(message.headers ? { headers: message.headers } : {}),
-          })),
-        });
+        const send = slot.client.then((client) =>
+          client.send({
+            topic,
+            acks: -1,
+            messages: messages.map((message, index) => ({
+              key: message.key,
+              value: message.value,
+              partition: chosen[index]!,
+              timestamp: message.timestamp === undefined ? now : String(message.timestamp),
+              ...(message.headers ? { headers: message.headers } : {}),
+            })),
+          }),
+        );
+        metadata = await withDeadline(
+          send,
+          produceTimeoutMs,
+          () => new Error(`no answer from Kafka within ${produceTimeoutMs} ms`),
+        );
       } catch (cause) {
+        retire(slot);
         if (cause instanceof LogError) throw cause;
         throw new LogError('PRODUCE_FAILED', `produce to ${topic} failed`, { topic, retriable: true, cause });
+      } finally {
+        slot.inFlight -= 1;
+        disconnectIfIdle(slot);
       }
       const baseOffsets = new Map<number, number>();
       for (const entry of metadata) baseOffsets.set(entry.partition, Number(entry.baseOffset));
@@ -232,6 +301,18 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
             await Promise.all(topics.map((topic) => partitionsOf(topic)));
           },
           onClosed: (done) => consumers.delete(done),
+          // What a consumer recovers from shows beside KafkaJS's own lines at level warn.
+          onRecovered: (error) =>
+            writeLogLine({
+              level: 'warn',
+              namespace: 'LogConsumer',
+              message: error.message,
+              fields: {
+                code: error.code,
+                groupId: error.groupId,
+                error: error.cause instanceof Error ? error.cause.message : String(error.cause),
+              },
+            }),
         },
         consumerOptions,
       );
@@ -253,7 +334,11 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
     async ping() {
       if (closed) return false;
       try {
-        const cluster = await (await getAdmin()).describeCluster();
+        const cluster = await withDeadline(
+          getAdmin().then((client) => client.describeCluster()),
+          pingTimeoutMs,
+          () => new Error('ping timed out'),
+        );
         return cluster.brokers.length > 0;
       } catch {
         return false;
@@ -263,7 +348,9 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
       if (closed) return;
       await Promise.all([...consumers].map((consumer) => consumer.stop()));
       closed = true;
-      const clients = await Promise.allSettled([producer, admin].filter((client) => client !== undefined));
+      const clients = await Promise.allSettled(
+        [...[...producers].map((slot) => slot.client), admin].filter((client) => client !== undefined),
+      );
       await Promise.all(
         clients.map((client) =>
           client.status === 'fulfilled' ? client.value.disconnect().catch(() => {}) : undefined,

@@ -77,3 +77,17 @@ export function createKafkaLogCreator(
       sink({ level: levelName(effective), namespace, message, fields });
     };
 }
+
+/**
+ * A writer for the log's own lines (a consumer's recovered errors) that goes where KafkaJS's lines go and
+ * passes only lines at or above `level`.
+ */
+export function createLogLineWriter(
+  level: KafkaLogLevel,
+  sink: (line: KafkaLogLine) => void = writeToStderr,
+): (line: KafkaLogLine) => void {
+  const threshold = LEVELS[level];
+  return (line) => {
+    if (LEVELS[line.level] <= threshold) sink(line);
+  };
+}

@@ -297,6 +297,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
         maxBatchSize,
         onAssign,
         onRevoke,
+        onError: (error) => options.onError?.(error),
       });
       await consumer.run(handleBatch);
       if ((options.idleTimeoutMs ?? 0) > 0) {

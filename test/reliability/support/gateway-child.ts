@@ -5,7 +5,7 @@
  *
  * Usage: node --import tsx test/reliability/support/gateway-child.ts '<json GatewayChildConfig>'
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createGateway } from '../../../gateway/index.ts';
 import type { ContractView } from '../../../gateway/index.ts';
 import { createEmbeddedLog, createKafkaLog } from '../../../processors/runtime/index.ts';
@@ -21,12 +21,24 @@ export interface GatewayChildConfig {
   readyMaxLag?: number;
   /** Consumer group of the read models (stable across restarts when given). */
   groupId?: string;
+  /** Append KafkaJS log lines at `info` and above to this file (one JSON line each), for diagnosis. */
+  kafkaLogFile?: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as GatewayChildConfig;
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+const kafkaLogFile = config.kafkaLogFile;
 const log: Log = config.brokers
-  ? createKafkaLog({ brokers: config.brokers, clientId: `reliability-gateway-${process.pid}` })
+  ? createKafkaLog({
+      brokers: config.brokers,
+      clientId: `reliability-gateway-${process.pid}`,
+      ...(kafkaLogFile === undefined
+        ? {}
+        : {
+            logLevel: 'info' as const,
+            onLog: (line) => appendFileSync(kafkaLogFile, `${JSON.stringify({ at: Date.now(), ...line })}\n`),
+          }),
+    })
   : createEmbeddedLog({ path: config.logPath ?? '', pollIntervalMs: 20, heartbeatIntervalMs: 200 });
 mkdirSync(config.dataDir, { recursive: true });
 const real = await openRealPolicies(config.dataDir, config.contracts);

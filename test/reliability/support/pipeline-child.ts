@@ -1,11 +1,13 @@
 /**
  * The whole pipeline (ingest, fraud, segments, attribution, triggers) in its own process on an embedded log
  * file, for the SIGKILL crash-consistency test. Prints JSON lines: `ready`, `progress` (every 200 ms, with
- * the ingest counters of this process) and `caught-up` once every stage has read its input to the end.
+ * the ingest counters of this process) and `caught-up` once every stage has read its input to the end (again
+ * after each batch of new input, with the ingest counters).
  * SIGTERM stops it cleanly.
  *
  * Usage: node --import tsx test/reliability/support/pipeline-child.ts '{"logPath":..,"dataDir":..,"secretsDir":..}'
  */
+import { appendFileSync } from 'node:fs';
 import { loadOrCreateSecrets } from '../../../policies/index.ts';
 import { createPipeline } from '../../../processors/index.ts';
 import { createEmbeddedLog, createKafkaLog } from '../../../processors/runtime/index.ts';
@@ -19,13 +21,25 @@ export interface PipelineChildConfig {
   dataDir: string;
   /** Where `secrets/host.key` lives, shared by the runs that must produce the same subject ids. */
   secretsDir: string;
+  /** Append KafkaJS log lines at `info` and above to this file (one JSON line each), for diagnosis. */
+  kafkaLogFile?: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PipelineChildConfig;
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+const kafkaLogFile = config.kafkaLogFile;
 // A killed member must not hold its partitions for the default 10 s session.
 const log: Log = config.brokers
-  ? createKafkaLog({ brokers: config.brokers, clientId: `reliability-pipeline-${process.pid}` })
+  ? createKafkaLog({
+      brokers: config.brokers,
+      clientId: `reliability-pipeline-${process.pid}`,
+      ...(kafkaLogFile === undefined
+        ? {}
+        : {
+            logLevel: 'info' as const,
+            onLog: (line) => appendFileSync(kafkaLogFile, `${JSON.stringify({ at: Date.now(), ...line })}\n`),
+          }),
+    })
   : createEmbeddedLog({
       path: config.logPath ?? '',
       pollIntervalMs: 20,
@@ -41,16 +55,18 @@ const pipeline = createPipeline({
 });
 await pipeline.start();
 print({ event: 'ready', pid: process.pid });
-let wasCaughtUp = false;
+// The ingest count of the last `caught-up` line: the line is printed again once new input was read to the end.
+let reportedProcessed: number | undefined;
 const poll = setInterval(() => {
   const ingest = pipeline.stats().ingest;
   print({ event: 'progress', processed: ingest.processed });
   pipeline
     .caughtUp()
     .then((done) => {
-      // Printed again after new input, so a parent can wait for each phase.
-      if (done && !wasCaughtUp) print({ event: 'caught-up', ingest: pipeline.stats().ingest });
-      wasCaughtUp = done;
+      const { processed } = pipeline.stats().ingest;
+      if (!done || processed === reportedProcessed) return;
+      print({ event: 'caught-up', ingest: pipeline.stats().ingest });
+      reportedProcessed = processed;
     })
     .catch(() => undefined);
 }, 200);
