@@ -47,7 +47,11 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * Produce records to their topics; per-topic order is the stream's order.
+ * Produce records to their topics; per-topic order is the stream's order, and so is the order of the log
+ * timestamps across topics: each record is stamped one millisecond after the one before it (or now, if that is
+ * later). A batch is produced topic by topic, so without the stamps a purchase could carry an earlier log time
+ * than the loyalty sign-up the stream put a second before it, and ingest — which applies the raw topics in log
+ * time order — would meet the purchase first.
  *
  * @example
  * await writeToLog(log, simulate({ seed: 7 }), { rate: 200, signal: controller.signal });
@@ -66,6 +70,7 @@ export async function writeToLog(
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   await createRawTopics(log);
   const iterator = records[Symbol.iterator]();
+  let clock = 0;
   let sent = 0;
   let exhausted = false;
   while (!exhausted && signal?.aborted !== true && performance.now() < deadline) {
@@ -86,7 +91,8 @@ export async function writeToLog(
         break;
       }
       const messages = byTopic.get(next.value.topic) ?? [];
-      messages.push(toProduceMessage(next.value));
+      clock = Math.max(Date.now(), clock + 1);
+      messages.push({ ...toProduceMessage(next.value), timestamp: clock });
       byTopic.set(next.value.topic, messages);
     }
     for (const [topic, messages] of byTopic) {
