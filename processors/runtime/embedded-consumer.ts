@@ -239,6 +239,9 @@ export function createEmbeddedConsumer(
       }
       if (!delivered)
         await waitForWake(Math.min(context.pollIntervalMs, Math.max(nextSyncAt - Date.now(), 1)));
+      // Deliveries chain through promises that settle at once, so a backlog would otherwise keep the event
+      // loop from timers and I/O (heartbeats, HTTP, other work of the process) until it is drained.
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

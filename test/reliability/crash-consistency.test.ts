@@ -69,7 +69,7 @@ function showProgress(
   const timer = setInterval(() => {
     const last = child.lines.findLast((line) => line.event === 'progress');
     console.log(`crash consistency, ${label}: ingest processed ${String(last?.processed ?? 0)} of ${EVENTS}`);
-  }, 30_000);
+  }, Number(process.env.CLEANROOM_PROGRESS_INTERVAL_MS ?? 30_000));
   return () => clearInterval(timer);
 }
 
