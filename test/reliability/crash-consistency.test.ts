@@ -66,10 +66,15 @@ function showProgress(
   label: string,
   child: { lines: Array<{ event: string; processed?: unknown }> },
 ): () => void {
-  const timer = setInterval(() => {
-    const last = child.lines.findLast((line) => line.event === 'progress');
-    console.log(`crash consistency, ${label}: ingest processed ${String(last?.processed ?? 0)} of ${EVENTS}`);
-  }, Number(process.env.CLEANROOM_PROGRESS_INTERVAL_MS ?? 30_000));
+  const timer = setInterval(
+    () => {
+      const last = child.lines.findLast((line) => line.event === 'progress');
+      console.log(
+        `crash consistency, ${label}: ingest processed ${String(last?.processed ?? 0)} of ${EVENTS}`,
+      );
+    },
+    Number(process.env.CLEANROOM_PROGRESS_INTERVAL_MS ?? 30_000),
+  );
   return () => clearInterval(timer);
 }
 
