@@ -281,6 +281,8 @@ export function createIngest(options: IngestOptions): Ingest {
       consumer.commit(stored).catch(() => undefined);
     }
     for (;;) {
+      // Stopping: what is still buffered is read again by the next start (its offsets were not stored).
+      if (stopped) return;
       const records: LogRecord[] = [];
       for (;;) {
         await refreshEnds();

@@ -122,6 +122,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   const lastActivity = new Map<number, number>();
   let consumer: LogConsumer | undefined;
   let idleTimer: ReturnType<typeof setInterval> | undefined;
+  let stopping = false;
   // Several input topics: each task takes their records in one deterministic order (see mergeFor).
   const merging = options.inputTopics.length > 1;
   const merges = new Map<number, OrderedMerge>();
@@ -241,6 +242,8 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
     // Outputs a failed produce left behind go first (the batch delivered again may hold nothing new).
     await flush(task);
     for (;;) {
+      // Stopping: what is still buffered is read again by the next start (its offsets were not stored).
+      if (stopping) return;
       const records = await takeMerged(merge);
       if (records.length === 0) return;
       try {
@@ -288,6 +291,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
 
   return {
     async start() {
+      stopping = false;
       for (const topic of options.inputTopics) await log.createTopic(topic);
       consumer = log.consumer({
         groupId,
@@ -310,6 +314,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
       }
     },
     async stop() {
+      stopping = true;
       if (idleTimer) clearInterval(idleTimer);
       await consumer?.stop();
       for (const task of tasks.values()) {
