@@ -6,13 +6,7 @@
  */
 import path from 'node:path';
 import { cleanEventSchema } from '../../schema/index.ts';
-import {
-  OUTPUT_ID_HEADER,
-  createRepeatFilter,
-  newProducerEpoch,
-  openStateStore,
-  producerHeaders,
-} from '../runtime/index.ts';
+import { createRepeatFilter, openStateStore, produceStoreOutbox, producerEpochOf } from '../runtime/index.ts';
 import type { AppliedSequences, Log, LogConsumer, RecordBatch, StateStore } from '../runtime/index.ts';
 import type { FraudConfigInput } from './config.ts';
 import { createFraudDetector } from './detector.ts';
@@ -67,15 +61,6 @@ function loadDetector(store: StateStore, config: FraudConfigInput | undefined): 
   });
 }
 
-/** The epoch of the store's outbox sequence (a new state file starts its sequence again, under a new epoch). */
-function producerEpochOf(store: StateStore): string {
-  const stored = store.getMeta<string>('producerEpoch');
-  if (stored !== undefined) return stored;
-  const epoch = newProducerEpoch();
-  store.setMeta('producerEpoch', epoch);
-  return epoch;
-}
-
 /** Creates the detector stage (see topics.ts for why it reads one partition). */
 export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRunner {
   const { log } = options;
@@ -92,28 +77,8 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
   const storedOffset = () =>
     store.offsets().find((row) => row.topic === FRAUD_INPUT_TOPIC && row.partition === 0)?.offset ?? 0;
 
-  const produceOutbox = async (): Promise<void> => {
-    const pending = store.pendingOutbox();
-    let start = 0;
-    while (start < pending.length) {
-      const topic = pending[start]?.topic;
-      let end = start;
-      while (end < pending.length && end - start < 500 && pending[end]?.topic === topic) end += 1;
-      const run = pending.slice(start, end);
-      await log.produce(
-        topic as string,
-        run.map((entry) => ({
-          key: entry.key,
-          value: entry.value,
-          headers: { [OUTPUT_ID_HEADER]: entry.outputId, ...producerHeaders(producer, entry.sequence) },
-        })),
-      );
-      store.confirmOutbox((run[run.length - 1] as { sequence: number }).sequence);
-      start = end;
-    }
-  };
   const flush = (): Promise<void> => {
-    producing = producing.catch(() => undefined).then(produceOutbox);
+    producing = producing.catch(() => undefined).then(() => produceStoreOutbox(log, store, producer));
     return producing;
   };
 

@@ -16,7 +16,7 @@ import type { ConsentLedger } from '../../policies/consent/index.ts';
 import type { Consent } from '../../schema/events.ts';
 import { RAW_TOPICS } from '../../schema/events.ts';
 import type { CleanEvent, ConsentChange, DeadLetter } from '../../schema/topics.ts';
-import { createOrderedMerge } from '../runtime/index.ts';
+import { createOrderedMerge, takeMerged } from '../runtime/index.ts';
 import type {
   Log,
   LogConsumer,
@@ -126,7 +126,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const events = new EventEmitter();
   const maxBatchSize = options.maxBatchSize ?? 500;
   const merge = createOrderedMerge({ topicRank: (topic) => rawTopics.indexOf(topic) });
-  // End offsets seen per partition: a partition is only ever assumed drained after a fresh look.
+  // End offsets seen per partition (`takeMerged`): one is only assumed drained after a fresh look.
   const knownEnds = new Map<string, number>();
   let consumer: LogConsumer | null = null;
   let queue: Promise<void> = Promise.resolve();
@@ -221,18 +221,6 @@ export function createIngest(options: IngestOptions): Ingest {
 
   const endKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-  // Look again at the end offsets of topics where a starved partition seems to have nothing left.
-  const refreshEnds = async (): Promise<void> => {
-    const stale = new Set<string>();
-    for (const { topic, partition, nextOffset } of merge.starved()) {
-      if ((knownEnds.get(endKey(topic, partition)) ?? 0) <= nextOffset) stale.add(topic);
-    }
-    for (const topic of stale) {
-      const ends = await options.log.endOffsets(topic);
-      for (const [partition, end] of ends.entries()) knownEnds.set(endKey(topic, partition), end);
-    }
-  };
-
   const applyChunk = async (records: LogRecord[]): Promise<void> => {
     let handled: HandledRecord[];
     try {
@@ -283,16 +271,7 @@ export function createIngest(options: IngestOptions): Ingest {
     for (;;) {
       // Stopping: what is still buffered is read again by the next start (its offsets were not stored).
       if (stopped) return;
-      const records: LogRecord[] = [];
-      for (;;) {
-        await refreshEnds();
-        const taken = merge.take(
-          maxBatchSize - records.length,
-          (topic, partition, nextOffset) => (knownEnds.get(endKey(topic, partition)) ?? 0) > nextOffset,
-        );
-        records.push(...taken);
-        if (taken.length === 0 || records.length >= maxBatchSize) break;
-      }
+      const records = await takeMerged(options.log, merge, knownEnds, maxBatchSize);
       if (records.length === 0) return;
       try {
         await applyChunk(records);

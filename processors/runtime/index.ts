@@ -44,16 +44,17 @@ export type {
 } from './processor.ts';
 export { createProcessorTask } from './processor-task.ts';
 export type { ProcessorTask, ProcessorTaskOptions, TaskStats, SideTopics } from './processor-task.ts';
-export { createProcessorHost, OUTPUT_ID_HEADER } from './processor-host.ts';
+export { createProcessorHost, OUTPUT_ID_HEADER, produceStoreOutbox } from './processor-host.ts';
 export {
   PRODUCER_HEADER,
   SEQUENCE_HEADER,
   createRepeatFilter,
   newProducerEpoch,
+  producerEpochOf,
   producerHeaders,
 } from './producer-sequence.ts';
 export type { AppliedSequences, RepeatFilter } from './producer-sequence.ts';
-export { createOrderedMerge } from './ordered-merge.ts';
+export { createOrderedMerge, takeMerged } from './ordered-merge.ts';
 export type { OrderedMerge, OrderedMergeOptions, PushResult } from './ordered-merge.ts';
 export type { ProcessorHost, ProcessorHostOptions, HostStats } from './processor-host.ts';
 export { measureProcessor, measureProcessorOnLog } from './measure-processor.ts';

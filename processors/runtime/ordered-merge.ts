@@ -19,7 +19,7 @@
  * `max.task.idle.ms`). Backlogs are replayed in timestamp order rather than one partition after another,
  * which also keeps event time roughly in order for the stages downstream.
  */
-import type { LogRecord, RecordBatch, TopicPartition } from './log.ts';
+import type { Log, LogRecord, RecordBatch, TopicPartition } from './log.ts';
 
 /** Options of {@link createOrderedMerge}. */
 export interface OrderedMergeOptions {
@@ -162,4 +162,39 @@ export function createOrderedMerge(options: OrderedMergeOptions): OrderedMerge {
     },
     buffered: () => [...buffers.values()].reduce((sum, buffer) => sum + remaining(buffer), 0),
   };
+}
+
+/**
+ * Take up to `max` records from `merge` in merge order, looking again at the log's end offsets of any input
+ * that ran dry (`knownEnds`, keyed `topic:partition`, is the caller's cache across calls: an end seen above a
+ * partition's next offset is still above it, so only partitions that look drained are asked about again).
+ *
+ * @example
+ * const knownEnds = new Map<string, number>();
+ * const records = await takeMerged(log, merge, knownEnds, 500);
+ */
+export async function takeMerged(
+  log: Log,
+  merge: OrderedMerge,
+  knownEnds: Map<string, number>,
+  max: number,
+): Promise<LogRecord[]> {
+  const endOf = (topic: string, partition: number): number => knownEnds.get(`${topic}:${partition}`) ?? 0;
+  const records: LogRecord[] = [];
+  for (;;) {
+    const stale = new Set<string>();
+    for (const { topic, partition, nextOffset } of merge.starved()) {
+      if (endOf(topic, partition) <= nextOffset) stale.add(topic);
+    }
+    for (const topic of stale) {
+      const ends = await log.endOffsets(topic);
+      for (const [partition, end] of ends.entries()) knownEnds.set(`${topic}:${partition}`, end);
+    }
+    const taken = merge.take(
+      max - records.length,
+      (topic, partition, next) => endOf(topic, partition) > next,
+    );
+    records.push(...taken);
+    if (taken.length === 0 || records.length >= max) return records;
+  }
 }

@@ -65,10 +65,11 @@ import type {
 import type { EventTimeOptions, Processor } from './processor.ts';
 import { createProcessorTask } from './processor-task.ts';
 import type { ProcessorTask, SideTopics, TaskStats } from './processor-task.ts';
-import { createOrderedMerge } from './ordered-merge.ts';
+import { createOrderedMerge, takeMerged } from './ordered-merge.ts';
 import type { OrderedMerge } from './ordered-merge.ts';
-import { PRODUCER_HEADER, SEQUENCE_HEADER, newProducerEpoch, producerHeaders } from './producer-sequence.ts';
+import { PRODUCER_HEADER, SEQUENCE_HEADER, producerEpochOf, producerHeaders } from './producer-sequence.ts';
 import { openStateStore } from './state-store.ts';
+import type { StateStore } from './state-store.ts';
 
 /** The header carrying an output's deterministic id. */
 export const OUTPUT_ID_HEADER = 'cleanroom-output-id';
@@ -120,6 +121,8 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   const tasks = new Map<number, ProcessorTask>();
   const flushing = new Map<number, Promise<void>>();
   const lastActivity = new Map<number, number>();
+  // Producer id per task (stage, partition, state epoch): the outputs' repeat-filter identity.
+  const producers = new Map<number, string>();
   let consumer: LogConsumer | undefined;
   let idleTimer: ReturnType<typeof setInterval> | undefined;
   let stopping = false;
@@ -155,6 +158,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
         ...(options.sideTopics ? { sideTopics: options.sideTopics } : {}),
       });
       tasks.set(partition, task);
+      producers.set(partition, `${name}/${partition}/${producerEpochOf(store)}`);
     }
     return task;
   };
@@ -162,8 +166,8 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   // Produce a task's outbox in order; one flush at a time per task (the outbox is shared by its topics).
   const flush = (task: ProcessorTask): Promise<void> => {
     const previous = flushing.get(task.partition) ?? Promise.resolve();
-    const producer = producerIdOf(name, task);
-    const next = previous.catch(() => undefined).then(() => produceOutbox(log, task, producer));
+    const producer = producers.get(task.partition)!;
+    const next = previous.catch(() => undefined).then(() => produceStoreOutbox(log, task.store, producer));
     flushing.set(task.partition, next);
     return next;
   };
@@ -206,32 +210,6 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
     await commitStored(task, [batch.topic]);
   };
 
-  // Look again at the end offsets of topics where a starved input seems to have nothing left to read.
-  const refreshEnds = async (merge: OrderedMerge): Promise<void> => {
-    const stale = new Set<string>();
-    for (const { topic, partition, nextOffset } of merge.starved()) {
-      if ((knownEnds.get(`${topic}:${partition}`) ?? 0) <= nextOffset) stale.add(topic);
-    }
-    for (const topic of stale) {
-      const ends = await log.endOffsets(topic);
-      for (const [partition, end] of ends.entries()) knownEnds.set(`${topic}:${partition}`, end);
-    }
-  };
-
-  // Up to a batch of records in merge order; the ends are looked at again whenever an input ran dry.
-  const takeMerged = async (merge: OrderedMerge): Promise<LogRecord[]> => {
-    const records: LogRecord[] = [];
-    for (;;) {
-      await refreshEnds(merge);
-      const taken = merge.take(
-        maxBatchSize - records.length,
-        (topic, partition, nextOffset) => (knownEnds.get(`${topic}:${partition}`) ?? 0) > nextOffset,
-      );
-      records.push(...taken);
-      if (taken.length === 0 || records.length >= maxBatchSize) return records;
-    }
-  };
-
   const mergeBatch = async (task: ProcessorTask, batch: RecordBatch): Promise<void> => {
     const merge = mergeFor(batch.partition);
     const pushed = merge.push(batch);
@@ -244,7 +222,7 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
     for (;;) {
       // Stopping: what is still buffered is read again by the next start (its offsets were not stored).
       if (stopping) return;
-      const records = await takeMerged(merge);
+      const records = await takeMerged(log, merge, knownEnds, maxBatchSize);
       if (records.length === 0) return;
       try {
         task.processRecords(records);
@@ -382,19 +360,12 @@ function compareInputs(a: LogRecord, b: LogRecord): number {
   return a.timestamp - b.timestamp;
 }
 
-/** The producer id of a task's outputs: its stage, partition and the epoch of its state file. */
-function producerIdOf(name: string, task: ProcessorTask): string {
-  let epoch = task.store.getMeta<string>('producerEpoch');
-  if (epoch === undefined) {
-    epoch = newProducerEpoch();
-    task.store.setMeta('producerEpoch', epoch);
-  }
-  return `${name}/${task.partition}/${epoch}`;
-}
-
-/** Produce a task's unsent outputs in order (runs of one topic per produce call), then confirm them. */
-async function produceOutbox(log: Log, task: ProcessorTask, producer: string): Promise<void> {
-  const pending = task.store.pendingOutbox();
+/**
+ * Produce a state store's unsent outputs in order (runs of one topic per produce call) with their id and
+ * producer headers, then confirm them.
+ */
+export async function produceStoreOutbox(log: Log, store: StateStore, producer: string): Promise<void> {
+  const pending = store.pendingOutbox();
   let start = 0;
   while (start < pending.length) {
     const topic = pending[start]!.topic;
@@ -410,7 +381,7 @@ async function produceOutbox(log: Log, task: ProcessorTask, producer: string): P
         ...(entry.partition === null ? {} : { partition: entry.partition }),
       })),
     );
-    task.store.confirmOutbox(run[run.length - 1]!.sequence);
+    store.confirmOutbox(run[run.length - 1]!.sequence);
     start = end;
   }
 }

@@ -24,6 +24,18 @@ export function newProducerEpoch(): string {
   return randomBytes(6).toString('hex');
 }
 
+/** The epoch stored in a state file's meta (made on first use: a new state file starts a new sequence). */
+export function producerEpochOf(store: {
+  getMeta<T>(name: string): T | undefined;
+  setMeta(name: string, value: unknown): void;
+}): string {
+  const stored = store.getMeta<string>('producerEpoch');
+  if (stored !== undefined) return stored;
+  const epoch = newProducerEpoch();
+  store.setMeta('producerEpoch', epoch);
+  return epoch;
+}
+
 /** The headers of an output with sequence number `sequence` from `producer`. */
 export function producerHeaders(producer: string, sequence: number): Record<string, string> {
   return { [PRODUCER_HEADER]: producer, [SEQUENCE_HEADER]: String(sequence) };
