@@ -44,7 +44,10 @@
  * - Per batch: the handler runs, then state + timers + watermark + next input offsets + the outputs (the
  *   outbox) commit in ONE SQLite transaction; the outputs are produced afterwards and then forgotten. On
  *   start/assignment, unsent outbox entries are produced first, and the consumer seeks to the stored offsets.
- *   A SIGKILL at any point therefore loses nothing and re-sends at most outputs with ids already sent.
+ *   A SIGKILL at any point therefore loses nothing and re-sends at most outputs with ids already sent;
+ *   every output carries its producer and outbox sequence, and a task skips what it already applied.
+ * - Several input topics: a task takes their records through the ordered merge (ordered-merge.ts), in the
+ *   sequence order of their common producer, so the interleaving does not depend on delivery timing.
  * - Watermarks are per partition: `max event time seen on the partition - maxOutOfOrdernessMs`. Timers fire
  *   in (time, key, name) order as it advances, so outputs depend only on the partition's input, not on batch
  *   sizes or timing. Idle partitions: a partition that received nothing for `idleTimeoutMs` of processing
