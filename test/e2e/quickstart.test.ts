@@ -92,7 +92,7 @@ describe('the quick start', () => {
     expect(stopped.code === 0 || stopped.signal === 'SIGINT').toBe(true);
     await waitFor(() => running.stdout().includes('stopped cleanly'), {
       timeout: 2_000,
-      message: 'a clean stop',
+      message: `a clean stop (stderr: ${running.stderr().slice(-2_000)}; stdout: ${running.stdout().slice(-1_500)})`,
     });
   }, 150_000);
 });
