@@ -187,7 +187,9 @@ export function createConsentLedger(
       };
       upsert.run(row);
       const after = stateOf(select.get(subjectId));
-      const changed = erased || !sameConsent(before.consent, after.consent);
+      // A subject's first record is a change even when it equals the default: every reader of
+      // `cleanroom.consent` must know the subject from now on, and none may assume a default of its own.
+      const changed = erased || !before.known || !sameConsent(before.consent, after.consent);
       if (changed) recordChange.run({ ...row, changeId: changeId ?? `consent:${subjectId}:${eventAt}` });
       return { changed, state: after };
     },

@@ -35,6 +35,77 @@ const epsilon = z
 const positiveInt = z.number().int().positive();
 
 const budgetSchema = z.strictObject({ epsilon, window: budgetWindow });
+const positiveAmount = z.number().positive().max(1_000_000_000);
+/** δ of DP partition selection: at most 1e-3, as a row released on one shopper's account must stay improbable. */
+const delta = z.number().positive().max(1e-3);
+
+/** A contract's privacy settings: each may only make the host's stricter (the engine takes the strictest). */
+const contractPrivacySchema = z.strictObject({
+  /** δ of DP partition selection for report rows; may only lower the host's. */
+  partitionSelectionDelta: delta.optional(),
+  /** Noised segment size at or above which audience signals flow; may only raise the host's minimum. */
+  activationMinimum: z.number().int().positive().optional(),
+  uploads: z
+    .strictObject({
+      /** Fewest hashes an audience upload may hold; may only raise the host's. */
+      minimumSize: z.number().int().positive().optional(),
+      /** Most uploads per budget window; may only lower the host's. */
+      maxPerWindow: z.number().int().positive().optional(),
+    })
+    .default({}),
+});
+
+/** The host's privacy mechanisms: partition selection, contribution bounds, activation, live release, uploads. */
+const hostPrivacySchema = z.strictObject({
+  /** δ of DP partition selection (rows whose presence depends on the data). */
+  partitionSelectionDelta: delta.default(1e-6),
+  /**
+   * Per-subject clamps applied before summing, per campaign, day and channel cell; a subject contributes to at
+   * most `cellsPerCampaign` cells of a campaign. Noise scales follow these bounds.
+   */
+  contributionBounds: z
+    .strictObject({
+      conversions: positiveAmount.default(3),
+      revenue: positiveAmount.default(200),
+      spend: positiveAmount.default(50),
+      cellsPerCampaign: z.number().int().positive().max(366).default(4),
+    })
+    .default({ conversions: 3, revenue: 200, spend: 50, cellsPerCampaign: 4 }),
+  /** Audience signals flow only while a noised segment size stays at or above the minimum (with hysteresis). */
+  activation: z
+    .strictObject({
+      minimumSize: z.number().int().positive().default(100),
+      /** The gate opens at minimum + hysteresis and closes below minimum - hysteresis. */
+      hysteresis: z.number().int().nonnegative().default(10),
+      /** At most one decision per partner and segment in each interval. */
+      decisionIntervalSeconds: z.number().int().positive().default(3_600),
+      /** What one decision spends from the partner's budget. */
+      epsilonPerDecision: epsilon.default(0.05),
+    })
+    .default({ minimumSize: 100, hysteresis: 10, decisionIntervalSeconds: 3_600, epsilonPerDecision: 0.05 }),
+  /** Live aggregates (continual counting): one ε per budget window, one noisy update per tick. */
+  continualRelease: z
+    .strictObject({
+      tickSeconds: z.number().int().positive().default(10),
+      epsilonPerWindow: epsilon.default(1),
+    })
+    .default({ tickSeconds: 10, epsilonPerWindow: 1 }),
+  /** Audience uploads: the smallest list and the most lists per budget window. */
+  uploads: z
+    .strictObject({
+      minimumSize: z.number().int().positive().default(100),
+      maxPerWindow: z.number().int().positive().default(20),
+    })
+    .default({ minimumSize: 100, maxPerWindow: 20 }),
+  /** Demand triggers: the ε each judged window spends, and per-buyer clamps within one window. */
+  triggers: z
+    .strictObject({
+      epsilonPerWindow: epsilon.default(1),
+      maxUnitsPerBuyer: z.number().int().positive().default(5),
+      maxCategoriesPerBuyer: z.number().int().positive().default(3),
+    })
+    .default({ epsilonPerWindow: 1, maxUnitsPerBuyer: 5, maxCategoriesPerBuyer: 3 }),
+});
 const allOrList = z.union([z.literal('all'), z.array(identifier)]);
 
 const campaignVisibilitySchema = z
@@ -89,6 +160,8 @@ export const partnerContractSchema = z
       .default({ requestsPerMinute: 600, maxSubscriptions: 10 }),
     /** Result fields this partner never receives, on top of the host's. */
     dropFields: z.array(z.string().min(1)).default([]),
+    /** Privacy settings that may only tighten the host's (see `hostConfigSchema.privacy`). */
+    privacy: contractPrivacySchema.default({ uploads: {} }),
     /** Optional validity period (ISO-8601 with zone); outside it every request is denied. */
     validFrom: z.iso.datetime({ offset: true }).optional(),
     validUntil: z.iso.datetime({ offset: true }).optional(),
@@ -179,8 +252,17 @@ export const hostConfigSchema = z
     }),
     /** The host's own principals: who may act as privacy officer and host admin. */
     principals: z.array(z.strictObject({ id: identifier, role: z.enum(HOST_ROLES) })).default([]),
+    /** Differential privacy mechanisms beyond thresholds and budgets. */
+    privacy: hostPrivacySchema.default(hostPrivacySchema.parse({})),
   })
   .superRefine((host, context) => {
+    if (host.privacy.activation.minimumSize < host.thresholdFloor) {
+      context.addIssue({
+        code: 'custom',
+        path: ['privacy', 'activation', 'minimumSize'],
+        message: 'must be at least thresholdFloor',
+      });
+    }
     if (host.dp.defaultEpsilonPerQuery > host.dp.maxEpsilonPerQuery) {
       context.addIssue({
         code: 'custom',

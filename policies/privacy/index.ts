@@ -30,3 +30,5 @@ export { BUDGET_WINDOWS, budgetWindowBounds } from './budget-window.ts';
 export type { BudgetWindow } from './budget-window.ts';
 export { createBudgetLedger } from './budget-ledger.ts';
 export type { BudgetKey, BudgetStatus, SpendResult, BudgetLedger } from './budget-ledger.ts';
+export { partitionSelectionThreshold, discreteLaplaceUpperTail } from './partition-selection.ts';
+export type { PartitionSelectionParameters } from './partition-selection.ts';

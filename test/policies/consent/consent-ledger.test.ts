@@ -35,8 +35,11 @@ describe('consent ledger', () => {
     strict.close();
   });
 
-  it('reports a change only when the effective consent changes', () => {
-    expect(ledger.apply('s1', measurementOnly, false, '2026-01-01T00:00:00Z').changed).toBe(false);
+  it('reports a change when a subject is first described (even as the default) or its consent changes', () => {
+    // The first record is a change even when it equals the default: readers of cleanroom.consent must learn
+    // of the subject, or they fall back on a default of their own (the overlap leak of issue 16).
+    expect(ledger.apply('s1', measurementOnly, false, '2026-01-01T00:00:00Z').changed).toBe(true);
+    expect(ledger.apply('s1', measurementOnly, false, '2026-01-01T12:00:00Z').changed).toBe(false);
     expect(ledger.apply('s1', all, false, '2026-01-02T00:00:00Z').changed).toBe(true);
     expect(ledger.apply('s1', all, false, '2026-01-03T00:00:00Z').changed).toBe(false);
     const optOut = ledger.apply('s1', measurementOnly, false, '2026-01-04T00:00:00Z');
