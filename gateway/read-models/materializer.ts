@@ -64,7 +64,13 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
       case TOPICS.segmentChanges: {
         const change = segmentChangeSchema.parse(value);
         models.applySegmentChange(change);
-        hub.ingest({ kind: 'segment-change', ...source, ...change });
+        // One consent view: the change's own flag and the subject's latest consent (or the host default).
+        hub.ingest({
+          kind: 'segment-change',
+          ...source,
+          ...change,
+          partnerSharing: change.partnerSharing && models.shareable(change.subjectId),
+        });
         return;
       }
       case TOPICS.consent: {
