@@ -34,6 +34,7 @@ import type {
   Role,
 } from '../../../gateway/index.ts';
 import { openRealPolicies } from './real-policies.ts';
+import type { RealPolicyOptions } from './real-policies.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 
 /** A brand contract for tests. */
@@ -116,7 +117,13 @@ export type PortsMode = 'stand-in' | 'policies';
 
 /** Start a gateway. */
 export async function startHarness(
-  options: { contracts?: ContractView[]; overrides?: Partial<GatewayOptions>; mode?: PortsMode } = {},
+  options: {
+    contracts?: ContractView[];
+    overrides?: Partial<GatewayOptions>;
+    mode?: PortsMode;
+    /** Policies mode: more contracts in the file format, and host settings. */
+    real?: RealPolicyOptions;
+  } = {},
 ): Promise<Harness> {
   const dataDir = createTempDir('gateway');
   const log = createEmbeddedLog({
@@ -124,7 +131,7 @@ export async function startHarness(
     pollIntervalMs: 20,
     heartbeatIntervalMs: 100,
   });
-  const contractViews = options.contracts ?? [
+  const contractViews = options.contracts ?? (options.real?.contractInputs ? [] : undefined) ?? [
     brandContract('brand-acme', { campaigns: ['cmp-acme-1'] }),
     brandContract('brand-zest', { campaigns: ['cmp-zest-1'], segments: ['seg-coffee'] }),
     qsrContract('qsr-burger'),
@@ -134,7 +141,7 @@ export async function startHarness(
   let closePorts = async (): Promise<void> => {};
   let ports: Omit<GatewayOptions, 'log' | 'dataDir'>;
   if (options.mode === 'policies') {
-    const real = await openRealPolicies(dataDir, contractViews);
+    const real = await openRealPolicies(dataDir, contractViews, options.real);
     closePorts = real.close;
     ports = { ...real.ports, auth: { hostPrincipals: real.hostPrincipals } };
   } else {
