@@ -99,7 +99,10 @@ describe('attack suite (an adversarial brand against the product)', () => {
     // Half the opted-out shoppers join with every consent withheld (the host default: the record that was
     // never passed on before), half join consenting and withdraw later.
     await writeLoyalty(path.join(dataDir, 'log.sqlite'), [
-      ...[...known, ...members, ...optedOut.slice(30), ...erased].map((shopper) => ({ shopper, consent: true })),
+      ...[...known, ...members, ...optedOut.slice(30), ...erased].map((shopper) => ({
+        shopper,
+        consent: true,
+      })),
       ...optedOut.map((shopper) => ({ shopper, consent: false })),
       ...erased.map((shopper) => ({ shopper, consent: true, erase: true })),
     ]);
@@ -202,9 +205,6 @@ describe('attack suite (an adversarial brand against the product)', () => {
       // The attacker's rule: an overlap well above the 99 it knows of means withdrawn shoppers were counted
       // (the 30 who never consented alone would add 30; 15 is half-way, 3.75 noise scales from either side).
       trials.push({ member: target.member, guess: 'value' in answer && answer.value >= 99 + 15 });
-        member: target.member,
-        guess: 'value' in answer && answer.value >= 99 + withdrawn.length / 2,
-      });
     }
     const rate = successRate(trials);
     console.log(
