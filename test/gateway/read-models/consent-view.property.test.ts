@@ -53,7 +53,15 @@ describe('the consent view', () => {
         const record = (topic: string, key: string, value: unknown) => {
           const offset = offsets.get(topic) ?? 0;
           offsets.set(topic, offset + 1);
-          apply({ topic, partition: 0, offset, key, value: JSON.stringify(value), timestamp: 0, headers: {} });
+          apply({
+            topic,
+            partition: 0,
+            offset,
+            key,
+            value: JSON.stringify(value),
+            timestamp: 0,
+            headers: {},
+          });
         };
         let sequence = 0;
         for (const next of steps) {
