@@ -57,6 +57,7 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     pseudonymousSignals: contract.pseudonymousSignals,
     requestsPerMinute: contract.rateLimit.requestsPerMinute,
     maxSubscriptions: contract.rateLimit.maxSubscriptions,
+    identityProvider: contract.identityProvider ?? null,
   };
 }
 

@@ -8,8 +8,15 @@ import { createGraphQLError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { authenticate } from './auth/use-jose-auth.ts';
+import { authenticateCredential, refuse } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
+
+/**
+ * Close code of a connection whose token was refused: graphql-ws's own `CloseCode.Unauthorized`, which its client
+ * treats as fatal (no reconnect loop). The close reason is the refusal reason (`TOKEN_EXPIRED`, ...), well under
+ * the 123 bytes a close frame allows.
+ */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
 
 function isGraphQLErrorLike(error: unknown): error is GraphQLError {
   return error instanceof Error && 'extensions' in error && 'locations' in error;
@@ -39,12 +46,16 @@ export function attachWebSocket(
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       // Refuse bad credentials at connection time; a missing token stays anonymous (only `health` answers).
       onConnect: async (ctx) => {
-        const outcome = await authenticate(ctx.connectionParams?.['authorization'], auth);
-        if ('rejected' in outcome) {
-          auth.onRejected?.(outcome.rejected);
-          return false;
-        }
-        return true;
+        const params = ctx.connectionParams ?? {};
+        const outcome = await authenticateCredential(
+          params['authorization'] ?? params['Authorization'],
+          auth,
+        );
+        if (!('rejected' in outcome)) return true;
+        await refuse(outcome, ctx.extra.request.socket.remoteAddress, auth);
+        // Closed here with 4401 and the reason; graphql-ws's own close (4403) that follows `false` is then a no-op.
+        ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, outcome.rejected);
+        return false;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
