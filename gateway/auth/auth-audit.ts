@@ -157,7 +157,17 @@ export function createAuthAuditor(options: AuthAuditorOptions): AuthAuditor {
 
   function arm(slot: Slot, at: number, callback: () => void): void {
     slot.cancelTimer?.();
-    slot.cancelTimer = closed ? null : scheduler.setTimer(Math.max(0, at - scheduler.now()), callback);
+    if (closed) {
+      slot.cancelTimer = null;
+      return;
+    }
+    // Timers may fire a millisecond early by the wall clock; a window is never shorter than `windowMs`.
+    const fire = (): void => {
+      const left = at - scheduler.now();
+      if (left > 0) slot.cancelTimer = scheduler.setTimer(left, fire);
+      else callback();
+    };
+    slot.cancelTimer = scheduler.setTimer(Math.max(0, at - scheduler.now()), fire);
   }
 
   /** After an entry: forget the slot once a window passes quietly, or retry what could not be written. */
