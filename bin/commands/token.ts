@@ -124,8 +124,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`cleanroom token: --ttl must look like 30m, 1h or 7d\n`);
     return 2;
   }
-  const dataDir = values['data-dir'] ?? process.env['CLEANROOM_DATA_DIR'] ?? './data';
-  const contractsDir = values.contracts ?? process.env['CLEANROOM_CONTRACTS_DIR'] ?? 'examples/contracts';
+  const dataDir = values['data-dir'] ?? (process.env['CLEANROOM_DATA_DIR'] || './data');
+  const contractsDir = values.contracts ?? (process.env['CLEANROOM_CONTRACTS_DIR'] || 'examples/contracts');
   const refused = refusal(values.partner, role as Role, knownPrincipals(contractsDir, dataDir));
   if (refused !== null) {
     process.stderr.write(`cleanroom token: ${refused}\n`);

@@ -184,7 +184,9 @@ const identityProviderSchema = z
     /** The `iss` its tokens carry, exactly. */
     issuer: z.string().min(1).max(512),
     /** The `aud` its tokens must name (one of them, if a list). */
-    audience: z.union([audienceValue, z.array(audienceValue).min(1).max(10)]),
+    audience: z.union([audienceValue, z.array(audienceValue).min(1).max(10)], {
+      error: 'must be the audience (a string, or a list of 1 to 10) that its tokens name',
+    }),
     jwksUrl: httpsOrLoopback.optional(),
     /** Public JWKs, when the partner hands keys over instead of publishing a JWKS. */
     keys: z.array(publicJwkSchema).min(1).max(20).optional(),
