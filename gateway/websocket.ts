@@ -7,6 +7,7 @@ import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { authenticateCredential, refuse } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
@@ -17,6 +18,24 @@ import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
  * the 123 bytes a close frame allows.
  */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
+
+/** setTimeout's largest delay; longer waits are taken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function closeAtExpiry(socket: WebSocket, validUntilMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const left = validUntilMs - Date.now();
+    if (left <= 0) {
+      socket.close(WS_CLOSE_UNAUTHORIZED, 'TOKEN_EXPIRED');
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
 
 function isGraphQLErrorLike(error: unknown): error is GraphQLError {
   return error instanceof Error && 'extensions' in error && 'locations' in error;
@@ -51,7 +70,11 @@ export function attachWebSocket(
           params['authorization'] ?? params['Authorization'],
           auth,
         );
-        if (!('rejected' in outcome)) return true;
+        if (!('rejected' in outcome)) {
+          // A live connection ends when its token expires, as a new request with that token would be refused.
+          if (outcome.principal !== null) closeAtExpiry(ctx.extra.socket, outcome.validUntilMs);
+          return true;
+        }
         await refuse(outcome, ctx.extra.request.socket.remoteAddress, auth);
         // Closed here with 4401 and the reason; graphql-ws's own close (4403) that follows `false` is then a no-op.
         ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, outcome.rejected);

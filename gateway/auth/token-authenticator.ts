@@ -14,7 +14,12 @@ import type { ContractsPort, PartnerIdentityProvider, Principal, Role } from '..
 import { DEV_ISSUER, GATEWAY_AUDIENCE } from './dev-keys.ts';
 import type { DevKeyPair } from './dev-keys.ts';
 import { TokenRejectedError } from './refusal-reasons.ts';
-import { ALLOWED_ALGORITHMS, createClaimsVerifier, principalOf } from './verifier.ts';
+import {
+  ALLOWED_ALGORITHMS,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  createClaimsVerifier,
+  principalOf,
+} from './verifier.ts';
 import type { ClaimsVerifier, IdentityProviderConfig, JwksCacheOptions } from './verifier.ts';
 
 /** A host principal: an id with the one role the host configuration gives it, or any host role (an id alone). */
@@ -34,8 +39,15 @@ export interface TokenAuthenticatorOptions {
   now?: () => Date;
 }
 
+/** An admitted token: its principal, and from when the token counts as expired. */
+export interface AuthenticatedToken {
+  principal: Principal;
+  /** Milliseconds since the epoch from which the token is refused as expired (`exp` plus the clock tolerance). */
+  validUntilMs: number;
+}
+
 /** Authenticates a compact JWT: the principal, or a {@link TokenRejectedError} with its reason. */
-export type TokenAuthenticator = (token: string) => Promise<Principal>;
+export type TokenAuthenticator = (token: string) => Promise<AuthenticatedToken>;
 
 interface Provider {
   issuers: string[];
@@ -79,9 +91,10 @@ function isKeyLevel(error: unknown): boolean {
  *
  * @example
  * const authenticate = createTokenAuthenticator({ contracts, devKeys, hostPrincipals: [{ id: 'dpo', role: 'PRIVACY_OFFICER' }] });
- * const principal = await authenticate(token); // or throws TokenRejectedError (reason TOKEN_EXPIRED, ...)
+ * const { principal } = await authenticate(token); // or throws TokenRejectedError (reason TOKEN_EXPIRED, ...)
  */
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
+  const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   const shared = {
     ...(options.clockToleranceSeconds !== undefined
       ? { clockToleranceSeconds: options.clockToleranceSeconds }
@@ -162,7 +175,10 @@ export function createTokenAuthenticator(options: TokenAuthenticatorOptions): To
         firstKeyRefusal ??= error;
         continue;
       }
-      return admit(principalOf(payload));
+      return {
+        principal: admit(principalOf(payload)),
+        validUntilMs: ((payload.exp ?? 0) + tolerance) * 1000,
+      };
     }
     throw firstKeyRefusal;
   };

@@ -33,7 +33,9 @@ export interface AuthContext {
 
 /** Outcome of authenticating one credential. */
 export type AuthOutcome =
-  { principal: Principal | null } | { rejected: TokenRefusalReason; claim?: string | undefined };
+  | { principal: null }
+  | { principal: Principal; validUntilMs: number }
+  | { rejected: TokenRefusalReason; claim?: string | undefined };
 
 /** Pull the bearer token out of an Authorization value. */
 export function bearerToken(authorization: unknown): string | null {
@@ -52,7 +54,7 @@ export async function authenticateCredential(
   const token = bearerToken(authorization);
   if (token === null) return { rejected: 'MALFORMED_TOKEN' };
   try {
-    return { principal: await options.authenticate(token) };
+    return await options.authenticate(token);
   } catch (error) {
     if (error instanceof TokenRejectedError) return { rejected: error.reason, claim: error.claim };
     throw error;

@@ -49,9 +49,10 @@ function sign(key: Key, claims: JWTPayload): Promise<string> {
     .sign(key.privateKey);
 }
 
-async function outcome(promise: Promise<unknown>): Promise<unknown> {
+/** The admitted principal, or the refusal reason. */
+async function outcome(promise: Promise<{ principal: unknown }>): Promise<unknown> {
   try {
-    return await promise;
+    return (await promise).principal;
   } catch (error) {
     if (error instanceof TokenRejectedError) return error.reason;
     throw error;
@@ -183,6 +184,22 @@ describe('createTokenAuthenticator', () => {
     ];
     for (const [name, token, reason] of cases)
       expect(await outcome(authenticate(await token)), name).toBe(reason);
+  });
+
+  it('says until when an admitted token stays valid: its exp plus the clock tolerance', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 120;
+    const token = await new SignJWT({
+      role: 'BRAND',
+      sub: 'brand-plain',
+      iss: HOST_IDP,
+      aud: GATEWAY_AUDIENCE,
+      exp,
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid: hostKey.kid })
+      .sign(hostKey.privateKey);
+    expect((await createTokenAuthenticator(options)(token)).validUntilMs).toBe((exp + 5) * 1000);
+    const strict = createTokenAuthenticator({ ...options, clockToleranceSeconds: 0 });
+    expect((await strict(token)).validUntilMs).toBe(exp * 1000);
   });
 
   it('refuses development tokens when they are off', async () => {
