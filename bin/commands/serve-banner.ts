@@ -28,7 +28,7 @@ export function banner(input: BannerInput): string {
     '',
     'cleanroom is running',
     `  GraphiQL      ${graphql}`,
-    `  console       ${consoleUrl}  (sign in with the dpo token)`,
+    `  console       ${consoleUrl}  (sign in with ${input.tokens === null ? 'a PRIVACY_OFFICER token' : 'the dpo token'})`,
     `  log           ${input.logKind}${input.logKind === 'embedded' ? ` (${input.dataDir})` : ''}`,
     `  simulator     ${input.simulating ? 'writing a simulated retail world to the raw topics' : 'off'}`,
     '',

@@ -1,7 +1,9 @@
 /**
  * `cleanroom serve` (and `npm start`): the whole product in one process — the log (embedded, or Kafka when
  * `KAFKA_BROKERS` is set), the pipeline, the governed gateway, and on the embedded default the simulator at a
- * gentle rate. Prints the GraphiQL address, a development token per sample principal and operations to try.
+ * gentle rate. Prints the GraphiQL address, a development token per sample principal (only with `--dev-tokens`, which
+ * `npm start` passes: the gateway accepts development tokens only then) and operations to try. Tokens are otherwise
+ * verified against the host's identity provider (`--jwks-url`, `--issuer`) and partners' own (their contracts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -279,6 +281,8 @@ function authSettings(values: {
     return `--clock-tolerance must be whole seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`;
   if ((jwksUrl === undefined) !== (issuer === undefined))
     return '--jwks-url and --issuer go together (the host identity provider)';
+  if (audience !== undefined && jwksUrl === undefined)
+    return '--audience is the audience of the host identity provider: give --jwks-url and --issuer too';
   if (jwksUrl !== undefined) {
     let url: URL;
     try {

@@ -17,6 +17,7 @@ import { TokenRejectedError } from './refusal-reasons.ts';
 import {
   ALLOWED_ALGORITHMS,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  MAX_CLOCK_TOLERANCE_SECONDS,
   createClaimsVerifier,
   principalOf,
 } from './verifier.ts';
@@ -95,6 +96,9 @@ function isKeyLevel(error: unknown): boolean {
  */
 export function createTokenAuthenticator(options: TokenAuthenticatorOptions): TokenAuthenticator {
   const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  // Checked now, not at a partner's first token (its verifier is built lazily).
+  if (!(tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE_SECONDS))
+    throw new RangeError(`clockToleranceSeconds must be 0..${MAX_CLOCK_TOLERANCE_SECONDS}`);
   const shared = {
     ...(options.clockToleranceSeconds !== undefined
       ? { clockToleranceSeconds: options.clockToleranceSeconds }

@@ -166,6 +166,7 @@ identityProvider:
     [['--clock-tolerance', '301'], '--clock-tolerance must be whole seconds from 0 to 300'],
     [['--clock-tolerance', '2.5'], '--clock-tolerance must be whole seconds from 0 to 300'],
     [['--jwks-url', 'https://sso.example/jwks'], '--jwks-url and --issuer go together'],
+    [['--audience', 'cleanroom'], '--audience is the audience of the host identity provider'],
     [
       ['--jwks-url', 'http://sso.example/jwks', '--issuer', 'https://sso.example'],
       '--jwks-url must be https',

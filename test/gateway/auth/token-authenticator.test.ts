@@ -202,6 +202,12 @@ describe('createTokenAuthenticator', () => {
     expect((await strict(token)).validUntilMs).toBe(exp * 1000);
   });
 
+  it('refuses an unreasonable clock tolerance at once', () => {
+    expect(() => createTokenAuthenticator({ contracts, devKeys: null, clockToleranceSeconds: 301 })).toThrow(
+      RangeError,
+    );
+  });
+
   it('refuses development tokens when they are off', async () => {
     const authenticate = createTokenAuthenticator({ ...options, devKeys: null });
     const token = await mintDevToken(dev, { partnerId: 'brand-plain', role: 'BRAND' });
