@@ -29,6 +29,7 @@ export type {
   NoisePort,
   SegmentCatalogPort,
   PartnerIdentityProvider,
+  HostPrivacyView,
   Log,
 } from './ports.ts';
 export { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair, mintDevToken } from './auth/dev-keys.ts';
@@ -90,6 +91,7 @@ export {
   createPseudonymAdapter,
   policyNoise,
   toContractView,
+  toHostPrivacyView,
 } from './policy-adapters.ts';
 export type { PolicyServices } from './policy-adapters.ts';
 export { createStandInPolicy, ACCESS } from './stand-ins/stand-in-policy.ts';
