@@ -2,7 +2,7 @@
 
 /** Closed set of processor error codes. */
 export type ProcessorErrorCode =
-  'INVALID_DEFINITION' | 'INVALID_RECORD' | 'HANDLER_FAILED' | 'STATE_FAILED' | 'STOPPED';
+  'INVALID_DEFINITION' | 'INVALID_RECORD' | 'HANDLER_FAILED' | 'STATE_FAILED' | 'PRODUCE_FAILED' | 'STOPPED';
 
 /** Where a processor error happened, when known. */
 export interface ProcessorErrorContext {
@@ -36,4 +36,19 @@ export class ProcessorError extends Error {
 /** Whether a value is a {@link ProcessorError}. */
 export function isProcessorError(value: unknown): value is ProcessorError {
   return value instanceof ProcessorError;
+}
+
+/**
+ * Thrown by a processor's `parse` to refuse a record with the field at fault and a reason; the host sends it to
+ * the dead-letter topic with both. The reason must not quote the input (it may hold PII).
+ */
+export class RecordRejectedError extends ProcessorError {
+  readonly field: string;
+  readonly reason: string;
+
+  constructor(field: string, reason: string) {
+    super('INVALID_RECORD', `${field} ${reason}`, { field });
+    this.field = field;
+    this.reason = reason;
+  }
 }

@@ -41,8 +41,14 @@ export interface StateStore {
   readonly file: string;
   /** Run `fn` in one SQLite transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
-  /** Run `fn` inside the current transaction so that a throw undoes only its own writes (a SAVEPOINT). */
-  savepoint<T>(fn: () => T): T;
+  /**
+   * Run `fn` inside the current transaction so that a throw undoes only its own writes. `ownTables`: also its
+   * writes to tables of the processor's own in {@link StateStore.database} (a SQL SAVEPOINT; otherwise a mark
+   * in the write buffer, which costs no SQL).
+   */
+  savepoint<T>(fn: () => T, options?: { ownTables?: boolean }): T;
+  /** The SQLite database, for a processor's own tables (written inside the store's transactions). */
+  readonly database: SqliteDatabase;
   get<T>(key: string, name: string): T | undefined;
   put(key: string, name: string, value: unknown): void;
   delete(key: string, name: string): void;
@@ -81,6 +87,8 @@ export interface StateStoreOptions {
    * adds an fsync per batch for durability across power loss; OFF only for throwaway test state.
    */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Owner-only file and folder (0600 and 0700): the state holds identity links (ingest). */
+  private?: boolean;
 }
 
 /** A stored input offset. */
@@ -176,6 +184,9 @@ function prepareStatements(db: SqliteDatabase) {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT own_tables'),
+    rollbackToSavepoint: db.prepare('ROLLBACK TO own_tables'),
+    releaseSavepoint: db.prepare('RELEASE own_tables'),
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     get: db.prepare('SELECT value FROM state WHERE key = ? AND name = ?').pluck(),
     put: db.prepare(
@@ -238,7 +249,11 @@ function prepareStatements(db: SqliteDatabase) {
  * store.transaction(() => store.put(subjectId, 'hits', hits));
  */
 export function openStateStore(file: string, options: StateStoreOptions = {}): StateStore {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (options.private === true) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(file)) fs.writeFileSync(file, '', { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+  } else fs.mkdirSync(path.dirname(file), { recursive: true });
   const db: SqliteDatabase = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
@@ -468,8 +483,10 @@ export function openStateStore(file: string, options: StateStoreOptions = {}): S
   return {
     file,
     transaction,
-    savepoint(fn) {
+    database: db,
+    savepoint(fn, savepointOptions = {}) {
       if (!open) return transaction(fn);
+      const ownTables = savepointOptions.ownTables === true;
       const frame: Frame = {
         undoFrom: undo.length,
         outboxLength: outbox.length,
@@ -478,15 +495,21 @@ export function openStateStore(file: string, options: StateStoreOptions = {}): S
         bufferedConfirmed,
       };
       frames.push(frame);
+      if (ownTables) sql.savepoint.run();
       let result: ReturnType<typeof fn>;
       try {
         result = notPromise(fn());
       } catch (error) {
         frames.pop();
         rollbackFrame(frame);
+        if (ownTables && db.inTransaction) {
+          sql.rollbackToSavepoint.run();
+          sql.releaseSavepoint.run();
+        }
         throw error;
       }
       frames.pop();
+      if (ownTables) sql.releaseSavepoint.run();
       // Only an enclosing savepoint could still undo these changes.
       if (frames.length === 0) undo.length = 0;
       return result;

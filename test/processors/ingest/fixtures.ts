@@ -6,7 +6,7 @@ import { createConsentLedger } from '../../../policies/consent/index.ts';
 import {
   createIpClassifier,
   DEFAULT_DATACENTER_CIDRS,
-  openIngestState,
+  createSeenSet,
 } from '../../../processors/ingest/index.ts';
 import type { TransformContext } from '../../../processors/ingest/index.ts';
 import type { LogRecord } from '../../../processors/runtime/index.ts';
@@ -23,7 +23,7 @@ export function createTestContext(dir: string): TransformContext & { db: Databas
     db,
     identity: createIdentityStore(db, { hostSecret: testSecrets.hostSecret }),
     consent: createConsentLedger(db),
-    seen: openIngestState(db).seen,
+    seen: createSeenSet(db, 7 * 86_400_000),
     secrets: testSecrets,
     ipClassifier: createIpClassifier(DEFAULT_DATACENTER_CIDRS),
   };

@@ -1,0 +1,6 @@
+/** The one map key of a topic's partition (a NUL byte cannot appear in a topic name). */
+
+/** `topic\u0000partition`: the key under which per-partition positions, offsets and buffers are kept. */
+export function partitionKey({ topic, partition }: { topic: string; partition: number }): string {
+  return `${topic}\u0000${partition}`;
+}
