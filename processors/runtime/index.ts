@@ -29,8 +29,8 @@ export {
 export type { TimeWindow, RelativeWindow } from './windows.ts';
 export { createTimerService } from './timers.ts';
 export type { TimerService } from './timers.ts';
-export { openStateStore } from './state-store.ts';
-export type { StateStore, StateStoreOptions, StoredTimer, OutboxEntry } from './state-store.ts';
+export { openStateStore } from './state/state-store.ts';
+export type { StateStore, StateStoreOptions, StoredTimer, OutboxEntry } from './state/state-store.ts';
 export type {
   Processor,
   ProcessorContext,

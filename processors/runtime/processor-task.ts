@@ -17,7 +17,7 @@ import type {
   ProcessorOutput,
 } from './processor.ts';
 import { ProcessorError } from './processor-errors.ts';
-import type { StateStore } from './state-store.ts';
+import type { StateStore } from './state/state-store.ts';
 import { createRepeatFilter } from './producer-sequence.ts';
 import type { AppliedSequences } from './producer-sequence.ts';
 import { createTimerService } from './timers.ts';

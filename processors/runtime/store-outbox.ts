@@ -4,7 +4,7 @@
  */
 import type { Log } from './log.ts';
 import { producerHeaders } from './producer-sequence.ts';
-import type { StateStore } from './state-store.ts';
+import type { StateStore } from './state/state-store.ts';
 
 /** The header carrying an output's deterministic id. */
 export const OUTPUT_ID_HEADER = 'cleanroom-output-id';
