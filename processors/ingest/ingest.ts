@@ -117,7 +117,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const prefix = options.topicPrefix ?? '';
   const rawTopics = Object.values(RAW_TOPICS).map((topic) => `${prefix}${topic}`);
   const databasePath = path.join(options.dataDir, 'ingest.sqlite');
-  const store = openStateStore(databasePath, { private: true });
+  const store = openStateStore(databasePath, { private: true, kind: 'ingest' });
   const identity = createIdentityStore(store.database, { hostSecret: options.secrets.hostSecret });
   const consent = createConsentLedger(
     store.database,
