@@ -28,3 +28,5 @@ export type { DatabaseKind } from './kinds.ts';
 export { openDatabase, adoptDatabase } from './open-database.ts';
 export type { OpenDatabaseOptions, OpenedDatabase, SqliteDatabase } from './open-database.ts';
 export { migrateDatabase } from './migrate.ts';
+export { prepareRendered, placeholder } from './prepare-rendered.ts';
+export type { RenderableQuery } from './prepare-rendered.ts';

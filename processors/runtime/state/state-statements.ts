@@ -1,39 +1,19 @@
 /**
- * The SQL of a state file, built from the drizzle table definitions (schema/db/state-tables.ts).
+ * The per-record SQL of a state file, built from the drizzle table definitions (schema/db/state-tables.ts).
  *
- * Per-record paths — a row read that misses the write buffer, the writes a batch flushes, the timer look-ups —
- * run as better-sqlite3 prepared statements whose SQL drizzle's query builder rendered once: measured on this
- * machine, drizzle's prepared-query call costs about 3–4 µs more per row read and 2 µs more per upsert than
- * the same statement run raw (7–12 against 11–15 µs, 5–6 against 7 µs), and every pipeline event makes several
- * of each in each of seven stages. Everything else (offsets, meta, the outbox) goes through drizzle itself.
+ * Hot path: a row read that misses the write buffer, the writes a batch flushes and the timer look-ups run as
+ * raw prepared statements of drizzle-rendered SQL (schema/db/prepare-rendered.ts). Measured with 200,000 calls:
+ * drizzle's prepared-query call cost 3–4 µs more per row read (11–15 against 7–12 µs) and about 2 µs more per
+ * upsert (7 against 5–6 µs), and every pipeline event makes several of each in each of seven stages.
+ * Everything else of the store (offsets, meta, the outbox's reads) goes through drizzle itself.
  */
 import { and, asc, count, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type Database from 'better-sqlite3';
-import { outbox, stateRows, timers } from '../../../schema/db/index.ts';
+import { outbox, placeholder, prepareRendered, stateRows, timers } from '../../../schema/db/index.ts';
 
-/** A query drizzle can render. */
-interface Renderable {
-  toSQL(): { sql: string; params: unknown[] };
-}
-
-/**
- * Prepare the SQL drizzle renders for `query` as a raw statement taking its placeholders positionally, in the
- * order `names` says (checked, so a change to a query cannot silently swap two parameters).
- */
-function compile(sqlite: Database.Database, query: Renderable, names: readonly string[]): Database.Statement {
-  const rendered = query.toSQL();
-  // A placeholder renders as itself, or (in insert values) wrapped in the column's Param.
-  const order = rendered.params.map((param) => {
-    const { name, value } = param as { name?: unknown; value?: { name?: unknown } };
-    return String(name ?? value?.name);
-  });
-  if (order.join('\u0000') !== names.join('\u0000'))
-    throw new Error(`state store: a statement's parameters are ${order.join(', ')}, not ${names.join(', ')}`);
-  return sqlite.prepare(rendered.sql);
-}
-
-const p = (name: string) => sql.placeholder(name);
+const compile = prepareRendered;
+const p = placeholder;
 
 /** The prepared statements of a state file. */
 export type StateStatements = ReturnType<typeof prepareStateStatements>;
