@@ -4,6 +4,8 @@
  * timestamp, so when the set happens to be pruned never changes an answer (pruning is garbage collection).
  */
 import type Database from 'better-sqlite3';
+import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import { adoptDatabase, ingestSeen, placeholder as p, prepareRendered } from '../../schema/db/index.ts';
 import type { SeenSet } from './transform.ts';
 
 /** The seen-set over ingest's database, with pruning. */
@@ -12,25 +14,41 @@ export interface PrunableSeenSet extends SeenSet {
   pruneBefore(timestamp: number): number;
 }
 
-/** The seen-set in `db` (ingest's state database), remembering ids for `retentionMs` of log time. */
-export function createSeenSet(db: Database.Database, retentionMs: number): PrunableSeenSet {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS ingest_seen (
-      topic TEXT NOT NULL, event_id TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (topic, event_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS ingest_seen_at ON ingest_seen (seen_at);
-  `);
-  const seen = db.prepare<[string, string, number], { n: number }>(
-    'SELECT 1 AS n FROM ingest_seen WHERE topic = ? AND event_id = ? AND seen_at >= ?',
+/**
+ * The seen-set in `sqlite` (ingest's state database, migrated as the `ingest` kind), remembering ids for
+ * `retentionMs` of log time. Every raw record asks and tells it: drizzle-rendered SQL run raw
+ * (schema/db/prepare-rendered.ts).
+ */
+export function createSeenSet(sqlite: Database.Database, retentionMs: number): PrunableSeenSet {
+  const { db } = adoptDatabase(sqlite);
+  const seen = prepareRendered(
+    sqlite,
+    db
+      .select({ n: sql`1` })
+      .from(ingestSeen)
+      .where(
+        and(
+          eq(ingestSeen.topic, p('topic')),
+          eq(ingestSeen.eventId, p('eventId')),
+          gte(ingestSeen.seenAt, p('since')),
+        ),
+      ),
+    ['topic', 'eventId', 'since'],
   );
-  const add = db.prepare(
-    `INSERT INTO ingest_seen (topic, event_id, seen_at) VALUES (?, ?, ?)
-     ON CONFLICT (topic, event_id) DO UPDATE SET seen_at = excluded.seen_at`,
+  const add = prepareRendered(
+    sqlite,
+    db
+      .insert(ingestSeen)
+      .values({ topic: p('topic'), eventId: p('eventId'), seenAt: p('at') })
+      .onConflictDoUpdate({
+        target: [ingestSeen.topic, ingestSeen.eventId],
+        set: { seenAt: sql`excluded.seen_at` },
+      }),
+    ['topic', 'eventId', 'at'],
   );
-  const prune = db.prepare('DELETE FROM ingest_seen WHERE seen_at < ?');
   return {
     has: (topic, eventId, timestamp) => seen.get(topic, eventId, timestamp - retentionMs) !== undefined,
     add: (topic, eventId, timestamp) => void add.run(topic, eventId, timestamp),
-    pruneBefore: (timestamp) => prune.run(timestamp).changes,
+    pruneBefore: (timestamp) => db.delete(ingestSeen).where(lt(ingestSeen.seenAt, timestamp)).run().changes,
   };
 }

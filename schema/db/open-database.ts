@@ -22,7 +22,10 @@ export interface OpenDatabaseOptions {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** How long a writer waits for another's lock, in ms (default 5,000). */
   busyTimeoutMs?: number;
-  /** Open an existing file without creating, migrating or writing anything (verification while it is in use). */
+  /**
+   * Open an existing file without creating, migrating or writing anything (verification while another process
+   * writes). SQLite opens it read-write all the same, so that WAL recovery works; the caller writes nothing.
+   */
   readonly?: boolean;
 }
 
@@ -44,7 +47,7 @@ export function openDatabase(
   options: OpenDatabaseOptions = {},
 ): OpenedDatabase {
   if (options.readonly === true) {
-    const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+    const sqlite = new Database(file, { fileMustExist: true });
     sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
     return { db: drizzle({ client: sqlite }), sqlite };
   }
