@@ -203,7 +203,11 @@ export function createContractRegistry(
       const result = queue.then(() =>
         store(versioned, source, upsertOptions.actor ?? null, upsertOptions.at ?? new Date()),
       );
-      queue = result.catch(() => undefined);
+      // The caller gets the failure through `result`; the queue only keeps changes in order.
+      queue = result.then(
+        () => undefined,
+        () => undefined,
+      );
       return result;
     },
     current(partnerId) {

@@ -5,7 +5,6 @@
  */
 import type { LogRecord } from './log.ts';
 import type { Timeliness } from './watermark.ts';
-import type { RecordRejectedError } from './processor-errors.ts';
 
 /** State rows of one key (the partition key of the record or timer being handled). */
 export interface KeyedState {
@@ -101,7 +100,7 @@ export interface TimerContext extends ProcessorContext {
 export interface Processor<In> {
   /**
    * Parse and validate a record's value. Throwing sends the record to `cleanroom.dead-letter`: with the first
-   * issue of a zod error, or the `field` and `reason` of a {@link RecordRejectedError}.
+   * issue of a zod error, or the `field` and `reason` of a `RecordRejectedError` (processor-errors.ts).
    */
   parse(record: LogRecord): In;
   /** Event time in ms, or null for records outside event time (consent changes, configuration). */
