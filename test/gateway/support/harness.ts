@@ -131,11 +131,12 @@ export async function startHarness(
     pollIntervalMs: 20,
     heartbeatIntervalMs: 100,
   });
-  const contractViews = options.contracts ?? (options.real?.contractInputs ? [] : undefined) ?? [
-    brandContract('brand-acme', { campaigns: ['cmp-acme-1'] }),
-    brandContract('brand-zest', { campaigns: ['cmp-zest-1'], segments: ['seg-coffee'] }),
-    qsrContract('qsr-burger'),
-  ];
+  const contractViews = options.contracts ??
+    (options.real?.contractInputs ? [] : undefined) ?? [
+      brandContract('brand-acme', { campaigns: ['cmp-acme-1'] }),
+      brandContract('brand-zest', { campaigns: ['cmp-zest-1'], segments: ['seg-coffee'] }),
+      qsrContract('qsr-burger'),
+    ];
   const audit = createStandInAudit();
   const identityLinks = new Map<string, string>();
   let closePorts = async (): Promise<void> => {};
