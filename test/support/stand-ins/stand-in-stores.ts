@@ -1,10 +1,10 @@
 /**
- * In-memory stand-ins for the contract registry, the audit log, partner pseudonyms, the identity store, the
- * budget ledger and noise. They keep the ports' semantics (audit append before release, atomic budget spending)
- * without durability; tests and early wiring use them until the policies/ adapters are injected.
+ * In-memory stand-ins for the gateway's ports — the contract registry, the audit log, partner pseudonyms, the
+ * identity store and the budget ledger — for tests only. They keep the ports' semantics (audit append before
+ * release, atomic budget spending) without durability. Noise is never stood in for: tests use the real sampler
+ * (`policyNoise`).
  */
 import { createHash, createHmac } from 'node:crypto';
-import { noisyCount } from '../../policies/index.ts';
 import type {
   AuditEntry,
   AuditPort,
@@ -12,9 +12,8 @@ import type {
   ContractView,
   ContractsPort,
   IdentityPort,
-  NoisePort,
   PseudonymPort,
-} from '../ports.ts';
+} from '../../../gateway/index.ts';
 
 /** Contracts held in a map; `upsert` takes a JSON `ContractView`. */
 export function createStandInContracts(initial: ContractView[] = []): ContractsPort {
@@ -135,10 +134,4 @@ export function createStandInBudget(): BudgetPort {
       };
     },
   };
-}
-
-/** Two-sided geometric noise from a CSPRNG (a stand-in; policies/privacy has the exact sampler). */
-export function createStandInNoise(): NoisePort {
-  // The real sampler: a floating-point stand-in would be the very pattern the privacy model forbids.
-  return { noisyCount: (value, epsilon, sensitivity = 1) => noisyCount(value, epsilon, sensitivity) };
 }

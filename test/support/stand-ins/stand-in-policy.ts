@@ -1,12 +1,19 @@
 /**
- * A stand-in for policies/engine `decide`, used until the engine adapter is wired: deny by default, one role
- * list per action, contract purposes checked, the strictest k (host floor 50, contract may raise it), noise for
- * partners, exact for the host.
+ * A stand-in for policies/engine `decide`, for the gateway's tests only: deny by default, one role list per
+ * action, contract purposes checked, the strictest k (host floor 50, contract may raise it), noise for partners,
+ * exact for the host. The access-matrix test states its own expected table; this one is only the stand-in's.
  */
-import type { ContractsPort, Decision, GatewayAction, Obligations, PolicyPort, Role } from '../ports.ts';
+import type {
+  ContractsPort,
+  Decision,
+  GatewayAction,
+  Obligations,
+  PolicyPort,
+  Role,
+} from '../../../gateway/index.ts';
 
-/** Roles allowed per action (the access matrix of DESIGN.md section 8). */
-export const ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
+/** Roles the stand-in allows per action. */
+const STAND_IN_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'me.read': ['BRAND', 'QSR', 'PRIVACY_OFFICER', 'HOST_ADMIN'],
   'consent.read': ['PRIVACY_OFFICER', 'HOST_ADMIN'],
   'segments.list': ['BRAND', 'HOST_ADMIN'],
@@ -60,7 +67,8 @@ export function createStandInPolicy(contracts: ContractsPort, hostFloorK = 50): 
         reasons: [reason],
         contractVersion,
       });
-      if (!ACCESS[action].includes(principal.role)) return deny(`role ${principal.role} may not ${action}`);
+      if (!STAND_IN_ACCESS[action].includes(principal.role))
+        return deny(`role ${principal.role} may not ${action}`);
       if (principal.role === 'HOST_ADMIN' || principal.role === 'PRIVACY_OFFICER') {
         return {
           effect: 'allow',
