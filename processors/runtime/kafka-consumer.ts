@@ -12,6 +12,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from './log.ts';
+import { partitionKey } from './partition-key.ts';
 
 /** What a Kafka consumer needs from its log. */
 export interface KafkaConsumerContext {
@@ -23,7 +24,7 @@ export interface KafkaConsumerContext {
   onRecovered?(error: LogError): void;
 }
 
-const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const tpKey = (topic: string, partition: number): string => partitionKey({ topic, partition });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Pause before a commit that failed is made again. */

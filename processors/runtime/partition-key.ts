@@ -4,3 +4,9 @@
 export function partitionKey({ topic, partition }: { topic: string; partition: number }): string {
   return `${topic}\u0000${partition}`;
 }
+
+/** The topic and partition of a {@link partitionKey}. */
+export function parsePartitionKey(key: string): { topic: string; partition: number } {
+  const separator = key.lastIndexOf('\u0000');
+  return { topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) };
+}

@@ -7,6 +7,7 @@
 import { TOPICS } from '../../schema/topics.ts';
 import type { LateEvent } from '../../schema/topics.ts';
 import { deadLetterOf, describeParseError } from './dead-letter.ts';
+import { partitionKey } from './partition-key.ts';
 import type { LogRecord, RecordBatch } from './log.ts';
 import type {
   EventTimeOptions,
@@ -106,7 +107,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
   );
   let stats: TaskStats = storedStats(store);
   let repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
-  const nextOffsets = new Map(store.offsets().map((row) => [`${row.topic}:${row.partition}`, row.offset]));
+  const nextOffsets = new Map(store.offsets().map((row) => [partitionKey(row), row.offset]));
   // Effects to run once the open transaction commits (dropped with it on a rollback).
   let afterCommit: Array<() => void> = [];
 
@@ -258,7 +259,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
     inTransaction(() => {
       const touched = new Map<string, { topic: string; partition: number; next: number }>();
       for (const record of records) {
-        const offsetKey = `${record.topic}:${record.partition}`;
+        const offsetKey = partitionKey(record);
         const next = touched.get(offsetKey)?.next ?? nextOffsets.get(offsetKey) ?? 0;
         if (record.offset < next) continue;
         touched.set(offsetKey, { topic: record.topic, partition: record.partition, next: record.offset + 1 });
