@@ -5,7 +5,7 @@
  */
 export { createGateway } from './server.ts';
 export type { Gateway, GatewayOptions, GatewayAuthOptions, GatewayLogger } from './server.ts';
-export type { SubscriptionLimits } from './context.ts';
+export type { GatewayPorts, SubscriptionLimits } from './context.ts';
 export { ROLES } from './ports.ts';
 export type {
   Role,
