@@ -1,4 +1,5 @@
 /** Counters of a processor host: the sum over its tasks, the watermark of each and what awaits producing. */
+import { emptyStats } from './processor-task.ts';
 import type { ProcessorTask, TaskStats } from './processor-task.ts';
 
 /** Counters of a host: the sum over its tasks, plus the watermark of each partition. */
@@ -9,18 +10,7 @@ export interface HostStats extends TaskStats {
 
 /** The counters of `tasks`, added up. */
 export function sumTaskStats(tasks: readonly ProcessorTask[]): HostStats {
-  const total: HostStats = {
-    records: 0,
-    lateApplied: 0,
-    tooLate: 0,
-    deadLettered: 0,
-    timersFired: 0,
-    outputs: 0,
-    repeats: 0,
-    counts: {},
-    watermarks: {},
-    pendingOutbox: 0,
-  };
+  const total: HostStats = { ...emptyStats(), watermarks: {}, pendingOutbox: 0 };
   for (const task of tasks) {
     const stats = task.stats();
     total.records += stats.records;

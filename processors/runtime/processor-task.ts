@@ -74,7 +74,8 @@ export interface SideTopics {
   deadLetter?: string;
 }
 
-const emptyStats = (): TaskStats => ({
+/** Counters of a task that has applied nothing. */
+export const emptyStats = (): TaskStats => ({
   records: 0,
   lateApplied: 0,
   tooLate: 0,
