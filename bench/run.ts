@@ -63,7 +63,12 @@ async function main(): Promise<void> {
   try {
     const selected = SUITES.filter((suite) => options.only === null || options.only.includes(suite.name));
     if (options.kafka && selected.some((suite) => KAFKA_SUITES.has(suite.name))) {
-      const broker = await import('../scripts/kafka/broker-control.mjs').catch(() => undefined);
+      const broker = await import('../scripts/kafka/broker-control.mjs').catch((error: unknown) => {
+        process.stderr.write(
+          `bench: no local Kafka broker control (${String(error)}); the Kafka suites are skipped\n`,
+        );
+        return undefined;
+      });
       const unavailable = broker ? broker.brokerUnavailableReason() : 'the broker scripts are missing';
       if (broker && unavailable === undefined) {
         progress('starting a Kafka broker for the Kafka figures');

@@ -39,8 +39,8 @@ export interface SubscriptionLimits {
   campaignMetricsIntervalMs: number;
 }
 
-/** The gateway's services. */
-export interface GatewayServices {
+/** The ports a gateway is given (the one list of them: options and services both extend it). */
+export interface GatewayPorts {
   log: Log;
   policy: PolicyPort;
   contracts: ContractsPort;
@@ -49,6 +49,10 @@ export interface GatewayServices {
   identity: IdentityPort;
   budget: BudgetPort;
   noise: NoisePort;
+}
+
+/** The gateway's services. */
+export interface GatewayServices extends GatewayPorts {
   catalog: SegmentCatalogPort | undefined;
   readModels: ReadModels;
   uploads: AudienceUploads;

@@ -1,11 +1,11 @@
 /**
  * The public face of the gateway: `createGateway`, its ports and options, the development token helpers
- * (for `cleanroom token` and `serve`), the adapters from policies/ to the ports (`createPolicyPorts`), and
- * in-memory stand-in ports for tests.
+ * (for `cleanroom token` and `serve`) and the adapters from policies/ to the ports (`createPolicyPorts`). Test
+ * stand-ins of the ports live in test/support/stand-ins, never here.
  */
 export { createGateway } from './server.ts';
 export type { Gateway, GatewayOptions, GatewayAuthOptions, GatewayLogger } from './server.ts';
-export type { SubscriptionLimits } from './context.ts';
+export type { GatewayPorts, SubscriptionLimits } from './context.ts';
 export { ROLES } from './ports.ts';
 export type {
   Role,
@@ -94,14 +94,5 @@ export {
   toHostPrivacyView,
 } from './policy-adapters.ts';
 export type { PolicyServices } from './policy-adapters.ts';
-export { createStandInPolicy, ACCESS } from './stand-ins/stand-in-policy.ts';
-export {
-  createStandInContracts,
-  createStandInAudit,
-  createStandInPseudonyms,
-  createStandInIdentity,
-  createStandInBudget,
-  createStandInNoise,
-} from './stand-ins/stand-in-stores.ts';
 export { buildConsoleAssets, consoleResponse } from './console/serve-console.ts';
 export type { ConsoleAssets } from './console/serve-console.ts';

@@ -1,7 +1,7 @@
 /**
  * The ports the gateway consumes from policies/ and processors/runtime. Each is a narrow interface the gateway
  * needs; `createGateway` takes implementations injected. Adapters in `policy-adapters.ts` bind them to the
- * policies/ area; stand-ins in `stand-ins/` serve tests until every real piece is wired.
+ * policies/ area; test stand-ins of them live in test/support/stand-ins.
  */
 import type { JWK } from 'jose';
 import type { Log, LogConsumer, LogRecord } from '../processors/runtime/index.ts';

@@ -18,7 +18,7 @@ import type { HostPrincipalEntry } from './auth/token-authenticator.ts';
 import { authenticateCredential, useJoseAuth } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
 import type { JwksCacheOptions, KeySource } from './auth/verifier.ts';
-import type { GatewayServices, SubscriptionLimits } from './context.ts';
+import type { GatewayPorts, GatewayServices, SubscriptionLimits } from './context.ts';
 import { handleOperationalRoute, readiness } from './http-routes.ts';
 import { createMetrics } from './metrics.ts';
 import type { Metrics } from './metrics.ts';
@@ -26,18 +26,7 @@ import { useArmor } from './plugins/use-armor.ts';
 import { useIntrospectionGuard } from './plugins/use-introspection-guard.ts';
 import { usePartnerRateLimit } from './plugins/use-partner-rate-limit.ts';
 import { useRequestMetrics } from './plugins/use-request-metrics.ts';
-import type {
-  AuditPort,
-  BudgetPort,
-  ContractsPort,
-  HostPrivacyView,
-  IdentityPort,
-  Log,
-  NoisePort,
-  PolicyPort,
-  PseudonymPort,
-  SegmentCatalogPort,
-} from './ports.ts';
+import type { HostPrivacyView, SegmentCatalogPort } from './ports.ts';
 import { createAudienceUploads } from './read-models/audience-uploads.ts';
 import { DEFAULT_HOST_CONFIG } from '../policies/index.ts';
 import { toHostPrivacyView } from './policy-adapters.ts';
@@ -88,17 +77,9 @@ export interface GatewayAuthOptions {
 }
 
 /** Options of `createGateway`. */
-export interface GatewayOptions {
-  log: Log;
+export interface GatewayOptions extends GatewayPorts {
   /** Where the development key lives (`<dataDir>/secrets/`). */
   dataDir: string;
-  policy: PolicyPort;
-  contracts: ContractsPort;
-  audit: AuditPort;
-  pseudonyms: PseudonymPort;
-  identity: IdentityPort;
-  budget: BudgetPort;
-  noise: NoisePort;
   catalog?: SegmentCatalogPort;
   /** The host's privacy settings; default those of a host file with no `privacy` section. */
   privacy?: HostPrivacyView;

@@ -128,19 +128,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     ...idle,
   });
 
-  const ingestCaughtUp = async (): Promise<boolean> => {
-    for (const topic of Object.values(RAW_TOPICS)) {
-      const [ends, committed] = await Promise.all([
-        log.endOffsets(topic),
-        log.committedOffsets('cleanroom-ingest', topic),
-      ]);
-      for (const [partition, end] of ends.entries()) {
-        if (end > Math.max(0, committed[partition] ?? 0)) return false;
-      }
-    }
-    return true;
-  };
-
   return {
     ingest,
     async start() {
@@ -155,7 +142,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     async caughtUp() {
       // Upstream first: a later stage is only caught up once its inputs stopped growing.
-      if (!(await ingestCaughtUp())) return false;
+      if (!(await ingest.caughtUp())) return false;
       if (!(await fraud.caughtUp())) return false;
       if (!(await segments.caughtUp())) return false;
       if (!(await triggers.repartition.caughtUp())) return false;

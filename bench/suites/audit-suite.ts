@@ -13,6 +13,7 @@ import {
   generateAuditSigningKey,
   measureAudit,
 } from '../../policies/audit/index.ts';
+import { openDatabase } from '../../schema/db/index.ts';
 import { repeat } from '../stats.ts';
 import type { Suite } from '../types.ts';
 import { figure } from './support/figures.ts';
@@ -51,20 +52,22 @@ async function storedEntrySize(dir: string): Promise<{ entryBytes: number; hashB
   return row;
 }
 
-/** Raw inserts, one commit each, then a read-back-and-hash pass; returns both rates. */
+/**
+ * Raw inserts into the audit table itself (a fresh file with the audit migrations, no Merkle tree, no
+ * signatures), one commit each, then a read-back-and-hash pass; returns both rates.
+ */
 function rawSqlite(file: string, n: number, size: { entryBytes: number; hashBytes: number }) {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE rows (sequence INTEGER PRIMARY KEY, entry BLOB NOT NULL, leaf_hash BLOB NOT NULL)');
-  const insert = db.prepare('INSERT INTO rows (sequence, entry, leaf_hash) VALUES (?, ?, ?)');
+  const { sqlite: db } = openDatabase(file, 'audit', { synchronous: 'FULL' });
+  const insert = db.prepare(
+    "INSERT INTO audit_entries (sequence, decision_id, at, principal_id, action, effect, entry, leaf_hash) VALUES (?, '', '', '', '', '', ?, ?)",
+  );
   const entry = Buffer.alloc(size.entryBytes, 0x61);
   const hash = Buffer.alloc(size.hashBytes, 0x01);
   const started = performance.now();
   for (let i = 0; i < n; i += 1) insert.run(i, entry, hash);
   const insertsPerSecond = (n * 1000) / (performance.now() - started);
   const readStarted = performance.now();
-  for (const row of db.prepare('SELECT entry FROM rows ORDER BY sequence').iterate() as Iterable<{
+  for (const row of db.prepare('SELECT entry FROM audit_entries ORDER BY sequence').iterate() as Iterable<{
     entry: Buffer;
   }>) {
     createHash('sha256').update(row.entry).digest();

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
-import type { GatewayServices } from '../context.ts';
+import type { ReleaseDeps } from './release-deps.ts';
 import type { ContractView, Decision, Principal } from '../ports.ts';
 import type { DerivedSignal } from '../subscriptions/signal-hub.ts';
 import { chargeBudget } from './release-step.ts';
@@ -49,11 +49,11 @@ export interface ActivationGates {
    * Make the decision of a partner's gate for `segmentId` if none was made in the current interval (charged,
    * audited); returns whether the gate is open now. Waits for the read models to catch up first.
    */
-  decide(services: GatewayServices, scope: GateScope, segmentId: string): Promise<boolean>;
+  decide(services: ReleaseDeps, scope: GateScope, segmentId: string): Promise<boolean>;
   /** A subscription of the partner to the segment starts (counted: the gates a partner listens to). */
-  attach(services: GatewayServices, partnerId: string, segmentId: string): void;
+  attach(services: ReleaseDeps, partnerId: string, segmentId: string): void;
   /** A subscription ends. */
-  detach(services: GatewayServices, partnerId: string, segmentId: string): void;
+  detach(services: ReleaseDeps, partnerId: string, segmentId: string): void;
   /**
    * Whether `signal` may reach the partner: its gate was open and in force when the hub derived it, or it is an
    * opt-out of a shopper the partner was shown. Records what the partner is shown.
@@ -83,11 +83,7 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
   };
   const lastDecision = (history: GateState[]): GateState | undefined => history.at(-1);
 
-  const decideNow = async (
-    services: GatewayServices,
-    scope: GateScope,
-    segmentId: string,
-  ): Promise<boolean> => {
+  const decideNow = async (services: ReleaseDeps, scope: GateScope, segmentId: string): Promise<boolean> => {
     const { principal, contract } = scope;
     // A restarted gateway rebuilds its read models from the log: decide on the rebuilt size, from after it.
     await services.readModelsCaughtUp();

@@ -74,27 +74,3 @@ export const releaseMeta = sqliteTable('release_meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
-
-/** DDL of the tables above, until the project's migrations own them. */
-export const RELEASE_DDL = `
-  CREATE TABLE IF NOT EXISTS release_uploads (
-    upload_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, name TEXT NOT NULL, submitted INTEGER NOT NULL,
-    created_at TEXT NOT NULL, window_start TEXT NOT NULL, queried_at TEXT, queried_window TEXT
-  );
-  CREATE INDEX IF NOT EXISTS release_uploads_partner ON release_uploads (partner_id, window_start);
-  CREATE TABLE IF NOT EXISTS release_upload_digests (
-    upload_id TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (upload_id, digest)
-  );
-  CREATE TABLE IF NOT EXISTS release_upload_subjects (
-    upload_id TEXT NOT NULL, subject_id TEXT NOT NULL, PRIMARY KEY (upload_id, subject_id)
-  );
-  CREATE TABLE IF NOT EXISTS release_live_streams (
-    stream_key TEXT PRIMARY KEY, partner_id TEXT NOT NULL, window_start TEXT NOT NULL, counters TEXT NOT NULL,
-    charged_at TEXT NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS release_activation_decisions (
-    partner_id TEXT NOT NULL, segment_id TEXT NOT NULL, decided_at TEXT NOT NULL, open INTEGER NOT NULL,
-    from_sequence INTEGER NOT NULL, PRIMARY KEY (partner_id, segment_id, decided_at)
-  );
-  CREATE TABLE IF NOT EXISTS release_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;

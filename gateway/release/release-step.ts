@@ -14,14 +14,14 @@
  * step and before the answer leaves.
  */
 import { GatewayError } from '../errors.ts';
-import type { GatewayServices } from '../context.ts';
+import type { ReleaseDeps } from './release-deps.ts';
 import type { ContractView, Decision, Principal } from '../ports.ts';
 import { applyFieldObligations } from './field-obligations.ts';
 import type { LiveMeasure } from './live-streams.ts';
 
 /** Who is answered and under which decision. */
 export interface ReleaseScope {
-  services: GatewayServices;
+  services: ReleaseDeps;
   principal: Principal;
   decision: Decision;
   contract: ContractView | undefined;

@@ -3,14 +3,10 @@
  * continual-release streams and activation decisions. One file per gateway data directory, mode 0600.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, isNotNull, lt, ne, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { openDatabase } from '../../schema/db/index.ts';
 import type { ContinualCounterState } from '../../policies/index.ts';
 import {
-  RELEASE_DDL,
   activationDecisions,
   liveStreams,
   releaseMeta,
@@ -71,14 +67,8 @@ export interface ReleaseStore {
  * const store = openReleaseStore(path.join(dataDir, 'release.sqlite'));
  */
 export function openReleaseStore(file: string): ReleaseStore {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  if (!fs.existsSync(file)) fs.writeFileSync(file, '', { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.exec(RELEASE_DDL);
-  const db = drizzle({ client: sqlite });
+  // Created or upgraded by the release migrations (schema/db/migrations/release).
+  const { db, sqlite } = openDatabase(file, 'release', { private: true });
 
   let key: Uint8Array | undefined;
   const digestKey = (): Uint8Array => {

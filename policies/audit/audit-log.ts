@@ -162,7 +162,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         }
       }
     }
-    for (const state of treeHeadsDue) signer.schedule(state).catch(() => {});
+    // A failed signature is reported to onError by the signer itself (and the size is signed again later).
+    for (const state of treeHeadsDue) signer.schedule(state).catch(reportedBySigner);
     return results;
   }
 
@@ -318,3 +319,6 @@ export async function openAuditLog(options: OpenAuditLogOptions): Promise<AuditL
   const signingKey = await loadOrCreateAuditSigningKey(dataDir);
   return createAuditLog({ ...rest, path: auditLogPath(dataDir), signingKey });
 }
+
+/** A failed tree-head signature: the signer told `onError` already, so the scheduling caller has nothing to add. */
+function reportedBySigner(): void {}

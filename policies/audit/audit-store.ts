@@ -4,11 +4,40 @@
  * signed tree heads. WAL with `synchronous = FULL`: an append's commit is on disk before it returns, so it
  * survives a kill -9 of the process and a power cut.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { and, asc, count, desc, eq, gt, gte, lt, max } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import {
+  auditEntries,
+  auditNodes,
+  auditTreeHeads,
+  openDatabase,
+  placeholder,
+  prepareRendered,
+} from '../../schema/db/index.ts';
 import { AuditError } from './errors.ts';
+
+/** The columns of an entry row, under the names the audit log uses. */
+const ENTRY_COLUMNS = {
+  sequence: auditEntries.sequence,
+  decision_id: auditEntries.decisionId,
+  at: auditEntries.at,
+  principal_id: auditEntries.principalId,
+  action: auditEntries.action,
+  effect: auditEntries.effect,
+  entry: auditEntries.entry,
+  leaf_hash: auditEntries.leafHash,
+};
+
+/** The columns of a tree head row. */
+const TREE_HEAD_COLUMNS = {
+  size: auditTreeHeads.size,
+  root_hash: auditTreeHeads.rootHash,
+  at: auditTreeHeads.at,
+  kid: auditTreeHeads.kid,
+  signature: auditTreeHeads.signature,
+};
 
 /** One entry row. */
 export interface EntryRow {
@@ -42,33 +71,6 @@ export interface EntryFilter {
   to?: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit_entries (
-  sequence INTEGER PRIMARY KEY,
-  decision_id TEXT NOT NULL,
-  at TEXT NOT NULL,
-  principal_id TEXT NOT NULL,
-  action TEXT NOT NULL,
-  effect TEXT NOT NULL,
-  entry BLOB NOT NULL,
-  leaf_hash BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_entries_by_principal ON audit_entries (principal_id, sequence);
-CREATE TABLE IF NOT EXISTS audit_nodes (
-  level INTEGER NOT NULL,
-  idx INTEGER NOT NULL,
-  hash BLOB NOT NULL,
-  PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS audit_tree_heads (
-  size INTEGER PRIMARY KEY,
-  root_hash TEXT NOT NULL,
-  at TEXT NOT NULL,
-  kid TEXT NOT NULL,
-  signature TEXT NOT NULL
-);
-`;
-
 /** Open options of the store. */
 export interface AuditStoreOptions {
   /**
@@ -84,38 +86,80 @@ export interface AuditStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
-function prepareStatements(db: SqliteDatabase, readonly: boolean) {
-  const write = <T>(make: () => T): T | undefined => (readonly ? undefined : make());
+/** The audit log's queries (drizzle; an append is group-committed, so its cost is per batch of decisions). */
+function auditQueries(db: BetterSQLite3Database) {
+  const entriesWhere = (where: SQL | undefined) =>
+    db.select(ENTRY_COLUMNS).from(auditEntries).where(where).orderBy(asc(auditEntries.sequence));
   return {
-    insertEntry: write(() =>
-      db.prepare<[EntryRow], void>(
-        `INSERT INTO audit_entries (sequence, decision_id, at, principal_id, action, effect, entry, leaf_hash)
-         VALUES (@sequence, @decision_id, @at, @principal_id, @action, @effect, @entry, @leaf_hash)`,
-      ),
-    ),
-    insertNode: write(() =>
-      db.prepare<[number, number, Uint8Array], void>(
-        'INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)',
-      ),
-    ),
-    insertTreeHead: write(() =>
-      db.prepare<[TreeHeadRow], void>(
-        `INSERT OR IGNORE INTO audit_tree_heads (size, root_hash, at, kid, signature)
-         VALUES (@size, @root_hash, @at, @kid, @signature)`,
-      ),
-    ),
-    entry: db.prepare<[number], EntryRow>('SELECT * FROM audit_entries WHERE sequence = ?'),
-    leafHash: db.prepare<[number], Buffer>('SELECT leaf_hash FROM audit_entries WHERE sequence = ?').pluck(),
-    node: db
-      .prepare<[number, number], Buffer>('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?')
-      .pluck(),
-    nextSequence: db.prepare<[], number>('SELECT COALESCE(MAX(sequence) + 1, 0) FROM audit_entries').pluck(),
-    count: db.prepare<[], number>('SELECT COUNT(*) FROM audit_entries').pluck(),
-    range: db.prepare<[number, number], EntryRow>(
-      'SELECT * FROM audit_entries WHERE sequence >= ? AND sequence < ? ORDER BY sequence',
-    ),
-    treeHeads: db.prepare<[], TreeHeadRow>('SELECT * FROM audit_tree_heads ORDER BY size'),
-    latestTreeHead: db.prepare<[], TreeHeadRow>('SELECT * FROM audit_tree_heads ORDER BY size DESC LIMIT 1'),
+    insertEntry: (row: EntryRow) =>
+      db
+        .insert(auditEntries)
+        .values({
+          sequence: row.sequence,
+          decisionId: row.decision_id,
+          at: row.at,
+          principalId: row.principal_id,
+          action: row.action,
+          effect: row.effect,
+          entry: row.entry,
+          leafHash: row.leaf_hash,
+        })
+        .run(),
+    insertNode: (level: number, idx: number, hash: Uint8Array) =>
+      db
+        .insert(auditNodes)
+        .values({ level, idx, hash: Buffer.from(hash) })
+        .onConflictDoUpdate({ target: [auditNodes.level, auditNodes.idx], set: { hash: Buffer.from(hash) } })
+        .run(),
+    insertTreeHead: (row: TreeHeadRow) =>
+      db
+        .insert(auditTreeHeads)
+        .values({
+          size: row.size,
+          rootHash: row.root_hash,
+          at: row.at,
+          kid: row.kid,
+          signature: row.signature,
+        })
+        .onConflictDoNothing()
+        .run(),
+    entry: (sequence: number): EntryRow | undefined =>
+      entriesWhere(eq(auditEntries.sequence, sequence)).get(),
+    leafHash: (sequence: number): Buffer | undefined =>
+      db
+        .select({ leafHash: auditEntries.leafHash })
+        .from(auditEntries)
+        .where(eq(auditEntries.sequence, sequence))
+        .get()?.leafHash,
+    node: (level: number, idx: number): Buffer | undefined =>
+      db
+        .select({ hash: auditNodes.hash })
+        .from(auditNodes)
+        .where(and(eq(auditNodes.level, level), eq(auditNodes.idx, idx)))
+        .get()?.hash,
+    treeHeads: (): TreeHeadRow[] =>
+      db.select(TREE_HEAD_COLUMNS).from(auditTreeHeads).orderBy(asc(auditTreeHeads.size)).all(),
+    latestTreeHead: (): TreeHeadRow | undefined =>
+      db.select(TREE_HEAD_COLUMNS).from(auditTreeHeads).orderBy(desc(auditTreeHeads.size)).limit(1).get(),
+    latestSequence: (): number | undefined =>
+      db
+        .select({ last: max(auditEntries.sequence) })
+        .from(auditEntries)
+        .get()?.last ?? undefined,
+    count: (): number => db.select({ n: count() }).from(auditEntries).get()?.n ?? 0,
+    list: (filter: EntryFilter, afterSequence: number, limit: number): EntryRow[] =>
+      entriesWhere(
+        and(
+          gt(auditEntries.sequence, afterSequence),
+          filter.principalId === undefined ? undefined : eq(auditEntries.principalId, filter.principalId),
+          filter.action === undefined ? undefined : eq(auditEntries.action, filter.action),
+          filter.effect === undefined ? undefined : eq(auditEntries.effect, filter.effect),
+          filter.from === undefined ? undefined : gte(auditEntries.at, filter.from),
+          filter.to === undefined ? undefined : lt(auditEntries.at, filter.to),
+        ),
+      )
+        .limit(limit)
+        .all(),
   };
 }
 
@@ -129,68 +173,55 @@ export type AuditStore = ReturnType<typeof openAuditStore>;
  */
 export function openAuditStore(file: string, options: AuditStoreOptions = {}) {
   const readonly = options.readonly ?? false;
-  let db: SqliteDatabase | undefined;
-  let statements: ReturnType<typeof prepareStatements>;
+  let opened: { db: BetterSQLite3Database; sqlite: SqliteDatabase };
   try {
-    if (!readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
-    db = new Database(file, { fileMustExist: readonly });
-    db.pragma('busy_timeout = 5000');
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-      db.exec(SCHEMA);
-    }
-    statements = prepareStatements(db, readonly);
+    opened = openDatabase(file, 'audit', { readonly, synchronous: options.synchronous ?? 'FULL' });
   } catch (error) {
-    db?.close();
     throw new AuditError('STORAGE', 'cannot open the audit database', { cause: error, context: { file } });
   }
-  const database = db;
-  const listStatements = new Map<string, Statement<[Record<string, unknown>], EntryRow>>();
-
-  function writable<T>(statement: T | undefined): T {
-    if (statement === undefined) throw new AuditError('STORAGE', 'the audit database is open read-only');
-    return statement;
-  }
+  const database = opened.sqlite;
+  const queries = auditQueries(opened.db);
+  // Streamed (verification reads the whole log): drizzle has no iterator, so its SQL runs as a statement.
+  const rangeStatement = prepareRendered(
+    database,
+    opened.db
+      .select(ENTRY_COLUMNS)
+      .from(auditEntries)
+      .where(
+        and(gte(auditEntries.sequence, placeholder('from')), lt(auditEntries.sequence, placeholder('to'))),
+      )
+      .orderBy(asc(auditEntries.sequence)),
+    ['from', 'to'],
+  );
+  const writable = (): void => {
+    if (readonly) throw new AuditError('STORAGE', 'the audit database is open read-only');
+  };
 
   return {
     db: database,
     /** Append entries and the subtree nodes they complete, atomically (one commit, one fsync). */
     appendEntries: database.transaction(
       (rows: readonly EntryRow[], nodes: readonly { level: number; index: number; hash: Uint8Array }[]) => {
-        for (const row of rows) writable(statements.insertEntry).run(row);
-        for (const node of nodes) writable(statements.insertNode).run(node.level, node.index, node.hash);
+        writable();
+        for (const row of rows) queries.insertEntry(row);
+        for (const node of nodes) queries.insertNode(node.level, node.index, node.hash);
       },
     ),
-    insertTreeHead: (row: TreeHeadRow) => writable(statements.insertTreeHead).run(row),
-    entry: (sequence: number) => statements.entry.get(sequence),
-    leafHash: (sequence: number) => statements.leafHash.get(sequence),
-    node: (level: number, index: number) => statements.node.get(level, index),
-    nextSequence: () => statements.nextSequence.get() ?? 0,
-    count: () => statements.count.get() ?? 0,
-    /** Entries in [from, to) in sequence order, streamed. */
-    iterate: (from: number, to: number) => statements.range.iterate(from, to),
-    treeHeads: () => statements.treeHeads.all(),
-    latestTreeHead: () => statements.latestTreeHead.get(),
-    /** One page of entries after `afterSequence` matching `filter`, at most `limit`. */
-    list(filter: EntryFilter, afterSequence: number, limit: number): EntryRow[] {
-      const clauses = ['sequence > @after'];
-      if (filter.principalId !== undefined) clauses.push('principal_id = @principalId');
-      if (filter.action !== undefined) clauses.push('action = @action');
-      if (filter.effect !== undefined) clauses.push('effect = @effect');
-      if (filter.from !== undefined) clauses.push('at >= @from');
-      if (filter.to !== undefined) clauses.push('at < @to');
-      const sql = `SELECT * FROM audit_entries WHERE ${clauses.join(' AND ')} ORDER BY sequence LIMIT @limit`;
-      // At most 32 filter shapes exist, so the statements are cached by their text.
-      let statement = listStatements.get(sql);
-      if (statement === undefined) {
-        statement = database.prepare<[Record<string, unknown>], EntryRow>(sql);
-        listStatements.set(sql, statement);
-      }
-      const params: Record<string, unknown> = { after: afterSequence, limit };
-      for (const [name, value] of Object.entries(filter)) if (value !== undefined) params[name] = value;
-      return statement.all(params);
+    insertTreeHead: (row: TreeHeadRow) => {
+      writable();
+      return queries.insertTreeHead(row);
     },
+    entry: queries.entry,
+    leafHash: queries.leafHash,
+    node: queries.node,
+    nextSequence: () => (queries.latestSequence() ?? -1) + 1,
+    count: () => queries.count(),
+    /** Entries in [from, to) in sequence order, streamed. */
+    iterate: (from: number, to: number) => rangeStatement.iterate(from, to) as IterableIterator<EntryRow>,
+    treeHeads: queries.treeHeads,
+    latestTreeHead: queries.latestTreeHead,
+    /** One page of entries after `afterSequence` matching `filter`, at most `limit`. */
+    list: queries.list,
     close: () => database.close(),
   };
 }

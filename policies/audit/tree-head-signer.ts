@@ -87,7 +87,7 @@ export function createTreeHeadSigner(options: TreeHeadSignerOptions): TreeHeadSi
       ? setInterval(() => {
           try {
             const state = options.current();
-            if (state.size > scheduledSize) schedule(state).catch(() => {});
+            if (state.size > scheduledSize) schedule(state).catch(reportedByQueue);
           } catch (error) {
             onError(error);
           }
@@ -117,3 +117,6 @@ export function createTreeHeadSigner(options: TreeHeadSignerOptions): TreeHeadSi
     },
   };
 }
+
+/** A failed scheduled signature: `schedule`'s queue told `onError` and reset the size to sign again. */
+function reportedByQueue(): void {}

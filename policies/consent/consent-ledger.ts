@@ -6,9 +6,16 @@
  * - Erasure is permanent: an erased subject has no consent for anything, whatever arrives later.
  * - Every change is kept in `consent_changes` for the privacy officer (subject ids only, no identifier).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { eq, sql } from 'drizzle-orm';
+import {
+  adoptDatabase,
+  consentChanges,
+  consentRecords,
+  openDatabase,
+  placeholder as p,
+  prepareRendered,
+} from '../../schema/db/index.ts';
 import type { Consent } from '../../schema/events.ts';
 import { ConsentError } from './errors.ts';
 
@@ -105,49 +112,68 @@ export function createConsentLedger(
 ): ConsentLedger {
   const defaultConsent = Object.freeze({ ...(options.default ?? DEFAULT_CONSENT) });
   const owned = typeof input === 'string';
-  const db = typeof input === 'string' ? open(input) : input;
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS consent_records (
-      subject_id TEXT PRIMARY KEY,
-      measurement INTEGER NOT NULL,
-      personalization INTEGER NOT NULL,
-      partner_sharing INTEGER NOT NULL,
-      erased INTEGER NOT NULL,
-      event_at TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS consent_changes (
-      change_id TEXT PRIMARY KEY,
-      subject_id TEXT NOT NULL,
-      occurred_at TEXT NOT NULL,
-      measurement INTEGER NOT NULL,
-      personalization INTEGER NOT NULL,
-      partner_sharing INTEGER NOT NULL,
-      erased INTEGER NOT NULL
-    );
-  `);
-  const select = db.prepare<[string], ConsentRow>(
-    'SELECT measurement, personalization, partner_sharing, erased, event_at FROM consent_records WHERE subject_id = ?',
-  );
-  const upsert = db.prepare(
-    `INSERT INTO consent_records (subject_id, measurement, personalization, partner_sharing, erased, event_at)
-     VALUES (@subjectId, @measurement, @personalization, @partnerSharing, @erased, @eventAt)
-     ON CONFLICT (subject_id) DO UPDATE SET measurement = excluded.measurement,
-       personalization = excluded.personalization, partner_sharing = excluded.partner_sharing,
-       erased = excluded.erased, event_at = excluded.event_at`,
-  );
-  const recordChange = db.prepare(
-    `INSERT OR IGNORE INTO consent_changes
-       (change_id, subject_id, occurred_at, measurement, personalization, partner_sharing, erased)
-     VALUES (@changeId, @subjectId, @eventAt, @measurement, @personalization, @partnerSharing, @erased)`,
-  );
-  const countAll = db.prepare<[], Record<keyof ConsentCounts, number | null>>(
-    `SELECT COUNT(*) AS subjects,
-       SUM(erased = 0 AND partner_sharing = 0) AS optedOut,
-       SUM(erased = 0 AND measurement = 0) AS measurementWithdrawn,
-       SUM(erased = 0 AND personalization = 0) AS personalizationWithdrawn,
-       SUM(erased = 1) AS erased
-     FROM consent_records`,
-  );
+  const { db: orm, sqlite: db } =
+    typeof input === 'string' ? openDatabase(input, 'ingest', { private: true }) : adoptDatabase(input);
+  const records = consentRecords;
+  const changes = consentChanges;
+  // Ingest reads a subject's consent for every event: drizzle-rendered SQL run raw (schema/db/prepare-rendered.ts).
+  const select = prepareRendered(
+    db,
+    orm
+      .select({
+        measurement: records.measurement,
+        personalization: records.personalization,
+        partner_sharing: records.partnerSharing,
+        erased: records.erased,
+        event_at: records.eventAt,
+      })
+      .from(records)
+      .where(eq(records.subjectId, p('subject'))),
+    ['subject'],
+  ) as Database.Statement<[string], ConsentRow>;
+  type Row = typeof consentRecords.$inferInsert;
+  const upsert = (row: Row): void =>
+    void orm
+      .insert(records)
+      .values(row)
+      .onConflictDoUpdate({
+        target: records.subjectId,
+        set: {
+          measurement: row.measurement,
+          personalization: row.personalization,
+          partnerSharing: row.partnerSharing,
+          erased: row.erased,
+          eventAt: row.eventAt,
+        },
+      })
+      .run();
+  const recordChange = (row: Row & { changeId: string }): void =>
+    void orm
+      .insert(changes)
+      .values({
+        changeId: row.changeId,
+        subjectId: row.subjectId,
+        occurredAt: row.eventAt,
+        measurement: row.measurement,
+        personalization: row.personalization,
+        partnerSharing: row.partnerSharing,
+        erased: row.erased,
+      })
+      .onConflictDoNothing()
+      .run();
+  const countAll = () =>
+    orm
+      .select({
+        subjects: sql<number>`COUNT(*)`,
+        optedOut: sql<number | null>`SUM(${records.erased} = 0 AND ${records.partnerSharing} = 0)`,
+        measurementWithdrawn: sql<number | null>`SUM(${records.erased} = 0 AND ${records.measurement} = 0)`,
+        personalizationWithdrawn: sql<
+          number | null
+        >`SUM(${records.erased} = 0 AND ${records.personalization} = 0)`,
+        erased: sql<number | null>`SUM(${records.erased} = 1)`,
+      })
+      .from(records)
+      .get();
 
   const stateOf = (row: ConsentRow | undefined): ConsentState => {
     if (row === undefined)
@@ -185,18 +211,18 @@ export function createConsentLedger(
         erased: erased ? 1 : 0,
         eventAt,
       };
-      upsert.run(row);
+      upsert(row);
       const after = stateOf(select.get(subjectId));
       // A subject's first record is a change even when it equals the default: every reader of
       // `cleanroom.consent` must know the subject from now on, and none may assume a default of its own.
       const changed = erased || !before.known || !sameConsent(before.consent, after.consent);
-      if (changed) recordChange.run({ ...row, changeId: changeId ?? `consent:${subjectId}:${eventAt}` });
+      if (changed) recordChange({ ...row, changeId: changeId ?? `consent:${subjectId}:${eventAt}` });
       return { changed, state: after };
     },
     get: (subjectId) => stateOf(select.get(subjectId)),
     isErased: (subjectId) => select.get(subjectId)?.erased === 1,
     counts() {
-      const row = countAll.get();
+      const row = countAll();
       return {
         subjects: row?.subjects ?? 0,
         optedOut: row?.optedOut ?? 0,
@@ -224,14 +250,4 @@ function toIso(at: string | Date, subjectId: string): string {
   if (Number.isNaN(ms))
     throw new ConsentError('INVALID_TIME', 'the consent time is not a date', { subjectId });
   return new Date(ms).toISOString();
-}
-
-function open(file: string): Database.Database {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  if (!fs.existsSync(file)) fs.writeFileSync(file, '', { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  return db;
 }

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { asc, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import { contractVersions, openDatabase } from '../../schema/db/index.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ContractChangeRejectedError } from './errors.ts';
 import type { HostConfig, PartnerContract } from './schema.ts';
@@ -56,15 +57,7 @@ export interface ContractRegistry {
   close(): void;
 }
 
-interface ContractRow {
-  sequence: number;
-  partner_id: string;
-  version: string;
-  body: string;
-  source: ContractSource;
-  actor: string | null;
-  recorded_at: string;
-}
+type ContractRow = typeof contractVersions.$inferSelect;
 
 function deepFreeze<Value>(value: Value): Value {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -82,7 +75,7 @@ function toRegistered(row: ContractRow): RegisteredContract {
     contract: JSON.parse(row.body) as PartnerContract,
     source: row.source,
     actor: row.actor,
-    recordedAt: row.recorded_at,
+    recordedAt: row.recordedAt,
   });
 }
 
@@ -99,57 +92,58 @@ export function createContractRegistry(
   dbPath: string,
   options: { onChange?: ContractChangeListener } = {},
 ): ContractRegistry {
-  const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 10000');
-  db.exec(`CREATE TABLE IF NOT EXISTS contract_versions (
-    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-    partner_id TEXT NOT NULL,
-    version TEXT NOT NULL,
-    body TEXT NOT NULL,
-    source TEXT NOT NULL CHECK (source IN ('file', 'api')),
-    actor TEXT,
-    recorded_at TEXT NOT NULL
-  ) STRICT;
-  CREATE INDEX IF NOT EXISTS contract_versions_by_partner ON contract_versions (partner_id, sequence)`);
-  const selectCurrent = db.prepare<[string], ContractRow>(
-    'SELECT * FROM contract_versions WHERE partner_id = ? ORDER BY sequence DESC LIMIT 1',
-  );
-  const selectVersions = db.prepare<[string], ContractRow>(
-    'SELECT * FROM contract_versions WHERE partner_id = ? ORDER BY sequence',
-  );
-  const selectAll = db.prepare<[], ContractRow>(
-    `SELECT * FROM contract_versions WHERE sequence IN (SELECT MAX(sequence) FROM contract_versions GROUP BY partner_id)
-     ORDER BY partner_id`,
-  );
-  const insertVersion = db.prepare(
-    `INSERT INTO contract_versions (partner_id, version, body, source, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
+  const { db, sqlite } = openDatabase(dbPath, 'contracts', { busyTimeoutMs: 10_000, synchronous: 'FULL' });
+  const t = contractVersions;
+  const selectCurrent = db
+    .select()
+    .from(t)
+    .where(eq(t.partnerId, sql.placeholder('partnerId')))
+    .orderBy(desc(t.sequence))
+    .limit(1)
+    .prepare();
+  const currentOf = (partnerId: string): ContractRow | undefined => selectCurrent.get({ partnerId });
+  const versionsOf = (partnerId: string): ContractRow[] =>
+    db.select().from(t).where(eq(t.partnerId, partnerId)).orderBy(asc(t.sequence)).all();
+  const heads = (): ContractRow[] =>
+    db
+      .select()
+      .from(t)
+      .where(
+        inArray(
+          t.sequence,
+          db
+            .select({ head: max(t.sequence) })
+            .from(t)
+            .groupBy(t.partnerId),
+        ),
+      )
+      .orderBy(asc(t.partnerId))
+      .all();
   // Store only if nobody else changed the partner's head in between (another process on the same file).
-  const insertIfHeadUnchanged = db.transaction(
+  const insertIfHeadUnchanged = sqlite.transaction(
     (row: Omit<ContractRow, 'sequence'>, expectedHead: string | null) => {
-      const head = selectCurrent.get(row.partner_id)?.version ?? null;
+      const head = currentOf(row.partnerId)?.version ?? null;
       if (head !== expectedHead) return false;
-      insertVersion.run(row.partner_id, row.version, row.body, row.source, row.actor, row.recorded_at);
+      db.insert(t).values(row).run();
       return true;
     },
   );
 
   // current() runs on every request, so heads are cached until the file changes. `data_version` moves
   // when another connection commits; this connection's own commits clear the cache in store().
-  const heads = new Map<string, RegisteredContract | undefined>();
+  const cachedHeads = new Map<string, RegisteredContract | undefined>();
   let cachedDataVersion: unknown;
-  const readDataVersion = db.prepare('PRAGMA data_version').pluck();
+  const readDataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   function cachedHead(partnerId: string): RegisteredContract | undefined {
     const dataVersion = readDataVersion.get();
     if (dataVersion !== cachedDataVersion) {
-      heads.clear();
+      cachedHeads.clear();
       cachedDataVersion = dataVersion;
     }
-    if (heads.has(partnerId)) return heads.get(partnerId);
-    const row = selectCurrent.get(partnerId);
+    if (cachedHeads.has(partnerId)) return cachedHeads.get(partnerId);
+    const row = currentOf(partnerId);
     const head = row === undefined ? undefined : toRegistered(row);
-    heads.set(partnerId, head);
+    cachedHeads.set(partnerId, head);
     return head;
   }
 
@@ -166,7 +160,7 @@ export function createContractRegistry(
   ): Promise<UpsertResult> {
     const { contract, version } = versioned;
     for (;;) {
-      const head = selectCurrent.get(contract.partnerId);
+      const head = currentOf(contract.partnerId);
       const previousVersion = head?.version ?? null;
       if (head !== undefined && previousVersion === version) {
         return { changed: false, current: toRegistered(head), previousVersion };
@@ -185,17 +179,17 @@ export function createContractRegistry(
         throw new ContractChangeRejectedError(contract.partnerId, version, { cause: error });
       }
       const row = {
-        partner_id: contract.partnerId,
+        partnerId: contract.partnerId,
         version,
         body: canonicalJson(contract),
         source,
         actor,
-        recorded_at: at.toISOString(),
+        recordedAt: at.toISOString(),
       };
       const inserted = insertIfHeadUnchanged.immediate(row, previousVersion);
-      heads.clear();
+      cachedHeads.clear();
       if (inserted) {
-        const stored = selectCurrent.get(contract.partnerId);
+        const stored = currentOf(contract.partnerId);
         if (stored === undefined) throw new Error('contract registry: stored row vanished');
         return { changed: true, current: toRegistered(stored), previousVersion };
       }
@@ -209,24 +203,28 @@ export function createContractRegistry(
       const result = queue.then(() =>
         store(versioned, source, upsertOptions.actor ?? null, upsertOptions.at ?? new Date()),
       );
-      queue = result.catch(() => undefined);
+      // The caller gets the failure through `result`; the queue only keeps changes in order.
+      queue = result.then(
+        () => undefined,
+        () => undefined,
+      );
       return result;
     },
     current(partnerId) {
       return cachedHead(partnerId);
     },
     versions(partnerId) {
-      return selectVersions.all(partnerId).map(toRegistered);
+      return versionsOf(partnerId).map(toRegistered);
     },
     all() {
-      return selectAll.all().map(toRegistered);
+      return heads().map(toRegistered);
     },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     close() {
-      db.close();
+      sqlite.close();
     },
   };
 }

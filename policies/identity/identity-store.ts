@@ -14,11 +14,21 @@
  * - erasure drops a subject's links and keeps tombstones, so its identifiers never resolve to a live subject
  *   again.
  */
+import { count, eq, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
+import {
+  adoptDatabase,
+  identityErased,
+  identityLinks,
+  openDatabase,
+  placeholder as p,
+  prepareRendered,
+} from '../../schema/db/index.ts';
 import { IDENTIFIER_KINDS } from './identifiers.ts';
 import type { IdentifierHashes, IdentifierKind } from './identifiers.ts';
-import { openDatabase } from './sqlite.ts';
-import type { DatabaseInput } from './sqlite.ts';
+
+/** A path to ingest's SQLite file, or the open database of it (shared with ingest's other state). */
+export type DatabaseInput = string | Database.Database;
 import { subjectIdFor } from './subject-id.ts';
 
 /** The outcome of resolving an event's identifiers. */
@@ -70,36 +80,79 @@ interface LinkRow {
  * const { subjectId } = identity.resolve(hashIdentifiers({ loyaltyId, email }));
  */
 export function createIdentityStore(input: DatabaseInput, options: IdentityStoreOptions): IdentityStore {
-  const { db, owned } = openDatabase(input);
+  const owned = typeof input === 'string';
+  const { db: orm, sqlite: db } =
+    typeof input === 'string' ? openDatabase(input, 'ingest', { private: true }) : adoptDatabase(input);
   const now = options.now ?? Date.now;
-  migrate(db);
+  const links = identityLinks;
+  const erased = identityErased;
+  // Ingest resolves every event's identifiers: per-record statements, drizzle-rendered and run raw
+  // (schema/db/prepare-rendered.ts says what drizzle's own call costs per row).
+  const q = (query: Parameters<typeof prepareRendered>[1], names: readonly string[]) =>
+    prepareRendered(db, query, names);
   const statements = {
-    link: db.prepare<[string], LinkRow>(
-      'SELECT subject_id, anchored FROM identity_links WHERE identifier_key = ?',
+    link: q(
+      orm
+        .select({ subject_id: links.subjectId, anchored: links.anchored })
+        .from(links)
+        .where(eq(links.identifierKey, p('key'))),
+      ['key'],
+    ) as Database.Statement<[string], LinkRow>,
+    tombstone: q(
+      orm
+        .select({ subject_id: erased.subjectId })
+        .from(erased)
+        .where(eq(erased.identifierKey, p('key'))),
+      ['key'],
+    ) as Database.Statement<[string], { subject_id: string }>,
+    insert: q(
+      orm.insert(links).values({
+        identifierKey: p('key'),
+        kind: p('kind'),
+        subjectId: p('subject'),
+        anchored: p('anchored'),
+        linkedAt: p('at'),
+      }),
+      ['key', 'kind', 'subject', 'anchored', 'at'],
     ),
-    tombstone: db.prepare<[string], { subject_id: string }>(
-      'SELECT subject_id FROM identity_erased WHERE identifier_key = ?',
+    merge: q(
+      orm
+        .update(links)
+        .set({ subjectId: sql`${p('target')}`, anchored: sql`1` })
+        .where(sql`${links.subjectId} = ${p('source')} AND ${links.anchored} = 0`),
+      ['target', 'source'],
     ),
-    insert: db.prepare(
-      'INSERT INTO identity_links (identifier_key, kind, subject_id, anchored, linked_at) VALUES (?, ?, ?, ?, ?)',
+    erasedSubject: q(
+      orm
+        .select({ n: sql`1` })
+        .from(erased)
+        .where(eq(erased.subjectId, p('subject')))
+        .limit(p('limit')),
+      ['subject', 'limit'],
     ),
-    merge: db.prepare(
-      'UPDATE identity_links SET subject_id = ?, anchored = 1 WHERE subject_id = ? AND anchored = 0',
+    anyTombstone: q(
+      orm
+        .select({ n: sql`1` })
+        .from(erased)
+        .limit(p('limit')),
+      ['limit'],
     ),
-    erasedSubject: db.prepare<[string], { n: number }>(
-      'SELECT 1 AS n FROM identity_erased WHERE subject_id = ? LIMIT 1',
-    ),
-    moveToTombstones: db.prepare(
-      `INSERT OR IGNORE INTO identity_erased (identifier_key, subject_id, erased_at)
-       SELECT identifier_key, subject_id, ? FROM identity_links WHERE subject_id = ?`,
-    ),
-    tombstoneSubject: db.prepare(
-      'INSERT OR IGNORE INTO identity_erased (identifier_key, subject_id, erased_at) VALUES (?, ?, ?)',
-    ),
-    deleteLinks: db.prepare('DELETE FROM identity_links WHERE subject_id = ?'),
-    count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM identity_links'),
-    anyTombstone: db.prepare<[], { n: number }>('SELECT 1 AS n FROM identity_erased LIMIT 1'),
   };
+  const moveToTombstones = (at: string, subjectId: string): void =>
+    void orm
+      .insert(erased)
+      .select(
+        orm
+          .select({
+            identifierKey: links.identifierKey,
+            subjectId: links.subjectId,
+            erasedAt: sql`${at}`.as('erased_at'),
+          })
+          .from(links)
+          .where(eq(links.subjectId, subjectId)),
+      )
+      .onConflictDoNothing()
+      .run();
 
   // Identifier keys are HMACs of the same hashes over and over (returning shoppers): remember recent ones.
   const keyCache = new Map<string, string>();
@@ -123,7 +176,7 @@ export function createIdentityStore(input: DatabaseInput, options: IdentityStore
     if (keys.length === 0) return { subjectId: null, erased: false };
     // Most stores never erase anyone: one cheap probe spares a lookup per identifier (and sees erasures made
     // by another process sharing the file).
-    const anyTombstone = statements.anyTombstone.get() !== undefined;
+    const anyTombstone = statements.anyTombstone.get(1) !== undefined;
     for (const { key } of anyTombstone ? keys : []) {
       const tomb = statements.tombstone.get(key);
       if (tomb !== undefined) return { subjectId: tomb.subject_id, erased: true };
@@ -164,35 +217,20 @@ export function createIdentityStore(input: DatabaseInput, options: IdentityStore
     erase(subjectId) {
       const at = new Date(now()).toISOString();
       return db.transaction(() => {
-        statements.moveToTombstones.run(at, subjectId);
+        moveToTombstones(at, subjectId);
         // The subject id itself is tombstoned too, so `isErased` holds even for a subject with no links left.
-        statements.tombstoneSubject.run(`subject:${subjectId}`, subjectId, at);
-        return statements.deleteLinks.run(subjectId).changes;
+        orm
+          .insert(erased)
+          .values({ identifierKey: `subject:${subjectId}`, subjectId, erasedAt: at })
+          .onConflictDoNothing()
+          .run();
+        return orm.delete(links).where(eq(links.subjectId, subjectId)).run().changes;
       })();
     },
-    isErased: (subjectId) => statements.erasedSubject.get(subjectId) !== undefined,
-    linkCount: () => statements.count.get()?.n ?? 0,
+    isErased: (subjectId) => statements.erasedSubject.get(subjectId, 1) !== undefined,
+    linkCount: () => orm.select({ n: count() }).from(links).get()?.n ?? 0,
     close() {
       if (owned) db.close();
     },
   };
-}
-
-function migrate(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS identity_links (
-      identifier_key TEXT PRIMARY KEY,
-      kind TEXT NOT NULL,
-      subject_id TEXT NOT NULL,
-      anchored INTEGER NOT NULL,
-      linked_at TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS identity_links_subject ON identity_links (subject_id);
-    CREATE TABLE IF NOT EXISTS identity_erased (
-      identifier_key TEXT PRIMARY KEY,
-      subject_id TEXT NOT NULL,
-      erased_at TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS identity_erased_subject ON identity_erased (subject_id);
-  `);
 }

@@ -24,4 +24,4 @@ export { createPartnerKeyStore } from './partner-keys.ts';
 export type { PartnerKeyStore, PartnerKeyStoreOptions, KeyRotation, EpochPseudonym } from './partner-keys.ts';
 export { loadOrCreateSecrets, secretsFromHostSecret, HOST_SECRET_ENV } from './secrets.ts';
 export type { HostSecrets, LoadSecretsOptions } from './secrets.ts';
-export type { DatabaseInput } from './sqlite.ts';
+export type { DatabaseInput } from './identity-store.ts';

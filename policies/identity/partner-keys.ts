@@ -16,7 +16,8 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { hmacBase64url } from './hash.ts';
-import { openDatabase } from './sqlite.ts';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { openDatabase, partnerKeyEpochs } from '../../schema/db/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -60,12 +61,7 @@ export interface PartnerKeyStore {
   close(): void;
 }
 
-interface EpochRow {
-  epoch: number;
-  salt: Buffer;
-  started_at: number;
-  valid_until: number | null;
-}
+type EpochRow = Omit<typeof partnerKeyEpochs.$inferSelect, 'partnerId'>;
 
 /**
  * Create the partner key store on a SQLite file, or `<dir>/partner-keys.sqlite` when given a directory.
@@ -78,34 +74,42 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
   const overlapMs = (options.overlapDays ?? 90) * DAY_MS;
   const now = options.now ?? Date.now;
   const isDir = fs.existsSync(dbPathOrDir) && fs.statSync(dbPathOrDir).isDirectory();
-  const { db } = openDatabase(isDir ? path.join(dbPathOrDir, 'partner-keys.sqlite') : dbPathOrDir);
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS partner_key_epochs (
-      partner_id TEXT NOT NULL,
-      epoch INTEGER NOT NULL,
-      salt BLOB NOT NULL,
-      started_at INTEGER NOT NULL,
-      valid_until INTEGER,
-      PRIMARY KEY (partner_id, epoch)
-    );
-  `);
-  const epochsOf = db.prepare<[string], EpochRow>(
-    'SELECT epoch, salt, started_at, valid_until FROM partner_key_epochs WHERE partner_id = ? ORDER BY epoch DESC',
+  const { db, sqlite } = openDatabase(
+    isDir ? path.join(dbPathOrDir, 'partner-keys.sqlite') : dbPathOrDir,
+    'partner-keys',
+    { private: true },
   );
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO partner_key_epochs (partner_id, epoch, salt, started_at, valid_until) VALUES (?, ?, ?, ?, NULL)',
-  );
-  const expire = db.prepare(
-    'UPDATE partner_key_epochs SET valid_until = ? WHERE partner_id = ? AND epoch = ?',
-  );
+  const epochsOf = db
+    .select({
+      epoch: partnerKeyEpochs.epoch,
+      salt: partnerKeyEpochs.salt,
+      startedAt: partnerKeyEpochs.startedAt,
+      validUntil: partnerKeyEpochs.validUntil,
+    })
+    .from(partnerKeyEpochs)
+    .where(eq(partnerKeyEpochs.partnerId, sql.placeholder('partnerId')))
+    .orderBy(desc(partnerKeyEpochs.epoch))
+    .prepare();
+  const insert = (partnerId: string, epoch: number, salt: Buffer, startedAt: number): void =>
+    void db
+      .insert(partnerKeyEpochs)
+      .values({ partnerId, epoch, salt, startedAt })
+      .onConflictDoNothing()
+      .run();
+  const expire = (validUntil: number, partnerId: string, epoch: number): void =>
+    void db
+      .update(partnerKeyEpochs)
+      .set({ validUntil })
+      .where(and(eq(partnerKeyEpochs.partnerId, partnerId), eq(partnerKeyEpochs.epoch, epoch)))
+      .run();
   const keyCache = new Map<string, Uint8Array>();
 
   const epochs = (partnerId: string): EpochRow[] => {
-    const rows = epochsOf.all(partnerId);
+    const rows = epochsOf.all({ partnerId });
     if (rows.length > 0) return rows;
     // Epoch 1 starts at the epoch of time, so pseudonyms of old events are stable too.
-    insert.run(partnerId, 1, randomBytes(32), 0);
-    return epochsOf.all(partnerId);
+    insert(partnerId, 1, randomBytes(32), 0);
+    return epochsOf.all({ partnerId });
   };
   const keyOf = (partnerId: string, row: EpochRow): Uint8Array => {
     const cacheKey = `${partnerId}\u0000${row.epoch}`;
@@ -119,7 +123,7 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
   };
   const currentRow = (partnerId: string, atMs: number): EpochRow => {
     const rows = epochs(partnerId);
-    return rows.find((row) => row.started_at <= atMs) ?? rows[rows.length - 1]!;
+    return rows.find((row) => row.startedAt <= atMs) ?? rows[rows.length - 1]!;
   };
 
   return {
@@ -133,26 +137,26 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
         .filter(
           (row) =>
             row.epoch === current.epoch ||
-            (row.epoch < current.epoch && row.valid_until !== null && row.valid_until > atMs),
+            (row.epoch < current.epoch && row.validUntil !== null && row.validUntil > atMs),
         )
         .map((row) => ({
           epoch: row.epoch,
           pseudonym: hmacBase64url(keyOf(partnerId, row), subjectId),
-          validUntil: row.epoch === current.epoch || row.valid_until === null ? null : iso(row.valid_until),
+          validUntil: row.epoch === current.epoch || row.validUntil === null ? null : iso(row.validUntil),
         }));
     },
     currentEpoch: (partnerId, at) => currentRow(partnerId, at?.getTime() ?? now()).epoch,
     rotatePartnerKey(partnerId) {
-      return db.transaction((): KeyRotation => {
+      return sqlite.transaction((): KeyRotation => {
         const previous = epochs(partnerId)[0]!;
-        const startedAt = Math.max(now(), previous.started_at + 1);
+        const startedAt = Math.max(now(), previous.startedAt + 1);
         const validUntil = startedAt + overlapMs;
-        expire.run(validUntil, partnerId, previous.epoch);
-        insert.run(partnerId, previous.epoch + 1, randomBytes(32), startedAt);
+        expire(validUntil, partnerId, previous.epoch);
+        insert(partnerId, previous.epoch + 1, randomBytes(32), startedAt);
         return { partnerId, epoch: previous.epoch + 1, previousEpochValidUntil: iso(validUntil) };
       })();
     },
-    close: () => db.close(),
+    close: () => sqlite.close(),
   };
 }
 

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { and, eq, lte, sql } from 'drizzle-orm';
+import { openDatabase, privacyBudget } from '../../schema/db/index.ts';
 import { budgetWindowBounds } from './budget-window.ts';
 import type { BudgetWindow } from './budget-window.ts';
 import { BudgetExhaustedError, InvalidPrivacyParameterError } from './errors.ts';
@@ -42,10 +43,6 @@ export interface BudgetLedger {
   close(): void;
 }
 
-interface SpendRow {
-  epsilon_spent_micro: number;
-}
-
 /**
  * Opens (creating if needed) the budget ledger at `dbPath`. Epsilon is kept in integer millionths, and a
  * spend is one conditional UPDATE inside an IMMEDIATE transaction, so concurrent spenders — in this
@@ -56,31 +53,44 @@ interface SpendRow {
  * const result = ledger.trySpend({ partnerId: 'fresh-oats', window: 'day', epsilonLimit: 10, epsilon: 0.5 });
  */
 export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: number } = {}): BudgetLedger {
-  const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
-  db.exec(`CREATE TABLE IF NOT EXISTS privacy_budget (
-    partner_id TEXT NOT NULL,
-    contract_version TEXT NOT NULL,
-    budget_window TEXT NOT NULL,
-    window_start TEXT NOT NULL,
-    epsilon_spent_micro INTEGER NOT NULL DEFAULT 0 CHECK (epsilon_spent_micro >= 0),
-    spends INTEGER NOT NULL DEFAULT 0,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (partner_id, contract_version, budget_window, window_start)
-  ) STRICT`);
-  const keyClause = 'partner_id = ? AND contract_version = ? AND budget_window = ? AND window_start = ?';
-  const insertRow = db.prepare(
-    `INSERT INTO privacy_budget (partner_id, contract_version, budget_window, window_start, updated_at)
-     VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-  );
-  const spendIfCovered = db.prepare(
-    `UPDATE privacy_budget SET epsilon_spent_micro = epsilon_spent_micro + ?, spends = spends + 1, updated_at = ?
-     WHERE ${keyClause} AND epsilon_spent_micro + ? <= ?`,
-  );
-  const readSpent = db.prepare<unknown[], SpendRow>(
-    `SELECT epsilon_spent_micro FROM privacy_budget WHERE ${keyClause}`,
-  );
+  const { db, sqlite } = openDatabase(dbPath, 'budgets', {
+    busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
+    // A spend must survive a power cut as the audit entry does: an fsync per commit.
+    synchronous: 'FULL',
+  });
+  const t = privacyBudget;
+  type KeyValues = readonly [partnerId: string, contractVersion: string, window: string, windowStart: string];
+  const keyClause = ([partnerId, contractVersion, window, windowStart]: KeyValues) =>
+    and(
+      eq(t.partnerId, partnerId),
+      eq(t.contractVersion, contractVersion),
+      eq(t.budgetWindow, window),
+      eq(t.windowStart, windowStart),
+    );
+  const insertRow = ([partnerId, contractVersion, budgetWindow, windowStart]: KeyValues, updatedAt: string) =>
+    db
+      .insert(t)
+      .values({ partnerId, contractVersion, budgetWindow, windowStart, updatedAt })
+      .onConflictDoNothing()
+      .run();
+  // One conditional UPDATE: it spends only if the window's remaining budget covers it.
+  const spendIfCovered = (
+    keyValues: KeyValues,
+    epsilonMicro: number,
+    limitMicro: number,
+    updatedAt: string,
+  ) =>
+    db
+      .update(t)
+      .set({
+        epsilonSpentMicro: sql`${t.epsilonSpentMicro} + ${epsilonMicro}`,
+        spends: sql`${t.spends} + 1`,
+        updatedAt,
+      })
+      .where(and(keyClause(keyValues), lte(sql`${t.epsilonSpentMicro} + ${epsilonMicro}`, limitMicro)))
+      .run();
+  const readSpent = (keyValues: KeyValues): number =>
+    db.select({ spent: t.epsilonSpentMicro }).from(t).where(keyClause(keyValues)).get()?.spent ?? 0;
 
   function resolve(key: BudgetKey) {
     if (key.partnerId.length === 0) throw new InvalidPrivacyParameterError('partnerId', 'must not be empty');
@@ -102,19 +112,13 @@ export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: nu
     return { limitMicro, at, keyValues, status };
   }
 
-  const spendTransaction = db.transaction((request: BudgetKey & { epsilon: number }): SpendResult => {
+  const spendTransaction = sqlite.transaction((request: BudgetKey & { epsilon: number }): SpendResult => {
     const { limitMicro, at, keyValues, status } = resolve(request);
     const epsilonMicro = epsilonToMicro(request.epsilon);
     if (epsilonMicro <= 0) throw new InvalidPrivacyParameterError('epsilon', 'must be at least 0.000001');
-    insertRow.run(...keyValues, at.toISOString());
-    const { changes } = spendIfCovered.run(
-      epsilonMicro,
-      at.toISOString(),
-      ...keyValues,
-      epsilonMicro,
-      limitMicro,
-    );
-    const spentMicro = readSpent.get(...keyValues)?.epsilon_spent_micro ?? 0;
+    insertRow(keyValues, at.toISOString());
+    const { changes } = spendIfCovered(keyValues, epsilonMicro, limitMicro, at.toISOString());
+    const spentMicro = readSpent(keyValues);
     return { spent: changes === 1, status: status(spentMicro) };
   });
 
@@ -138,10 +142,10 @@ export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: nu
     },
     preview(key) {
       const { keyValues, status } = resolve(key);
-      return status(readSpent.get(...keyValues)?.epsilon_spent_micro ?? 0);
+      return status(readSpent(keyValues));
     },
     close() {
-      db.close();
+      sqlite.close();
     },
   };
   return ledger;

@@ -78,7 +78,8 @@ export function createDetectorRunner(options: DetectorRunnerOptions): DetectorRu
     store.offsets().find((row) => row.topic === FRAUD_INPUT_TOPIC && row.partition === 0)?.offset ?? 0;
 
   const flush = (): Promise<void> => {
-    producing = producing.catch(() => undefined).then(() => produceStoreOutbox(log, store, producer));
+    const produce = async (): Promise<void> => void (await produceStoreOutbox(log, store, producer));
+    producing = producing.then(produce, produce);
     return producing;
   };
 

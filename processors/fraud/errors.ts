@@ -1,32 +1,14 @@
-/** Errors of the fraud processor. */
+/** Errors of the fraud processor, on the processors' shared base (processors/runtime/processor-errors.ts). */
+import { ProcessorError } from '../runtime/index.ts';
+import type { ProcessorErrorContext } from '../runtime/index.ts';
 
 /** Closed set of fraud error codes. */
 export type FraudErrorCode = 'INVALID_INPUT' | 'STATE_CORRUPT' | 'WRONG_PARTITION_COUNT';
 
 /** Where the error happened, when known. */
-export interface FraudErrorContext {
-  topic?: string;
-  partition?: number;
-  offset?: number;
-  retriable?: boolean;
-  cause?: unknown;
-}
+export type FraudErrorContext = ProcessorErrorContext;
 
 /** An error of the fraud processor. */
-export class FraudError extends Error {
+export class FraudError extends ProcessorError<FraudErrorCode> {
   override readonly name = 'FraudError';
-  readonly code: FraudErrorCode;
-  readonly retriable: boolean;
-  readonly topic: string | undefined;
-  readonly partition: number | undefined;
-  readonly offset: number | undefined;
-
-  constructor(code: FraudErrorCode, message: string, context: FraudErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.code = code;
-    this.retriable = context.retriable ?? false;
-    this.topic = context.topic;
-    this.partition = context.partition;
-    this.offset = context.offset;
-  }
 }

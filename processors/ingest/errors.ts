@@ -1,33 +1,15 @@
-/** Errors of the ingest processor. They carry where they happened and whether trying again may succeed. */
+/** Errors of ingest, on the processors' shared base (processors/runtime/processor-errors.ts). Bad input is no error: it is dead-lettered. */
+import { ProcessorError } from '../runtime/index.ts';
+import type { ProcessorErrorContext } from '../runtime/index.ts';
 
-/** Every reason ingest can fail (bad input is not an error: it is dead-lettered). */
+/** Closed set of ingest error codes. */
 export type IngestErrorCode =
   'INVALID_OPTIONS' | 'INVALID_CIDR' | 'STATE_FAILED' | 'PRODUCE_FAILED' | 'STOPPED';
 
-/** Where an ingest error happened. */
-export interface IngestErrorContext {
-  topic?: string;
-  partition?: number;
-  offset?: number;
-  retriable?: boolean;
-  cause?: unknown;
-}
+/** Where the error happened, when known. */
+export type IngestErrorContext = ProcessorErrorContext;
 
-/** The base error of processors/ingest. */
-export class IngestError extends Error {
+/** An error of ingest (bad input is not an error: it is dead-lettered). */
+export class IngestError extends ProcessorError<IngestErrorCode> {
   override readonly name = 'IngestError';
-  readonly code: IngestErrorCode;
-  readonly retriable: boolean;
-  readonly topic: string | undefined;
-  readonly partition: number | undefined;
-  readonly offset: number | undefined;
-
-  constructor(code: IngestErrorCode, message: string, context: IngestErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.code = code;
-    this.retriable = context.retriable ?? false;
-    this.topic = context.topic;
-    this.partition = context.partition;
-    this.offset = context.offset;
-  }
 }

@@ -4,11 +4,13 @@
  */
 export { createIngest } from './ingest.ts';
 export type { Ingest, IngestOptions, IngestStats, IngestLogger } from './ingest.ts';
-export { transformRecord } from './transform.ts';
+export { transformRecord, INGEST_PROCESSOR_NAME } from './transform.ts';
 export type { TransformContext, SeenSet } from './transform.ts';
 export type { IngestOutput, RecordOutcome, TransformResult } from './outputs.ts';
-export { openIngestState } from './ingest-state.ts';
-export type { IngestState, IngestCounters } from './ingest-state.ts';
+export { createIngestProcessor } from './ingest-processor.ts';
+export type { IngestProcessorOptions } from './ingest-processor.ts';
+export { createSeenSet } from './seen-set.ts';
+export type { PrunableSeenSet } from './seen-set.ts';
 export { INGEST_EVENTS } from './instrumentation.ts';
 export type { IngestEventName } from './instrumentation.ts';
 export { DEFAULT_DATACENTER_CIDRS } from './datacenter-cidrs.ts';

@@ -23,5 +23,8 @@ export type RecordOutcome = 'event' | 'consent' | 'loyalty' | 'campaign' | 'dead
 /** The result of transforming one raw record. */
 export interface TransformResult {
   outcome: RecordOutcome;
+  /** The outputs (a refused record: its dead letter). */
   outputs: IngestOutput[];
+  /** Why the record was refused (outcome `dead-letter`): the field at fault and a reason quoting no input. */
+  rejected?: { field: string; reason: string };
 }

@@ -18,7 +18,7 @@ import type { Consent, Customer, LoyaltyEvent, RawEventByTopic, RawTopic } from 
 import { TOPICS } from '../../schema/topics.ts';
 import type { CampaignInfo, CleanEvent, ConsentChange } from '../../schema/topics.ts';
 import type { LogRecord } from '../runtime/index.ts';
-import { deadLetterFor } from './dead-letter.ts';
+import { deadLetterOf } from '../runtime/index.ts';
 import type { IpClassifier } from './ip.ts';
 import type { IngestOutput, TransformResult } from './outputs.ts';
 import { enrichTraffic, sessionHashOf } from './traffic.ts';
@@ -171,17 +171,28 @@ function campaignOutput(record: LogRecord, event: RawEventByTopic['retail.campai
   };
 }
 
+/** The processor name dead letters and late events of ingest carry. */
+export const INGEST_PROCESSOR_NAME = 'ingest';
+
+/** A refused record: its dead letter (field and reason, never the payload). */
+function rejected(record: LogRecord, field: string, reason: string): TransformResult {
+  const letter = deadLetterOf(INGEST_PROCESSOR_NAME, record, field, reason);
+  return {
+    outcome: 'dead-letter',
+    outputs: [{ topic: TOPICS.deadLetter, ...letter }],
+    rejected: { field, reason: letter.value.reason },
+  };
+}
+
 /**
  * Transform one raw record. Invalid input becomes a dead letter; a repeated `eventId` of the same raw topic
  * yields nothing (outcome `duplicate`).
  */
 export function transformRecord(record: LogRecord, context: TransformContext): TransformResult {
   const topic = record.topic;
-  if (!isRawTopic(topic))
-    return { outcome: 'dead-letter', outputs: [deadLetterFor(record, '(topic)', 'is not a raw topic')] };
+  if (!isRawTopic(topic)) return rejected(record, '(topic)', 'is not a raw topic');
   const validated = validateRawEvent(topic, record.value);
-  if (!validated.ok)
-    return { outcome: 'dead-letter', outputs: [deadLetterFor(record, validated.field, validated.reason)] };
+  if (!validated.ok) return rejected(record, validated.field, validated.reason);
   const event = validated.value;
   if (topic === RAW_TOPICS.campaigns)
     return campaignOutput(record, event as RawEventByTopic['retail.campaigns']);
@@ -195,8 +206,7 @@ export function transformRecord(record: LogRecord, context: TransformContext): T
       const raw = event as { customer?: Customer; deviceId?: string };
       const who = subjectOf(identifiersOf(raw.customer, raw.deviceId), context);
       const clean = cleanEventOf(topic, event, who, context);
-      if (clean === null)
-        return { outcome: 'dead-letter', outputs: [deadLetterFor(record, '(topic)', 'has no clean form')] };
+      if (clean === null) return rejected(record, '(topic)', 'has no clean form');
       const output: IngestOutput = {
         topic: TOPICS.events,
         key: clean.subjectId ?? clean.eventId,
@@ -207,10 +217,7 @@ export function transformRecord(record: LogRecord, context: TransformContext): T
     }
   } catch (error) {
     if (!isIdentityError(error)) throw error;
-    return {
-      outcome: 'dead-letter',
-      outputs: [deadLetterFor(record, error.field ?? '(value)', error.message)],
-    };
+    return rejected(record, error.field ?? '(value)', error.message);
   }
   context.seen.add(topic, eventId, record.timestamp);
   return result;

@@ -16,6 +16,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from './log.ts';
+import { partitionKey } from './partition-key.ts';
 
 /** What a consumer needs from its log. */
 export interface EmbeddedConsumerContext {
@@ -37,7 +38,7 @@ interface Position {
   sought?: boolean;
 }
 
-const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const tpKey = (topic: string, partition: number): string => partitionKey({ topic, partition });
 
 /** Creates a consumer of the embedded log (used by `createEmbeddedLog`). */
 export function createEmbeddedConsumer(

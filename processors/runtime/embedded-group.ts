@@ -9,6 +9,7 @@
  */
 import type { EmbeddedStore, MemberRow } from './embedded-store.ts';
 import type { TopicPartition } from './log.ts';
+import { parsePartitionKey, partitionKey } from './partition-key.ts';
 
 /** Members alive in this process, to evict rows left behind by a log closed without leaving. */
 const localMembers = new Set<string>();
@@ -95,10 +96,9 @@ export function createEmbeddedGroupMember(
     }
     const desired = rangeAssignment(memberId, live, partitionCounts);
     const owners = new Map<string, string>();
-    for (const owner of store.owners.all(groupId))
-      owners.set(`${owner.topic}\u0000${owner.partition}`, owner.member_id);
+    for (const owner of store.owners.all(groupId)) owners.set(partitionKey(owner), owner.member_id);
     for (const { topic, partition } of desired) {
-      const key = `${topic}\u0000${partition}`;
+      const key = partitionKey({ topic, partition });
       if (!owners.has(key)) {
         store.insertOwner.run(groupId, topic, partition, memberId);
         owners.set(key, memberId);
@@ -107,8 +107,7 @@ export function createEmbeddedGroupMember(
     const owned: TopicPartition[] = [];
     for (const [key, owner] of owners) {
       if (owner !== memberId) continue;
-      const separator = key.indexOf('\u0000');
-      owned.push({ topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) });
+      owned.push(parsePartitionKey(key));
     }
     return { desired, owned };
   });

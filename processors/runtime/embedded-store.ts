@@ -4,57 +4,23 @@
  * A message's row id packs its partition and offset: `partitionId * 2^32 + offset`, so a partition's records
  * are one contiguous rowid range and a fetch is a single b-tree range scan.
  */
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
+import {
+  logGroupMembers,
+  logGroupOffsets,
+  logGroupOwners,
+  logMessages,
+  logPartitions,
+  logTopics,
+  openDatabase,
+  placeholder,
+  prepareRendered,
+} from '../../schema/db/index.ts';
+import type { RenderableQuery } from '../../schema/db/index.ts';
 
 /** Room for 2^32 offsets per partition inside a safe JavaScript integer row id. */
 export const OFFSET_SPACE = 2 ** 32;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS log_topics (
-  name TEXT PRIMARY KEY,
-  partitions INTEGER NOT NULL,
-  compacted INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS log_partitions (
-  id INTEGER PRIMARY KEY,
-  topic TEXT NOT NULL,
-  partition INTEGER NOT NULL,
-  next_offset INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (topic, partition)
-);
-CREATE TABLE IF NOT EXISTS log_messages (
-  id INTEGER PRIMARY KEY,
-  key TEXT,
-  value TEXT NOT NULL,
-  headers TEXT,
-  timestamp INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS log_group_offsets (
-  group_id TEXT NOT NULL,
-  topic TEXT NOT NULL,
-  partition INTEGER NOT NULL,
-  next_offset INTEGER NOT NULL,
-  committed_at INTEGER NOT NULL,
-  PRIMARY KEY (group_id, topic, partition)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log_group_members (
-  group_id TEXT NOT NULL,
-  member_id TEXT NOT NULL,
-  topics TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  heartbeat_at INTEGER NOT NULL,
-  PRIMARY KEY (group_id, member_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log_group_owners (
-  group_id TEXT NOT NULL,
-  topic TEXT NOT NULL,
-  partition INTEGER NOT NULL,
-  member_id TEXT NOT NULL,
-  PRIMARY KEY (group_id, topic, partition)
-) WITHOUT ROWID;
-`;
 
 /** A topic row. */
 export interface TopicRow {
@@ -101,58 +67,188 @@ export interface EmbeddedStore {
   deleteOwnersOf: Statement<[string, string]>;
 }
 
-/** Opens (creating if needed) the log database at `path` in WAL mode and prepares every statement. */
+/**
+ * Opens (creating or upgrading) the log database at `path` in WAL mode and prepares every statement. The log
+ * is the hot path of every stage (each record is appended and read once per consumer group), so its statements
+ * are drizzle-rendered SQL run raw (schema/db/prepare-rendered.ts says what drizzle's call costs per row).
+ */
 export function openEmbeddedStore(path: string): EmbeddedStore {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const { db: orm, sqlite: db } = openDatabase(path, 'log');
   db.pragma('cache_size = -16000');
-  db.exec(SCHEMA);
-  const readMessages = db.prepare<[number, number, number], unknown[]>(
-    'SELECT id, key, value, headers, timestamp FROM log_messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?',
+  const q = (query: RenderableQuery, names: readonly string[]) => prepareRendered(db, query, names);
+  const p = placeholder;
+  const t = logTopics;
+  const parts = logPartitions;
+  const m = logMessages;
+  const offsets = logGroupOffsets;
+  const members = logGroupMembers;
+  const owners = logGroupOwners;
+  const readMessages = q(
+    orm
+      .select({ id: m.id, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })
+      .from(m)
+      .where(and(gte(m.id, p('from')), lt(m.id, p('to'))))
+      .orderBy(asc(m.id))
+      .limit(p('limit')),
+    ['from', 'to', 'limit'],
   );
   readMessages.raw(true);
   return {
     db,
-    topic: db.prepare('SELECT partitions, compacted FROM log_topics WHERE name = ?'),
-    insertTopic: db.prepare(
-      'INSERT OR IGNORE INTO log_topics (name, partitions, compacted, created_at) VALUES (?, ?, ?, ?)',
+    topic: q(
+      orm
+        .select({ partitions: t.partitions, compacted: t.compacted })
+        .from(t)
+        .where(eq(t.name, p('name'))),
+      ['name'],
     ),
-    insertPartition: db.prepare('INSERT OR IGNORE INTO log_partitions (topic, partition) VALUES (?, ?)'),
-    partitionIds: db.prepare('SELECT id, partition FROM log_partitions WHERE topic = ? ORDER BY partition'),
-    nextOffset: db.prepare('SELECT next_offset FROM log_partitions WHERE id = ?'),
-    setNextOffset: db.prepare('UPDATE log_partitions SET next_offset = ? WHERE id = ?'),
-    endOffsets: db.prepare(
-      'SELECT partition, next_offset FROM log_partitions WHERE topic = ? ORDER BY partition',
+    insertTopic: q(
+      orm
+        .insert(t)
+        .values({
+          name: p('name'),
+          partitions: p('partitions'),
+          compacted: p('compacted'),
+          createdAt: p('at'),
+        })
+        .onConflictDoNothing(),
+      ['name', 'partitions', 'compacted', 'at'],
     ),
-    insertMessage: db.prepare(
-      'INSERT INTO log_messages (id, key, value, headers, timestamp) VALUES (?, ?, ?, ?, ?)',
+    insertPartition: q(
+      orm
+        .insert(parts)
+        .values({ topic: p('topic'), partition: p('partition'), nextOffset: sql`0` })
+        .onConflictDoNothing(),
+      ['topic', 'partition'],
+    ),
+    partitionIds: q(
+      orm
+        .select({ id: parts.id, partition: parts.partition })
+        .from(parts)
+        .where(eq(parts.topic, p('topic')))
+        .orderBy(asc(parts.partition)),
+      ['topic'],
+    ),
+    nextOffset: q(
+      orm
+        .select({ next_offset: parts.nextOffset })
+        .from(parts)
+        .where(eq(parts.id, p('id'))),
+      ['id'],
+    ),
+    setNextOffset: q(
+      orm
+        .update(parts)
+        .set({ nextOffset: sql`${p('next')}` })
+        .where(eq(parts.id, p('id'))),
+      ['next', 'id'],
+    ),
+    endOffsets: q(
+      orm
+        .select({ partition: parts.partition, next_offset: parts.nextOffset })
+        .from(parts)
+        .where(eq(parts.topic, p('topic')))
+        .orderBy(asc(parts.partition)),
+      ['topic'],
+    ),
+    insertMessage: q(
+      orm.insert(m).values({
+        id: p('id'),
+        key: p('key'),
+        value: p('value'),
+        headers: p('headers'),
+        timestamp: p('timestamp'),
+      }),
+      ['id', 'key', 'value', 'headers', 'timestamp'],
     ),
     readMessages,
-    upsertOffset: db.prepare(
-      `INSERT INTO log_group_offsets (group_id, topic, partition, next_offset, committed_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset,
-       committed_at = excluded.committed_at`,
+    upsertOffset: q(
+      orm
+        .insert(offsets)
+        .values({
+          groupId: p('group'),
+          topic: p('topic'),
+          partition: p('partition'),
+          nextOffset: p('next'),
+          committedAt: p('at'),
+        })
+        .onConflictDoUpdate({
+          target: [offsets.groupId, offsets.topic, offsets.partition],
+          set: { nextOffset: sql`excluded.next_offset`, committedAt: sql`excluded.committed_at` },
+        }),
+      ['group', 'topic', 'partition', 'next', 'at'],
     ),
-    committed: db.prepare(
-      'SELECT partition, next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ?',
+    committed: q(
+      orm
+        .select({ partition: offsets.partition, next_offset: offsets.nextOffset })
+        .from(offsets)
+        .where(and(eq(offsets.groupId, p('group')), eq(offsets.topic, p('topic')))),
+      ['group', 'topic'],
     ),
-    upsertMember: db.prepare(
-      `INSERT INTO log_group_members (group_id, member_id, topics, pid, heartbeat_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (group_id, member_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+    upsertMember: q(
+      orm
+        .insert(members)
+        .values({
+          groupId: p('group'),
+          memberId: p('member'),
+          topics: p('topics'),
+          pid: p('pid'),
+          heartbeatAt: p('at'),
+        })
+        .onConflictDoUpdate({
+          target: [members.groupId, members.memberId],
+          set: { heartbeatAt: sql`excluded.heartbeat_at` },
+        }),
+      ['group', 'member', 'topics', 'pid', 'at'],
     ),
-    members: db.prepare(
-      'SELECT member_id, topics, pid, heartbeat_at FROM log_group_members WHERE group_id = ? ORDER BY member_id',
+    members: q(
+      orm
+        .select({
+          member_id: members.memberId,
+          topics: members.topics,
+          pid: members.pid,
+          heartbeat_at: members.heartbeatAt,
+        })
+        .from(members)
+        .where(eq(members.groupId, p('group')))
+        .orderBy(asc(members.memberId)),
+      ['group'],
     ),
-    deleteMember: db.prepare('DELETE FROM log_group_members WHERE group_id = ? AND member_id = ?'),
-    owners: db.prepare('SELECT topic, partition, member_id FROM log_group_owners WHERE group_id = ?'),
-    insertOwner: db.prepare(
-      'INSERT OR IGNORE INTO log_group_owners (group_id, topic, partition, member_id) VALUES (?, ?, ?, ?)',
+    deleteMember: q(
+      orm.delete(members).where(and(eq(members.groupId, p('group')), eq(members.memberId, p('member')))),
+      ['group', 'member'],
     ),
-    deleteOwner: db.prepare(
-      'DELETE FROM log_group_owners WHERE group_id = ? AND topic = ? AND partition = ? AND member_id = ?',
+    owners: q(
+      orm
+        .select({ topic: owners.topic, partition: owners.partition, member_id: owners.memberId })
+        .from(owners)
+        .where(eq(owners.groupId, p('group'))),
+      ['group'],
     ),
-    deleteOwnersOf: db.prepare('DELETE FROM log_group_owners WHERE group_id = ? AND member_id = ?'),
-  };
+    insertOwner: q(
+      orm
+        .insert(owners)
+        .values({ groupId: p('group'), topic: p('topic'), partition: p('partition'), memberId: p('member') })
+        .onConflictDoNothing(),
+      ['group', 'topic', 'partition', 'member'],
+    ),
+    deleteOwner: q(
+      orm
+        .delete(owners)
+        .where(
+          and(
+            eq(owners.groupId, p('group')),
+            eq(owners.topic, p('topic')),
+            eq(owners.partition, p('partition')),
+            eq(owners.memberId, p('member')),
+          ),
+        ),
+      ['group', 'topic', 'partition', 'member'],
+    ),
+    deleteOwnersOf: q(
+      orm.delete(owners).where(and(eq(owners.groupId, p('group')), eq(owners.memberId, p('member')))),
+      ['group', 'member'],
+    ),
+    // The row and parameter types each statement is declared with above, which its drizzle query selects.
+  } as EmbeddedStore;
 }

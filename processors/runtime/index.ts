@@ -29,8 +29,8 @@ export {
 export type { TimeWindow, RelativeWindow } from './windows.ts';
 export { createTimerService } from './timers.ts';
 export type { TimerService } from './timers.ts';
-export { openStateStore } from './state-store.ts';
-export type { StateStore, StateStoreOptions, StoredTimer, OutboxEntry } from './state-store.ts';
+export { openStateStore } from './state/state-store.ts';
+export type { StateStore, StateStoreOptions, StoredTimer, OutboxEntry } from './state/state-store.ts';
 export type {
   Processor,
   ProcessorContext,
@@ -44,7 +44,13 @@ export type {
 } from './processor.ts';
 export { createProcessorTask } from './processor-task.ts';
 export type { ProcessorTask, ProcessorTaskOptions, TaskStats, SideTopics } from './processor-task.ts';
-export { createProcessorHost, OUTPUT_ID_HEADER, produceStoreOutbox } from './processor-host.ts';
+export { createProcessorHost } from './processor-host.ts';
+export type { HostLayout } from './processor-host.ts';
+export { OUTPUT_ID_HEADER, produceStoreOutbox } from './store-outbox.ts';
+export { HOST_EVENTS } from './host-events.ts';
+export type { HostEventName, HostEventListener } from './host-events.ts';
+export { partitionKey } from './partition-key.ts';
+export { deadLetterOf, describeParseError, sanitizeReason } from './dead-letter.ts';
 export {
   PRODUCER_HEADER,
   SEQUENCE_HEADER,
@@ -64,7 +70,7 @@ export type {
   MeasureProcessorOptions,
   MeasureOnLogOptions,
 } from './measure-processor.ts';
-export { ProcessorError, isProcessorError } from './processor-errors.ts';
+export { ProcessorError, RecordRejectedError, isProcessorError } from './processor-errors.ts';
 export type { ProcessorErrorCode, ProcessorErrorContext } from './processor-errors.ts';
 export { createEmbeddedLog } from './embedded-log.ts';
 export type { EmbeddedLogOptions } from './embedded-log.ts';

@@ -12,6 +12,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from './log.ts';
+import { partitionKey } from './partition-key.ts';
 
 /** What a Kafka consumer needs from its log. */
 export interface KafkaConsumerContext {
@@ -23,7 +24,7 @@ export interface KafkaConsumerContext {
   onRecovered?(error: LogError): void;
 }
 
-const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const tpKey = (topic: string, partition: number): string => partitionKey({ topic, partition });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Pause before a commit that failed is made again. */
@@ -91,6 +92,16 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
   let reassignAll = false;
   // A consumer that never joined fails run() instead of being replaced.
   let everJoined = false;
+
+  // A disconnect that fails leaves nothing to undo (the broker drops the member after its session): told, not fatal.
+  const reportDisconnect = (what: string, cause: unknown): void =>
+    reportError(
+      new LogError('CONNECTION_FAILED', `${what} of group ${groupId} did not disconnect`, {
+        groupId,
+        retriable: true,
+        cause,
+      }),
+    );
 
   const reportError = (error: LogError): void => {
     try {
@@ -171,7 +182,8 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
         if (uncommitted.get(key) === entry) uncommitted.delete(key);
       }
     });
-    commitChain = job.catch(() => {});
+    // Whoever asked for this commit gets its failure through `job`; the chain only keeps commits in order.
+    commitChain = job.then(settled, settled);
     return job;
   }
 
@@ -289,7 +301,8 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       joined = resolve;
       failed = reject;
     });
-    firstJoin.catch(() => {});
+    // Awaited below only while starting; a crash after that is handled by the CRASH listener.
+    firstJoin.catch(settled);
     current.on(current.events.GROUP_JOIN, (event) => {
       if (consumer !== current) return;
       everJoined = true;
@@ -324,7 +337,9 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       });
       await firstJoin;
     } catch (cause) {
-      await current.disconnect().catch(() => {});
+      await current
+        .disconnect()
+        .catch((error: unknown) => reportDisconnect('a consumer that could not start', error));
       throw new LogError('CONNECTION_FAILED', `consumer of group ${groupId} could not start`, {
         groupId,
         retriable: true,
@@ -338,10 +353,19 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
     if (replacing) return;
     replacing = true;
     try {
-      await consumer?.disconnect().catch(() => {});
+      await consumer?.disconnect().catch((error: unknown) => reportDisconnect('a crashed consumer', error));
       // The partitions are gone with the old member; the new one is assigned afresh (onAssign seeks again).
       await gate;
-      if (assigned.length > 0) await Promise.resolve(options.onRevoke?.(assigned)).catch(() => {});
+      if (assigned.length > 0)
+        await Promise.resolve(options.onRevoke?.(assigned)).catch((cause: unknown) =>
+          reportError(
+            new LogError('GROUP_FAILED', `onRevoke of group ${groupId} failed after a crash`, {
+              groupId,
+              retriable: true,
+              cause,
+            }),
+          ),
+        );
       assigned = [];
       // Each attempt waits out KafkaJS's own connection retries, so short pauses suffice: once the broker is
       // back, the stage resumes within one pause and a group join.
@@ -407,7 +431,10 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
         running = false;
         clearTimeout(recommitTimer);
         joined();
-        if (consumer) await consumer.disconnect().catch(() => {});
+        if (consumer)
+          await consumer
+            .disconnect()
+            .catch((error: unknown) => reportDisconnect('a stopping consumer', error));
         await gate;
         if (assigned.length > 0) await options.onRevoke?.(assigned);
         assigned = [];
@@ -418,3 +445,6 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
   };
   return logConsumer;
 }
+
+/** The outcome of a promise that only orders others (its failure reached its own caller). */
+function settled(): void {}

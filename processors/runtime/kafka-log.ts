@@ -71,7 +71,8 @@ function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(onTimeout()), ms);
   });
-  promise.catch(() => {});
+  // The race below rejects on the deadline; a later rejection of `promise` itself has no one left to tell.
+  promise.catch(afterDeadline);
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
@@ -96,6 +97,13 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
   const pingTimeoutMs = options.pingTimeoutMs ?? 3_000;
   const logLevel = options.logLevel ?? 'error';
   const writeLogLine = createLogLineWriter(logLevel, options.onLog);
+  const warnRecovered = (message: string, error: unknown): void =>
+    writeLogLine({
+      level: 'warn',
+      namespace: 'Log',
+      message,
+      fields: { error: error instanceof Error ? error.message : String(error) },
+    });
   const kafka: Kafka = new KafkaClient({
     clientId: options.clientId ?? 'cleanroom',
     brokers: brokerList(options.brokers),
@@ -158,7 +166,9 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
 
   function disconnectIfIdle(slot: ProducerSlot): void {
     if (!slot.retired || slot.inFlight > 0 || !producers.delete(slot)) return;
-    void slot.client.then((client) => client.disconnect()).catch(() => {});
+    slot.client
+      .then((client) => client.disconnect())
+      .catch((error: unknown) => warnRecovered('a retired producer did not disconnect', error));
   }
 
   /**
@@ -353,9 +363,16 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
       );
       await Promise.all(
         clients.map((client) =>
-          client.status === 'fulfilled' ? client.value.disconnect().catch(() => {}) : undefined,
+          client.status === 'fulfilled'
+            ? client.value
+                .disconnect()
+                .catch((error: unknown) => warnRecovered('a client did not disconnect on close', error))
+            : undefined,
         ),
       );
     },
   };
 }
+
+/** A promise raced against a deadline that it lost: its own outcome is no longer anybody's. */
+function afterDeadline(): void {}

@@ -14,7 +14,7 @@ import { partitionForKey } from './murmur2.ts';
 import type { EventTimeOptions, Processor } from './processor.ts';
 import { createProcessorHost } from './processor-host.ts';
 import { createProcessorTask } from './processor-task.ts';
-import { openStateStore } from './state-store.ts';
+import { openStateStore } from './state/state-store.ts';
 
 /** A record to feed: key and JSON text, in arrival order. */
 export interface MeasureRecord {

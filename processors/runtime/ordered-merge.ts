@@ -20,6 +20,7 @@
  * which also keeps event time roughly in order for the stages downstream.
  */
 import type { Log, LogRecord, RecordBatch, TopicPartition } from './log.ts';
+import { partitionKey } from './partition-key.ts';
 
 /** Options of {@link createOrderedMerge}. */
 export interface OrderedMergeOptions {
@@ -71,7 +72,7 @@ export interface OrderedMerge {
   buffered(): number;
 }
 
-const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const keyOf = (topic: string, partition: number): string => partitionKey({ topic, partition });
 
 /**
  * Create an ordered merge.
@@ -166,7 +167,7 @@ export function createOrderedMerge(options: OrderedMergeOptions): OrderedMerge {
 
 /**
  * Take up to `max` records from `merge` in merge order, looking again at the log's end offsets of any input
- * that ran dry (`knownEnds`, keyed `topic:partition`, is the caller's cache across calls: an end seen above a
+ * that ran dry (`knownEnds`, keyed by `partitionKey`, is the caller's cache across calls: an end seen above a
  * partition's next offset is still above it, so only partitions that look drained are asked about again).
  *
  * @example
@@ -179,7 +180,8 @@ export async function takeMerged(
   knownEnds: Map<string, number>,
   max: number,
 ): Promise<LogRecord[]> {
-  const endOf = (topic: string, partition: number): number => knownEnds.get(`${topic}:${partition}`) ?? 0;
+  const endOf = (topic: string, partition: number): number =>
+    knownEnds.get(partitionKey({ topic, partition })) ?? 0;
   const records: LogRecord[] = [];
   for (;;) {
     const stale = new Set<string>();
@@ -188,7 +190,7 @@ export async function takeMerged(
     }
     for (const topic of stale) {
       const ends = await log.endOffsets(topic);
-      for (const [partition, end] of ends.entries()) knownEnds.set(`${topic}:${partition}`, end);
+      for (const [partition, end] of ends.entries()) knownEnds.set(partitionKey({ topic, partition }), end);
     }
     const taken = merge.take(
       max - records.length,

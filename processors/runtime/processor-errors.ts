@@ -1,8 +1,12 @@
-/** Errors of processors and their host (the log's own errors are `LogError` in errors.ts). */
+/**
+ * Errors of processors and their host (the log's own errors are `LogError` in errors.ts): one base class for
+ * every processor area, as KafkaJS's errors carry whether they are retriable and where they happened. An area
+ * names its own closed set of codes: `class FraudError extends ProcessorError<FraudErrorCode>`.
+ */
 
-/** Closed set of processor error codes. */
+/** Codes of the runtime's own processor errors. */
 export type ProcessorErrorCode =
-  'INVALID_DEFINITION' | 'INVALID_RECORD' | 'HANDLER_FAILED' | 'STATE_FAILED' | 'STOPPED';
+  'INVALID_DEFINITION' | 'INVALID_RECORD' | 'HANDLER_FAILED' | 'STATE_FAILED' | 'PRODUCE_FAILED' | 'STOPPED';
 
 /** Where a processor error happened, when known. */
 export interface ProcessorErrorContext {
@@ -10,30 +14,72 @@ export interface ProcessorErrorContext {
   topic?: string;
   partition?: number;
   offset?: number;
-  /** File and field of a bad definition. */
+  /** File and field of a bad definition or record. */
   file?: string;
   field?: string;
+  segmentId?: string;
+  campaignId?: string;
+  /** Whether trying again may succeed (a broker restart, a busy database). */
   retriable?: boolean;
   cause?: unknown;
 }
 
-/** An error of a processor: a code, whether it is retriable, and where it happened. */
-export class ProcessorError extends Error {
-  override readonly name = 'ProcessorError';
-  readonly code: ProcessorErrorCode;
+/** An error of a processor: a code of its area's closed set, whether it is retriable, and where it happened. */
+export class ProcessorError<Code extends string = ProcessorErrorCode> extends Error {
+  override readonly name: string = 'ProcessorError';
+  readonly code: Code;
   readonly retriable: boolean;
-  readonly context: Omit<ProcessorErrorContext, 'cause' | 'retriable'>;
+  readonly processor: string | undefined;
+  readonly topic: string | undefined;
+  readonly partition: number | undefined;
+  readonly offset: number | undefined;
+  readonly file: string | undefined;
+  readonly field: string | undefined;
+  readonly segmentId: string | undefined;
+  readonly campaignId: string | undefined;
 
-  constructor(code: ProcessorErrorCode, message: string, context: ProcessorErrorContext = {}) {
+  constructor(code: Code, message: string, context: ProcessorErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    const { cause: _cause, retriable, ...rest } = context;
     this.code = code;
-    this.retriable = retriable ?? false;
-    this.context = rest;
+    this.retriable = context.retriable ?? false;
+    this.processor = context.processor;
+    this.topic = context.topic;
+    this.partition = context.partition;
+    this.offset = context.offset;
+    this.file = context.file;
+    this.field = context.field;
+    this.segmentId = context.segmentId;
+    this.campaignId = context.campaignId;
+  }
+
+  /** Where it happened, for logs (no cause, no payload). */
+  get context(): Omit<ProcessorErrorContext, 'cause' | 'retriable'> {
+    const { processor, topic, partition, offset, file, field, segmentId, campaignId } = this;
+    return Object.fromEntries(
+      Object.entries({ processor, topic, partition, offset, file, field, segmentId, campaignId }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    );
   }
 }
 
-/** Whether a value is a {@link ProcessorError}. */
-export function isProcessorError(value: unknown): value is ProcessorError {
+/** Whether a value is a {@link ProcessorError} (of any processor area). */
+export function isProcessorError(value: unknown): value is ProcessorError<string> {
   return value instanceof ProcessorError;
+}
+
+/**
+ * Thrown by a processor's `parse` to refuse a record with the field at fault and a reason; the host sends it to
+ * the dead-letter topic with both. The reason must not quote the input (it may hold PII).
+ */
+export class RecordRejectedError extends ProcessorError {
+  override readonly name = 'RecordRejectedError';
+  override readonly field: string;
+  readonly reason: string;
+
+  constructor(field: string, reason: string) {
+    super('INVALID_RECORD', `${field} ${reason}`, { field });
+    this.field = field;
+    this.reason = reason;
+  }
 }

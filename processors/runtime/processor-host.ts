@@ -37,6 +37,14 @@
  * `parse` rejects go to `cleanroom.dead-letter`; records older than `watermark - allowedLateness` go to
  * `cleanroom.late-events` (counted in `stats().tooLate`) and never reach `onRecord`.
  *
+ * ## Layouts
+ *
+ * - `co-partitioned` (default): one task (and state file) per partition number of the input topics.
+ * - `merged`: ONE task over every partition of every input topic, taking their records in log-time order
+ *   (timestamp, then topic rank, topic, partition) through the ordered merge. For a stage whose state spans
+ *   all of its input and cannot be partitioned (ingest: identity links and consent come from one topic and
+ *   resolve the events of all the others). Its producer id has no partition: `<name>/<epoch>`.
+ *
  * ## What the host guarantees
  *
  * - One SQLite state file per partition number (`<stateDir>/<name>/partition-<n>.sqlite`), so a partition's
@@ -47,7 +55,11 @@
  *   A SIGKILL at any point therefore loses nothing and re-sends at most outputs with ids already sent;
  *   every output carries its producer and outbox sequence, and a task skips what it already applied.
  * - Several input topics: a task takes their records through the ordered merge (ordered-merge.ts), in the
- *   sequence order of their common producer, so the interleaving does not depend on delivery timing.
+ *   sequence order of their common producer, so the interleaving does not depend on delivery timing (merged
+ *   layout: in log-time order). Batches of one task are handled one at a time, whatever the consumer does.
+ * - The consumer group's offsets are committed after the outputs are out, for lag monitoring and `caughtUp`
+ *   dashboards only; the stored offsets are re-committed after every join (a kill between the state's commit
+ *   and the group's must not leave the group behind for good).
  * - Watermarks are per partition: `max event time seen on the partition - maxOutOfOrdernessMs`. Timers fire
  *   in (time, key, name) order as it advances, so outputs depend only on the partition's input, not on batch
  *   sizes or timing. Idle partitions: a partition that received nothing for `idleTimeoutMs` of processing
@@ -67,28 +79,40 @@ import type {
 } from './log.ts';
 import type { EventTimeOptions, Processor } from './processor.ts';
 import { createProcessorTask } from './processor-task.ts';
-import type { ProcessorTask, SideTopics, TaskStats } from './processor-task.ts';
+import type { ProcessorTask, SideTopics } from './processor-task.ts';
 import { createOrderedMerge, takeMerged } from './ordered-merge.ts';
 import type { OrderedMerge } from './ordered-merge.ts';
-import { PRODUCER_HEADER, SEQUENCE_HEADER, producerEpochOf, producerHeaders } from './producer-sequence.ts';
-import { openStateStore } from './state-store.ts';
-import type { StateStore } from './state-store.ts';
+import { partitionKey } from './partition-key.ts';
+import { PRODUCER_HEADER, SEQUENCE_HEADER, producerEpochOf } from './producer-sequence.ts';
+import { produceStoreOutbox } from './store-outbox.ts';
+import { openStateStore } from './state/state-store.ts';
+import type { StateStore } from './state/state-store.ts';
+import { HOST_EVENTS } from './host-events.ts';
+import type { HostEventListener } from './host-events.ts';
+import { sumTaskStats } from './host-stats.ts';
+import type { HostStats } from './host-stats.ts';
 
-/** The header carrying an output's deterministic id. */
-export const OUTPUT_ID_HEADER = 'cleanroom-output-id';
+export { OUTPUT_ID_HEADER } from './store-outbox.ts';
+
+/** How input partitions map to tasks (see the file comment). */
+export type HostLayout = 'co-partitioned' | 'merged';
 
 /** Options of {@link createProcessorHost}. */
 export interface ProcessorHostOptions<In> {
   log: Log;
   /** Processor name: names the consumer group (`cleanroom.<name>` unless `groupId`) and the state folder. */
   name: string;
-  /** Co-partitioned input topics (same key, same partition count). */
+  /** Co-partitioned input topics (same key, same partition count), or any topics in the merged layout. */
   inputTopics: string[];
   /** Folder of the state files; instances sharing it can take over each other's partitions. */
   stateDir: string;
   processor: Processor<In>;
   eventTime: EventTimeOptions;
   groupId?: string;
+  /** Default `co-partitioned`. */
+  layout?: HostLayout;
+  /** Open the state store of task `task` (default `<stateDir>/<name>/partition-<task>.sqlite`). */
+  openStore?: (task: number) => StateStore;
   /** Processing-time idle timeout after which a quiet partition's watermark follows the others (0 = off). */
   idleTimeoutMs?: number;
   maxBatchSize?: number;
@@ -96,13 +120,11 @@ export interface ProcessorHostOptions<In> {
   sideTopics?: SideTopics;
   /** Called with errors the host survives (a failed produce is retried on the next batch or tick). */
   onError?: (error: unknown) => void;
+  /** Told what happens to batches (see {@link HOST_EVENTS}). */
+  onEvent?: HostEventListener;
 }
 
-/** Counters of a host: the sum over its tasks, plus the watermark of each partition. */
-export interface HostStats extends TaskStats {
-  watermarks: Record<number, number>;
-  pendingOutbox: number;
-}
+export type { HostStats } from './host-stats.ts';
 
 /** A running processor. */
 export interface ProcessorHost {
@@ -110,8 +132,9 @@ export interface ProcessorHost {
   start(): Promise<void>;
   /** Leave the group, produce what is still in the outbox, close the state files. */
   stop(): Promise<void>;
+  /** Counters of the open tasks (after `stop`: as they were when it stopped). */
   stats(): HostStats;
-  /** Tasks (one per partition number) this host has opened. */
+  /** Tasks this host has opened (one per partition number; one in all when merged). */
   tasks(): ProcessorTask[];
   /** Whether every input partition has been read to its end offset and the outbox is empty. */
   caughtUp(): Promise<boolean>;
@@ -121,129 +144,226 @@ export interface ProcessorHost {
 export function createProcessorHost<In>(options: ProcessorHostOptions<In>): ProcessorHost {
   const { log, name, processor } = options;
   const groupId = options.groupId ?? `cleanroom.${name}`;
+  const merged = options.layout === 'merged';
+  const taskOf = (partition: number): number => (merged ? 0 : partition);
+  const openStore =
+    options.openStore ??
+    ((task: number) => openStateStore(path.join(options.stateDir, name, `partition-${task}.sqlite`)));
   const tasks = new Map<number, ProcessorTask>();
+  // One batch of a task at a time, and one produce of its outbox at a time.
+  const handling = new Map<number, Promise<void>>();
   const flushing = new Map<number, Promise<void>>();
   const lastActivity = new Map<number, number>();
-  // Producer id per task (stage, partition, state epoch): the outputs' repeat-filter identity.
+  // Producer id per task (stage, partition unless merged, state epoch): the outputs' repeat-filter identity.
   const producers = new Map<number, string>();
+  // Offsets last committed to the group per input partition (commits are for monitoring; skip repeats).
+  const committed = new Map<string, number>();
   let consumer: LogConsumer | undefined;
   let idleTimer: ReturnType<typeof setInterval> | undefined;
   let stopping = false;
-  // Several input topics: each task takes their records in one deterministic order (see mergeFor).
-  const merging = options.inputTopics.length > 1;
+  let finalStats: HostStats | undefined;
+  // Several input topics, or the merged layout: a task takes its records in one deterministic order.
+  const merging = merged || options.inputTopics.length > 1;
   const merges = new Map<number, OrderedMerge>();
   const knownEnds = new Map<string, number>();
   const maxBatchSize = options.maxBatchSize ?? 500;
+  const report = (error: unknown): void => options.onError?.(error);
 
-  const mergeFor = (partition: number): OrderedMerge => {
-    let merge = merges.get(partition);
+  const mergeFor = (task: number): OrderedMerge => {
+    let merge = merges.get(task);
     if (!merge) {
       merge = createOrderedMerge({
         topicRank: (topic) => options.inputTopics.indexOf(topic),
-        compare: compareInputs,
+        ...(merged ? {} : { compare: compareInputs }),
       });
-      merges.set(partition, merge);
+      merges.set(task, merge);
     }
     return merge;
   };
 
-  const taskFor = (partition: number, reload = false): ProcessorTask => {
-    let task = tasks.get(partition);
+  const taskFor = (id: number, reload = false): ProcessorTask => {
+    let task = tasks.get(id);
     if (!task || reload) {
-      const store =
-        task?.store ?? openStateStore(path.join(options.stateDir, name, `partition-${partition}.sqlite`));
+      const store = task?.store ?? openStore(id);
       task = createProcessorTask({
         processorName: name,
-        partition,
+        partition: id,
         store,
         processor,
         eventTime: options.eventTime,
+        onError: report,
         ...(options.sideTopics ? { sideTopics: options.sideTopics } : {}),
       });
-      tasks.set(partition, task);
-      producers.set(partition, `${name}/${partition}/${producerEpochOf(store)}`);
+      tasks.set(id, task);
+      const epoch = producerEpochOf(store);
+      producers.set(id, merged ? `${name}/${epoch}` : `${name}/${id}/${epoch}`);
     }
     return task;
   };
 
-  // Produce a task's outbox in order; one flush at a time per task (the outbox is shared by its topics).
+  const storedOffset = (task: ProcessorTask | undefined, topic: string, partition: number): number =>
+    task?.store.offsets().find((row) => row.topic === topic && row.partition === partition)?.offset ?? 0;
+
+  // Produce a task's outbox in order, after any produce of it still under way (whether that one failed or not:
+  // its failure went to whoever awaited it, and what it left unsent is sent now).
   const flush = (task: ProcessorTask): Promise<void> => {
     const previous = flushing.get(task.partition) ?? Promise.resolve();
     const producer = producers.get(task.partition)!;
-    const next = previous.catch(() => undefined).then(() => produceStoreOutbox(log, task.store, producer));
+    const produce = async (): Promise<void> => {
+      const outputs = await produceStoreOutbox(log, task.store, producer);
+      if (outputs > 0) options.onEvent?.(HOST_EVENTS.OUTPUTS_PRODUCED, { task: task.partition, outputs });
+    };
+    const next = previous.then(produce, produce);
     flushing.set(task.partition, next);
     return next;
+  };
+
+  /** The input partitions assigned to this member that belong to `task`. */
+  const assignedTo = (task: ProcessorTask): TopicPartition[] =>
+    (consumer?.assignments() ?? []).filter(({ partition }) => taskOf(partition) === task.partition);
+
+  // For lag monitoring and dashboards only: the offsets that matter are the ones stored with the state. Made
+  // after the outputs are out (a group at its end must mean the outputs exist).
+  const commitStored = async (task: ProcessorTask): Promise<void> => {
+    const changed = assignedTo(task)
+      .map(({ topic, partition }) => ({ topic, partition, offset: storedOffset(task, topic, partition) }))
+      .filter((entry) => entry.offset > 0 && committed.get(partitionKey(entry)) !== entry.offset);
+    if (changed.length === 0 || !consumer) return;
+    try {
+      await consumer.commit(changed);
+      for (const entry of changed) committed.set(partitionKey(entry), entry.offset);
+    } catch (error) {
+      // Not fatal: the consumer makes a failed commit again, and the next batch commits the latest offsets.
+      report(error);
+    }
   };
 
   const onAssign = async (assigned: TopicPartition[]): Promise<TopicPartitionOffset[]> => {
     const seeks: TopicPartitionOffset[] = [];
     // Re-read each task from its store: another instance sharing `stateDir` may have advanced it meanwhile.
-    for (const partition of new Set(assigned.map((entry) => entry.partition))) taskFor(partition, true);
+    for (const id of new Set(assigned.map((entry) => taskOf(entry.partition)))) taskFor(id, true);
     for (const { topic, partition } of assigned) {
-      const task = taskFor(partition);
+      const task = taskFor(taskOf(partition));
+      committed.delete(partitionKey({ topic, partition }));
       await flush(task);
-      const stored = task.store.offsets().find((row) => row.topic === topic && row.partition === partition);
-      if (stored) seeks.push({ topic, partition, offset: stored.offset });
-      // The state is the truth: a merge starts where the state is (0 for a partition it never saw).
-      if (merging) mergeFor(partition).assign({ topic, partition }, stored?.offset ?? 0);
-      lastActivity.set(partition, Date.now());
+      // The state is the truth: a partition it never saw starts at 0, whatever the group committed.
+      const offset = storedOffset(task, topic, partition);
+      seeks.push({ topic, partition, offset });
+      if (merging) mergeFor(task.partition).assign({ topic, partition }, offset);
+      lastActivity.set(task.partition, Date.now());
     }
     return seeks;
   };
 
   const onRevoke = (revoked: TopicPartition[]): void => {
-    for (const { topic, partition } of revoked) merges.get(partition)?.revoke([{ topic, partition }]);
+    for (const { topic, partition } of revoked) merges.get(taskOf(partition))?.revoke([{ topic, partition }]);
   };
 
-  const commitStored = async (task: ProcessorTask, topics: Iterable<string>): Promise<void> => {
-    const wanted = new Set(topics);
-    const next = task.store
-      .offsets()
-      .filter((row) => wanted.has(row.topic) && row.partition === task.partition);
-    // For lag monitoring only: the offsets that matter are the ones stored with the state.
-    if (next.length > 0) await consumer?.commit(next).catch((error: unknown) => options.onError?.(error));
+  const applied = (task: ProcessorTask, records: readonly LogRecord[], outputsBefore: number): void => {
+    if (options.onEvent === undefined || records.length === 0) return;
+    const positions = new Map<
+      string,
+      { topic: string; partition: number; nextOffset: number; records: number }
+    >();
+    for (const record of records) {
+      const key = partitionKey(record);
+      const entry = positions.get(key) ?? {
+        topic: record.topic,
+        partition: record.partition,
+        nextOffset: 0,
+        records: 0,
+      };
+      entry.nextOffset = record.offset + 1;
+      entry.records += 1;
+      positions.set(key, entry);
+    }
+    const outputs = task.stats().outputs - outputsBefore;
+    for (const position of positions.values())
+      options.onEvent(HOST_EVENTS.BATCH_COMMITTED, { task: task.partition, ...position, outputs });
   };
 
-  const handleBatch = async (batch: RecordBatch): Promise<void> => {
-    const task = taskFor(batch.partition);
-    lastActivity.set(batch.partition, Date.now());
+  const process = (task: ProcessorTask, records: readonly LogRecord[]): void => {
+    const outputsBefore = task.stats().outputs;
+    task.processRecords(records);
+    applied(task, records, outputsBefore);
+  };
+
+  const handle = async (batch: RecordBatch): Promise<void> => {
+    const task = taskFor(taskOf(batch.partition));
+    lastActivity.set(task.partition, Date.now());
     if (merging) return mergeBatch(task, batch);
-    task.processBatch(batch);
+    process(task, batch.records);
     await flush(task);
-    await commitStored(task, [batch.topic]);
+    await commitStored(task);
+  };
+
+  const handleBatch = (batch: RecordBatch): Promise<void> => {
+    const id = taskOf(batch.partition);
+    const run = async (): Promise<void> => {
+      try {
+        await handle(batch);
+      } catch (error) {
+        const where = {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: batch.records[0]?.offset ?? -1,
+        };
+        options.onEvent?.(HOST_EVENTS.BATCH_FAILED, { task: id, ...where, error });
+        throw error;
+      }
+    };
+    // After the task's batch in hand, whatever became of it (the consumer was told of its failure).
+    const previous = handling.get(id) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    handling.set(id, next);
+    return next;
+  };
+
+  // Taken from the merge but not applied: start the task's inputs again from its stored offsets.
+  const restartMerge = (task: ProcessorTask, merge: OrderedMerge): void => {
+    for (const { topic, partition } of assignedTo(task)) {
+      const position = { topic, partition, offset: storedOffset(task, topic, partition) };
+      merge.assign(position, position.offset);
+      consumer?.seek(position);
+    }
   };
 
   const mergeBatch = async (task: ProcessorTask, batch: RecordBatch): Promise<void> => {
-    const merge = mergeFor(batch.partition);
+    const merge = mergeFor(task.partition);
     const pushed = merge.push(batch);
     if (!pushed.accepted) {
+      // Held back (the partition is far ahead of the others): deliver it again later.
       consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: pushed.seekTo });
       return;
     }
     // Outputs a failed produce left behind go first (the batch delivered again may hold nothing new).
     await flush(task);
+    await commitStored(task);
     for (;;) {
       // Stopping: what is still buffered is read again by the next start (its offsets were not stored).
       if (stopping) return;
       const records = await takeMerged(log, merge, knownEnds, maxBatchSize);
       if (records.length === 0) return;
       try {
-        task.processRecords(records);
+        process(task, records);
       } catch (error) {
-        // Taken from the merge but not applied: start the task's inputs again from its stored offsets.
-        for (const topic of options.inputTopics) {
-          const stored = task.store
-            .offsets()
-            .find((row) => row.topic === topic && row.partition === task.partition);
-          const position = { topic, partition: task.partition, offset: stored?.offset ?? 0 };
-          merge.assign(position, position.offset);
-          consumer?.seek(position);
-        }
+        restartMerge(task, merge);
         throw error;
       }
       await flush(task);
-      await commitStored(task, new Set(records.map((record) => record.topic)));
+      await commitStored(task);
     }
+  };
+
+  /** Whether every input partition of `task` has been read (its stored offset at the end offset). */
+  const readToEnd = async (task: ProcessorTask | undefined, id: number): Promise<boolean> => {
+    for (const topic of options.inputTopics) {
+      const ends = await log.endOffsets(topic);
+      for (const [partition, end] of ends.entries()) {
+        if (taskOf(partition) === id && end > storedOffset(task, topic, partition)) return false;
+      }
+    }
+    return true;
   };
 
   const advanceIdlePartitions = async (): Promise<void> => {
@@ -253,26 +373,16 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
     for (const task of tasks.values()) {
       if (Date.now() - (lastActivity.get(task.partition) ?? 0) < idleMs || task.watermark() >= highest)
         continue;
-      if (!(await partitionDrained(task))) continue;
+      if (!(await readToEnd(task, task.partition))) continue;
       task.advanceWatermark(highest);
       await flush(task);
     }
   };
 
-  const partitionDrained = async (task: ProcessorTask): Promise<boolean> => {
-    for (const topic of options.inputTopics) {
-      const ends = await log.endOffsets(topic);
-      const stored = task.store
-        .offsets()
-        .find((row) => row.topic === topic && row.partition === task.partition);
-      if ((ends[task.partition] ?? 0) > (stored?.offset ?? 0)) return false;
-    }
-    return true;
-  };
-
   return {
     async start() {
       stopping = false;
+      finalStats = undefined;
       for (const topic of options.inputTopics) await log.createTopic(topic);
       consumer = log.consumer({
         groupId,
@@ -282,14 +392,16 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
         maxBatchSize,
         onAssign,
         onRevoke,
-        onError: (error) => options.onError?.(error),
+        onError: report,
       });
       await consumer.run(handleBatch);
+      // A kill between the state's commit and the group's leaves the group behind the state, for good when no
+      // input follows: bring it level with what the state holds.
+      for (const id of new Set((consumer.assignments() ?? []).map(({ partition }) => taskOf(partition))))
+        await commitStored(taskFor(id));
       if ((options.idleTimeoutMs ?? 0) > 0) {
         idleTimer = setInterval(
-          () => {
-            advanceIdlePartitions().catch((error: unknown) => options.onError?.(error));
-          },
+          () => void advanceIdlePartitions().catch(report),
           Math.max(50, (options.idleTimeoutMs ?? 0) / 2),
         );
       }
@@ -298,50 +410,18 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
       stopping = true;
       if (idleTimer) clearInterval(idleTimer);
       await consumer?.stop();
-      for (const task of tasks.values()) {
-        await flush(task).catch((error: unknown) => options.onError?.(error));
-        task.store.close();
-      }
+      for (const task of tasks.values()) await flush(task).catch(report);
+      finalStats = sumTaskStats([...tasks.values()]);
+      for (const task of tasks.values()) task.store.close();
       tasks.clear();
     },
-    stats() {
-      const total: HostStats = {
-        records: 0,
-        lateApplied: 0,
-        tooLate: 0,
-        deadLettered: 0,
-        timersFired: 0,
-        outputs: 0,
-        repeats: 0,
-        watermarks: {},
-        pendingOutbox: 0,
-      };
-      for (const task of tasks.values()) {
-        const stats = task.stats();
-        total.records += stats.records;
-        total.lateApplied += stats.lateApplied;
-        total.tooLate += stats.tooLate;
-        total.deadLettered += stats.deadLettered;
-        total.timersFired += stats.timersFired;
-        total.outputs += stats.outputs;
-        total.repeats += stats.repeats;
-        total.watermarks[task.partition] = task.watermark();
-        total.pendingOutbox += task.store.pendingOutbox().length;
-      }
-      return total;
-    },
+    stats: () => finalStats ?? sumTaskStats([...tasks.values()]),
     tasks: () => [...tasks.values()],
     async caughtUp() {
-      for (const topic of options.inputTopics) {
-        const ends = await log.endOffsets(topic);
-        for (const [partition, end] of ends.entries()) {
-          const task = tasks.get(partition);
-          const stored = task?.store
-            .offsets()
-            .find((row) => row.topic === topic && row.partition === partition);
-          if (end > (stored?.offset ?? 0)) return false;
-        }
-      }
+      const ids = new Set<number>();
+      for (const topic of options.inputTopics)
+        for (const partition of (await log.endOffsets(topic)).keys()) ids.add(taskOf(partition));
+      for (const id of ids) if (!(await readToEnd(tasks.get(id), id))) return false;
       return [...tasks.values()].every((task) => task.store.pendingOutbox().length === 0);
     },
   };
@@ -361,30 +441,4 @@ function compareInputs(a: LogRecord, b: LogRecord): number {
     return Number(a.headers[SEQUENCE_HEADER]) - Number(b.headers[SEQUENCE_HEADER]);
   }
   return a.timestamp - b.timestamp;
-}
-
-/**
- * Produce a state store's unsent outputs in order (runs of one topic per produce call) with their id and
- * producer headers, then confirm them.
- */
-export async function produceStoreOutbox(log: Log, store: StateStore, producer: string): Promise<void> {
-  const pending = store.pendingOutbox();
-  let start = 0;
-  while (start < pending.length) {
-    const topic = pending[start]!.topic;
-    let end = start;
-    while (end < pending.length && end - start < 500 && pending[end]!.topic === topic) end += 1;
-    const run = pending.slice(start, end);
-    await log.produce(
-      topic,
-      run.map((entry) => ({
-        key: entry.key,
-        value: entry.value,
-        headers: { [OUTPUT_ID_HEADER]: entry.outputId, ...producerHeaders(producer, entry.sequence) },
-        ...(entry.partition === null ? {} : { partition: entry.partition }),
-      })),
-    );
-    store.confirmOutbox(run[run.length - 1]!.sequence);
-    start = end;
-  }
 }

@@ -1,11 +1,13 @@
 /**
- * A processor task: one processor over one partition number of its (co-partitioned) input topics, with its
- * own state store. `processBatch` applies a batch in ONE transaction: state, timers, watermark, counters, the
- * next input offsets and the outbox of outputs. Producing the outbox is the host's job, after the commit.
+ * A processor task: one processor over one partition number of its (co-partitioned) input topics — or over
+ * every partition of them, merged (ingest) — with its own state store. `processRecords` applies records in ONE
+ * transaction: state, timers, watermark, counters, the next input offsets and the outbox of outputs. Producing
+ * the outbox is the host's job, after the commit.
  */
-import { createHash } from 'node:crypto';
 import { TOPICS } from '../../schema/topics.ts';
-import type { DeadLetter, LateEvent } from '../../schema/topics.ts';
+import type { LateEvent } from '../../schema/topics.ts';
+import { deadLetterOf, describeParseError } from './dead-letter.ts';
+import { partitionKey } from './partition-key.ts';
 import type { LogRecord, RecordBatch } from './log.ts';
 import type {
   EventTimeOptions,
@@ -15,7 +17,8 @@ import type {
   ProcessorContext,
   ProcessorOutput,
 } from './processor.ts';
-import type { StateStore } from './state-store.ts';
+import { ProcessorError } from './processor-errors.ts';
+import type { StateStore } from './state/state-store.ts';
 import { createRepeatFilter } from './producer-sequence.ts';
 import type { AppliedSequences } from './producer-sequence.ts';
 import { createTimerService } from './timers.ts';
@@ -34,15 +37,17 @@ export interface TaskStats {
   outputs: number;
   /** Records a producer sent again after a restart, recognised and skipped. */
   repeats: number;
+  /** The processor's own counters (`context.count(name)`). */
+  counts: Record<string, number>;
 }
 
-/** One processor over one partition number. */
+/** One processor over one partition number (or, merged, over every input partition). */
 export interface ProcessorTask {
   readonly partition: number;
   readonly store: StateStore;
   /** Apply a batch (records at offsets already stored are skipped: a redelivery). */
   processBatch(batch: RecordBatch): void;
-  /** Apply records of any of the task's input topics, in the order given, in one transaction. */
+  /** Apply records of any of the task's input topics and partitions, in the order given, in one transaction. */
   processRecords(records: readonly LogRecord[]): void;
   /** Force the watermark forward (idle partitions) and fire due timers, in one transaction. */
   advanceWatermark(watermark: number): void;
@@ -59,6 +64,8 @@ export interface ProcessorTaskOptions<In> {
   eventTime: EventTimeOptions;
   /** Side-output topics (defaults: `cleanroom.late-events`, `cleanroom.dead-letter`). */
   sideTopics?: SideTopics;
+  /** Told of every handler failure the task survives by dead-lettering its record. */
+  onError?: (error: ProcessorError) => void;
 }
 
 /** Where a task sends records it cannot apply. */
@@ -67,7 +74,8 @@ export interface SideTopics {
   deadLetter?: string;
 }
 
-const EMPTY_STATS: TaskStats = {
+/** Counters of a task that has applied nothing. */
+export const emptyStats = (): TaskStats => ({
   records: 0,
   lateApplied: 0,
   tooLate: 0,
@@ -75,7 +83,18 @@ const EMPTY_STATS: TaskStats = {
   timersFired: 0,
   outputs: 0,
   repeats: 0,
+  counts: {},
+});
+
+const storedStats = (store: StateStore): TaskStats => {
+  const stored = store.getMeta<Partial<TaskStats>>('stats');
+  return { ...emptyStats(), ...stored, counts: { ...stored?.counts } };
 };
+
+const copyStats = (stats: TaskStats): TaskStats => ({ ...stats, counts: { ...stats.counts } });
+
+/** A SQLite error is the store's, not the record's: it fails the batch, which is read again. */
+const isStoreError = (error: unknown): boolean => error instanceof Error && error.name === 'SqliteError';
 
 /** Create a task over an open state store (resuming its watermark, counters and offsets). */
 export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): ProcessorTask {
@@ -87,9 +106,11 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
     options.eventTime,
     store.getMeta<WatermarkState>('watermark'),
   );
-  let stats: TaskStats = { ...EMPTY_STATS, ...store.getMeta<TaskStats>('stats') };
+  let stats: TaskStats = storedStats(store);
   let repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
-  const nextOffsets = new Map(store.offsets().map((row) => [`${row.topic}:${row.partition}`, row.offset]));
+  const nextOffsets = new Map(store.offsets().map((row) => [partitionKey(row), row.offset]));
+  // Effects to run once the open transaction commits (dropped with it on a rollback).
+  let afterCommit: Array<() => void> = [];
 
   const emit = (output: ProcessorOutput): void => {
     store.appendOutbox({
@@ -121,6 +142,8 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
     setTimer: (time, name, timerKey = key) => timers.register(timerKey, name, time, watermark.current()),
     cancelTimer: (time, name, timerKey = key) => timers.cancel(timerKey, name, time),
     emit,
+    count: (name) => void (stats.counts[name] = (stats.counts[name] ?? 0) + 1),
+    afterCommit: (effect) => void afterCommit.push(effect),
   });
 
   const fireDueTimers = (): void => {
@@ -133,22 +156,39 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
   };
 
   const deadLetter = (record: LogRecord, field: string, reason: string): void => {
-    const value: DeadLetter = {
-      deadLetterId: `dead:${processorName}:${record.topic}:${record.partition}:${record.offset}`,
-      sourceTopic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      field,
-      reason: reason.slice(0, 500),
-      payloadSha256: createHash('sha256').update(record.value, 'utf8').digest('hex'),
-      payloadBytes: Buffer.byteLength(record.value, 'utf8'),
-      receivedAt: new Date(record.timestamp).toISOString(),
-    };
-    emit({ topic: deadLetterTopic, key: record.key, value, outputId: value.deadLetterId });
+    emit({ topic: deadLetterTopic, ...deadLetterOf(processorName, record, field, reason) });
     stats.deadLettered += 1;
   };
 
-  const applyRecord = (record: LogRecord): void => {
+  const handlerFailed = (record: LogRecord, error: unknown): void => {
+    const failure = new ProcessorError(
+      'HANDLER_FAILED',
+      `${processorName} failed on a record; dead-lettered`,
+      {
+        processor: processorName,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        cause: error,
+      },
+    );
+    // Only the error's name and code: a message may quote what the record held.
+    const code = (error as { code?: unknown } | null)?.code;
+    const what = error instanceof Error ? error.name : typeof error;
+    deadLetter(
+      record,
+      '(handler)',
+      `could not be processed (${what}${typeof code === 'string' ? ` ${code}` : ''})`,
+    );
+    afterCommit.push(() => options.onError?.(failure));
+  };
+
+  /**
+   * Apply one record. `guard`: how a throwing handler is contained — `buffer` undoes its state writes (a mark
+   * in the store's write buffer), `sql` also its writes to the processor's own tables (a SQL savepoint), and
+   * `none` lets the throw fail the whole transaction (the fast path of processors with their own tables).
+   */
+  const applyRecord = (record: LogRecord, guard: 'none' | 'buffer' | 'sql'): void => {
     let input: In;
     try {
       input = processor.parse(record);
@@ -177,19 +217,26 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
     }
     if (timeliness === 'late') stats.lateApplied += 1;
     if (eventTime !== null && watermark.observe(eventTime)) fireDueTimers();
-    const statsBefore = { ...stats };
-    try {
-      store.savepoint(() => {
-        processor.onRecord(input, { ...baseContext(record.key ?? ''), record, eventTime, timeliness });
-        fireDueTimers();
-      });
-    } catch (error) {
-      stats = statsBefore;
-      deadLetter(
+    const handle = (): void => {
+      processor.onRecord(input, {
+        ...baseContext(record.key ?? ''),
         record,
-        '(handler)',
-        `handler failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+        eventTime,
+        timeliness,
+        deadLetter: (field, reason) => deadLetter(record, field, reason),
+      });
+      fireDueTimers();
+    };
+    if (guard === 'none') return handle();
+    const statsBefore = copyStats(stats);
+    const effectsBefore = afterCommit.length;
+    try {
+      store.savepoint(handle, { ownTables: guard === 'sql' });
+    } catch (error) {
+      if (isStoreError(error)) throw error;
+      stats = statsBefore;
+      afterCommit.length = effectsBefore;
+      handlerFailed(record, error);
     }
   };
 
@@ -199,17 +246,21 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
       store.transaction(fn);
     } catch (error) {
       watermark = createWatermarkTracker(options.eventTime, store.getMeta<WatermarkState>('watermark'));
-      stats = { ...EMPTY_STATS, ...store.getMeta<TaskStats>('stats') };
+      stats = storedStats(store);
       repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
+      afterCommit = [];
       throw error;
     }
+    const effects = afterCommit;
+    afterCommit = [];
+    for (const effect of effects) effect();
   };
 
-  const processRecords = (records: readonly LogRecord[]): void => {
+  const applyAll = (records: readonly LogRecord[], guard: 'none' | 'buffer' | 'sql'): void => {
     inTransaction(() => {
       const touched = new Map<string, { topic: string; partition: number; next: number }>();
       for (const record of records) {
-        const offsetKey = `${record.topic}:${record.partition}`;
+        const offsetKey = partitionKey(record);
         const next = touched.get(offsetKey)?.next ?? nextOffsets.get(offsetKey) ?? 0;
         if (record.offset < next) continue;
         touched.set(offsetKey, { topic: record.topic, partition: record.partition, next: record.offset + 1 });
@@ -217,7 +268,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
           stats.repeats += 1;
           continue;
         }
-        applyRecord(record);
+        applyRecord(record, guard);
         stats.records += 1;
       }
       if (touched.size === 0) return;
@@ -228,6 +279,18 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
       store.setMeta('stats', stats);
       for (const [offsetKey, { next }] of touched) nextOffsets.set(offsetKey, next);
     });
+  };
+
+  const processRecords = (records: readonly LogRecord[]): void => {
+    if (processor.ownTables !== true) return applyAll(records, 'buffer');
+    // Savepoints over the processor's own tables cost SQL per record: only a batch that met a failing
+    // handler pays for them, when it is run again.
+    try {
+      applyAll(records, 'none');
+    } catch (error) {
+      if (isStoreError(error)) throw error;
+      applyAll(records, 'sql');
+    }
   };
 
   return {
@@ -245,17 +308,6 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
       });
     },
     watermark: () => watermark.current(),
-    stats: () => ({ ...stats }),
+    stats: () => copyStats(stats),
   };
-}
-
-/** The field and reason of a parse failure (a zod error's first issue when there is one). */
-function describeParseError(error: unknown): { field: string; reason: string } {
-  const issues = (error as { issues?: Array<{ path?: PropertyKey[]; message?: string }> } | null)?.issues;
-  const first = Array.isArray(issues) ? issues[0] : undefined;
-  if (first) {
-    const field = first.path && first.path.length > 0 ? first.path.map(String).join('.') : '(value)';
-    return { field, reason: first.message ?? 'is invalid' };
-  }
-  return { field: '(value)', reason: error instanceof Error ? error.message : 'is invalid' };
 }

@@ -57,6 +57,13 @@ export interface ProcessorContext {
   setTimer(time: number, name: string, key?: string): void;
   cancelTimer(time: number, name: string, key?: string): void;
   emit(output: ProcessorOutput): void;
+  /** Add one to a named counter of the task (kept with its state, in `stats().counts`). */
+  count(name: string): void;
+  /**
+   * Run `effect` once the batch this handler belongs to has committed (never if it rolls back): metrics,
+   * log lines and events that must not be told twice when a batch is read again.
+   */
+  afterCommit(effect: () => void): void;
 }
 
 /** Context of a record handler. */
@@ -66,6 +73,11 @@ export interface RecordContext extends ProcessorContext {
   readonly eventTime: number | null;
   /** `late` when the record is behind the watermark but within allowed lateness (a restatement). */
   readonly timeliness: Timeliness | 'untimed';
+  /**
+   * Refuse the record: it goes to the dead-letter topic with `field` and `reason` (which must not quote the
+   * input). The handler should return without writing anything of it.
+   */
+  deadLetter(field: string, reason: string): void;
 }
 
 /** A timer that fired. */
@@ -86,7 +98,10 @@ export interface TimerContext extends ProcessorContext {
  * @example see processor-host.ts
  */
 export interface Processor<In> {
-  /** Parse and validate a record's value. Throwing sends the record to `cleanroom.dead-letter`. */
+  /**
+   * Parse and validate a record's value. Throwing sends the record to `cleanroom.dead-letter`: with the first
+   * issue of a zod error, or the `field` and `reason` of a `RecordRejectedError` (processor-errors.ts).
+   */
   parse(record: LogRecord): In;
   /** Event time in ms, or null for records outside event time (consent changes, configuration). */
   eventTime(input: In, record: LogRecord): number | null;
@@ -101,6 +116,13 @@ export interface Processor<In> {
    * fire; the context's key is the empty string.
    */
   onWatermark?(context: ProcessorContext): void;
+  /**
+   * The handlers also write tables of the processor's own in the state store's database (`store.database`;
+   * ingest: identity links and consent), inside the batch's transaction. A handler that throws then costs the
+   * batch one more run, with each record in a real SQL savepoint, so that the failing record leaves nothing
+   * behind in those tables either (the state rows are undone either way).
+   */
+  readonly ownTables?: boolean;
 }
 
 /** Event-time settings of a processor. */

@@ -3,7 +3,7 @@
  * partition's watermark reaches its time. Timers fire in (time, key, name) order, so a partition's outputs
  * depend only on its input sequence, never on batch boundaries or wall-clock time.
  */
-import type { StateStore, StoredTimer } from './state-store.ts';
+import type { StateStore, StoredTimer } from './state/state-store.ts';
 
 /** Timers of one processor task. */
 export interface TimerService {

@@ -1,29 +1,14 @@
-/** Errors of the segments processor. */
+/** Errors of the segments processor, on the processors' shared base (processors/runtime/processor-errors.ts). */
+import { ProcessorError } from '../runtime/index.ts';
+import type { ProcessorErrorContext } from '../runtime/index.ts';
 
 /** Closed set of segment error codes. */
 export type SegmentErrorCode = 'INVALID_DEFINITION' | 'INVALID_INPUT';
 
-/** Where a segment error happened. */
-export interface SegmentErrorContext {
-  file?: string;
-  field?: string;
-  segmentId?: string;
-  cause?: unknown;
-}
+/** Where the error happened, when known. */
+export type SegmentErrorContext = ProcessorErrorContext;
 
 /** An error of the segments processor: a bad definition file (with file and field) or a bad input. */
-export class SegmentError extends Error {
+export class SegmentError extends ProcessorError<SegmentErrorCode> {
   override readonly name = 'SegmentError';
-  readonly code: SegmentErrorCode;
-  readonly file: string | undefined;
-  readonly field: string | undefined;
-  readonly segmentId: string | undefined;
-
-  constructor(code: SegmentErrorCode, message: string, context: SegmentErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.code = code;
-    this.file = context.file;
-    this.field = context.field;
-    this.segmentId = context.segmentId;
-  }
 }

@@ -140,7 +140,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       checks.push(async () => (await triggers.repartition.caughtUp()) && (await triggers.trigger.caughtUp()));
     }
   } catch (error) {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of stops.reverse()) await stop().catch(reportStopFailure);
     throw error;
   }
   return {
@@ -149,7 +149,12 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       return true;
     },
     async stop() {
-      for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
+      for (const stop of [...stops].reverse()) await stop().catch(reportStopFailure);
     },
   };
+}
+
+/** A part that failed to stop after the measurement: said on stderr, the next part still stops. */
+function reportStopFailure(error: unknown): void {
+  process.stderr.write(`bench: a pipeline part did not stop cleanly: ${String(error)}\n`);
 }

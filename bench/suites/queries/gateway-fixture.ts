@@ -1,26 +1,17 @@
 /**
  * A gateway for the query and subscription benchmarks: the real policies/ services (contract registry, engine,
  * SQLite audit log with synchronous=FULL, budget ledger, identity, partner keys) on an embedded log, like
- * `cleanroom serve`. Read models are filled by producing `cleanroom.*` records straight to the log.
+ * `cleanroom serve`, opened by the gateway tests' own fixture module (test/gateway/support) rather than a copy. Read models are filled by producing `cleanroom.*` records straight to the log.
  *
  * The brand contract spends 0.000001 epsilon per query from a 100-epsilon daily budget (the host's default
  * budget is raised to match): 100,000,000 queries before it runs out, so the benchmark measures the full brand
  * path (threshold, noise, budget spend, audit) without ever hitting BUDGET_EXHAUSTED.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createGateway, mintDevToken } from '../../../gateway/index.ts';
 import type { Gateway } from '../../../gateway/index.ts';
-import { createPolicyPorts } from '../../../gateway/policy-adapters.ts';
-import {
-  createAuditLog,
-  createBudgetLedger,
-  createContractRegistry,
-  createIdentityStore,
-  createPartnerKeyStore,
-  hostConfigSchema,
-  loadOrCreateAuditSigningKey,
-} from '../../../policies/index.ts';
+import { aggregate, campaign } from '../../../test/gateway/support/harness.ts';
+import { openRealPolicies } from '../../../test/gateway/support/real-policies.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
 import type { Log } from '../../../processors/runtime/index.ts';
 import { TOPICS } from '../../../schema/index.ts';
@@ -59,45 +50,34 @@ export async function startBenchGateway(
       pollIntervalMs: 5,
       heartbeatIntervalMs: 100,
     });
-  const host = hostConfigSchema.parse({
-    kind: 'HOST',
-    dp: {
-      maxEpsilonPerQuery: 1,
-      defaultEpsilonPerQuery: 0.5,
-      defaultBudget: { epsilon: 100, window: 'day' },
+  const policies = await openRealPolicies(dataDir, [], {
+    host: {
+      dp: {
+        maxEpsilonPerQuery: 1,
+        defaultEpsilonPerQuery: 0.5,
+        defaultBudget: { epsilon: 100, window: 'day' },
+      },
     },
     principals: [{ id: 'bench-admin', role: 'HOST_ADMIN' }],
-  });
-  const registry = createContractRegistry(path.join(dataDir, 'contracts.sqlite'));
-  await registry.upsert(
-    {
-      partnerId: BENCH_BRAND,
-      kind: 'BRAND',
-      purposes: ['measurement', 'activation'],
-      visibility: {
-        segments: [BENCH_SEGMENT],
-        campaigns: { own: true, ids: [BENCH_CAMPAIGN] },
-        triggers: { categories: [], regions: [] },
+    contractInputs: [
+      {
+        partnerId: BENCH_BRAND,
+        kind: 'BRAND',
+        purposes: ['measurement', 'activation'],
+        visibility: {
+          segments: [BENCH_SEGMENT],
+          campaigns: { own: true, ids: [BENCH_CAMPAIGN] },
+          triggers: { categories: [], regions: [] },
+        },
+        kThreshold: 50,
+        dp: { epsilonPerQuery: 0.000001, budget: { epsilon: 100, window: 'day' } },
+        pseudonymousSignals: true,
+        rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: options.maxSubscriptions ?? 10 },
       },
-      kThreshold: 50,
-      dp: { epsilonPerQuery: 0.000001, budget: { epsilon: 100, window: 'day' } },
-      pseudonymousSignals: true,
-      rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: options.maxSubscriptions ?? 10 },
-    },
-    'file',
-    { host },
-  );
-  const hostSecret = new Uint8Array(randomBytes(32));
-  const auditLog = createAuditLog({
-    path: path.join(dataDir, 'audit.sqlite'),
-    signingKey: await loadOrCreateAuditSigningKey(dataDir),
-    sthIntervalMs: 0,
-    synchronous: options.auditSynchronous ?? 'FULL',
+    ],
+    ...(options.auditSynchronous === undefined ? {} : { auditSynchronous: options.auditSynchronous }),
   });
-  const ledger = createBudgetLedger(path.join(dataDir, 'budgets.sqlite'));
-  const identity = createIdentityStore(path.join(dataDir, 'identity.sqlite'), { hostSecret });
-  const keys = createPartnerKeyStore(dataDir, { hostSecret });
-  const ports = createPolicyPorts({ registry, host, auditLog, ledger, identity, keys });
+  const ports = policies.ports;
   const gateway = await createGateway({
     log,
     dataDir,
@@ -117,11 +97,7 @@ export async function startBenchGateway(
     adminToken: await mintDevToken(devKeys, { partnerId: 'bench-admin', role: 'HOST_ADMIN', ttl: '2h' }),
     async close() {
       await gateway.close();
-      await auditLog.close();
-      ledger.close();
-      identity.close();
-      keys.close();
-      registry.close();
+      await policies.close();
       if (ownLog) await log.close();
     },
   };
@@ -145,41 +121,14 @@ export async function fillReadModels(log: Log, members: number, days: number): P
     return { key: subjectId, value: JSON.stringify(change) };
   });
   await log.produce(TOPICS.segmentChanges, changes);
-  const campaign = {
-    campaignId: BENCH_CAMPAIGN,
-    brand: BENCH_BRAND,
-    name: 'Bench campaign',
-    startsAt: '2026-10-01T00:00:00Z',
-    products: { brands: [BENCH_BRAND] },
-    clickLookbackDays: 14,
-    viewLookbackDays: 1,
-    holdoutPercent: 0,
-  };
-  await log.produce(TOPICS.campaigns, [{ key: BENCH_CAMPAIGN, value: JSON.stringify(campaign) }]);
+  const info = { ...campaign(BENCH_CAMPAIGN, BENCH_BRAND), startsAt: '2026-10-01T00:00:00Z' };
+  await log.produce(TOPICS.campaigns, [{ key: BENCH_CAMPAIGN, value: JSON.stringify(info) }]);
   const aggregates = [];
   for (let day = 0; day < days; day += 1) {
     const date = new Date(Date.UTC(2026, 9, 1 + day)).toISOString().slice(0, 10);
     for (const channel of ['online', 'store'] as const) {
-      const exposedSubjects = 200 + day * 10;
-      aggregates.push({
-        key: BENCH_CAMPAIGN,
-        value: JSON.stringify({
-          kind: 'aggregate',
-          aggregateId: `agg:${BENCH_CAMPAIGN}:${date}:${channel}:last_touch`,
-          version: 1,
-          campaignId: BENCH_CAMPAIGN,
-          day: date,
-          channel,
-          model: 'last_touch',
-          exposedSubjects,
-          convertingSubjects: Math.floor(exposedSubjects / 10),
-          conversions: Math.floor(exposedSubjects / 10),
-          revenue: exposedSubjects * 3,
-          directRevenue: exposedSubjects * 2,
-          haloRevenue: exposedSubjects,
-          spend: exposedSubjects,
-        }),
-      });
+      const value = aggregate(BENCH_CAMPAIGN, date, channel, 200 + day * 10);
+      aggregates.push({ key: BENCH_CAMPAIGN, value: JSON.stringify(value) });
     }
   }
   await log.produce(TOPICS.attributions, aggregates);

@@ -10,8 +10,8 @@ import {
   AUTH_AUDIT_ACTION,
   OTHER_SOURCES,
   createAuthAuditor,
-  createStandInAudit,
 } from '../../../gateway/index.ts';
+import { createStandInAudit } from '../../support/stand-ins/stand-in-stores.ts';
 import type { AuditEntry, AuthAuditScheduler } from '../../../gateway/index.ts';
 
 /** A clock that moves only when told, running due timers in order. */

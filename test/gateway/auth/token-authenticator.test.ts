@@ -9,12 +9,12 @@ import {
   DEV_ISSUER,
   GATEWAY_AUDIENCE,
   TokenRejectedError,
-  createStandInContracts,
   createTokenAuthenticator,
   mintDevToken,
 } from '../../../gateway/index.ts';
 import type { DevKeyPair, TokenAuthenticatorOptions, TokenRefusalReason } from '../../../gateway/index.ts';
 import { brandContract, qsrContract } from '../support/harness.ts';
+import { createStandInContracts } from '../../support/stand-ins/stand-in-stores.ts';
 
 type Key = { kid: string; privateKey: CryptoKey; publicJwk: JWK };
 
@@ -242,7 +242,7 @@ describe('createTokenAuthenticator', () => {
     const claims = { sub: 'brand-zest', iss: ZEST_IDP };
     const before = await sign(zestKey, claims);
     expect(await outcome(authenticate(before))).toEqual({ id: 'brand-zest', role: 'BRAND' });
-    contracts.upsert(
+    await contracts.upsert(
       JSON.stringify(
         brandContract('brand-zest', {
           identityProvider: { issuer: ZEST_IDP, audience: GATEWAY_AUDIENCE, keys: [rotated.publicJwk] },
@@ -255,7 +255,7 @@ describe('createTokenAuthenticator', () => {
     });
     expect(await outcome(authenticate(before))).toBe('KEY_NOT_FOUND');
     // Dropping the provider sends the partner back to the host's.
-    contracts.upsert(JSON.stringify(brandContract('brand-zest')));
+    await contracts.upsert(JSON.stringify(brandContract('brand-zest')));
     expect(await outcome(authenticate(await sign(rotated, claims)))).toBe('KEY_NOT_FOUND');
     expect(await outcome(authenticate(await sign(hostKey, { ...claims, iss: HOST_IDP })))).toEqual({
       id: 'brand-zest',

@@ -12,18 +12,15 @@ import type {
   Trigger,
   AttributionAggregate,
 } from '../../../schema/index.ts';
+import { createGateway, mintDevToken, policyNoise, toHostPrivacyView } from '../../../gateway/index.ts';
+import { createStandInPolicy } from '../../support/stand-ins/stand-in-policy.ts';
 import {
-  createGateway,
   createStandInAudit,
   createStandInBudget,
   createStandInContracts,
   createStandInIdentity,
-  createStandInNoise,
-  createStandInPolicy,
   createStandInPseudonyms,
-  mintDevToken,
-  toHostPrivacyView,
-} from '../../../gateway/index.ts';
+} from '../../support/stand-ins/stand-in-stores.ts';
 import { DEFAULT_HOST_CONFIG } from '../../../policies/index.ts';
 import type {
   AuditEntry,
@@ -154,7 +151,7 @@ export async function startHarness(
       pseudonyms: createStandInPseudonyms(),
       identity: createStandInIdentity(identityLinks),
       budget: createStandInBudget(),
-      noise: createStandInNoise(),
+      noise: policyNoise,
     };
   }
   const gateway = await createGateway({

@@ -44,10 +44,17 @@ export function toContractInput(view: ContractView): PartnerContractInput {
   };
 }
 
-/** What else a test may give the real policies: contracts in the file format, host settings. */
+/**
+ * What else a test (or a benchmark: bench/suites/queries uses this module too) may give the real policies:
+ * contracts in the file format, host settings, the host's principals, the audit log's fsync level.
+ */
 export interface RealPolicyOptions {
   contractInputs?: PartnerContractInput[];
   host?: Omit<HostConfigInput, 'kind' | 'principals'>;
+  /** Default: `officer-1` (PRIVACY_OFFICER) and `ops-1` (HOST_ADMIN). */
+  principals?: HostConfigInput['principals'];
+  /** Default FULL, as in production. */
+  auditSynchronous?: 'FULL' | 'NORMAL';
 }
 
 /** Open the real services and their ports. */
@@ -59,7 +66,7 @@ export async function openRealPolicies(
   const host = hostConfigSchema.parse({
     kind: 'HOST',
     ...options.host,
-    principals: [
+    principals: options.principals ?? [
       { id: 'officer-1', role: 'PRIVACY_OFFICER' },
       { id: 'ops-1', role: 'HOST_ADMIN' },
     ],
@@ -72,6 +79,7 @@ export async function openRealPolicies(
     path: `${dataDir}/audit.sqlite`,
     signingKey: await loadOrCreateAuditSigningKey(dataDir),
     sthIntervalMs: 0,
+    synchronous: options.auditSynchronous ?? 'FULL',
   });
   const ledger = createBudgetLedger(`${dataDir}/budgets.sqlite`);
   const identity = createIdentityStore(`${dataDir}/identity.sqlite`, { hostSecret });

@@ -1,12 +1,13 @@
 /** Shared fixtures of the ingest tests: a transform context on a real SQLite file, raw records and events. */
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../../../schema/db/index.ts';
 import { createIdentityStore, secretsFromHostSecret } from '../../../policies/identity/index.ts';
 import { createConsentLedger } from '../../../policies/consent/index.ts';
 import {
   createIpClassifier,
   DEFAULT_DATACENTER_CIDRS,
-  openIngestState,
+  createSeenSet,
 } from '../../../processors/ingest/index.ts';
 import type { TransformContext } from '../../../processors/ingest/index.ts';
 import type { LogRecord } from '../../../processors/runtime/index.ts';
@@ -16,14 +17,12 @@ export const testSecrets = secretsFromHostSecret(new Uint8Array(32).fill(11));
 
 /** A transform context on `<dir>/ingest.sqlite`. */
 export function createTestContext(dir: string): TransformContext & { db: Database.Database } {
-  const db = new Database(path.join(dir, 'ingest.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  const { sqlite: db } = openDatabase(path.join(dir, 'ingest.sqlite'), 'ingest', { private: true });
   return {
     db,
     identity: createIdentityStore(db, { hostSecret: testSecrets.hostSecret }),
     consent: createConsentLedger(db),
-    seen: openIngestState(db).seen,
+    seen: createSeenSet(db, 7 * 86_400_000),
     secrets: testSecrets,
     ipClassifier: createIpClassifier(DEFAULT_DATACENTER_CIDRS),
   };

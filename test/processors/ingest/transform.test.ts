@@ -143,7 +143,7 @@ describe('ingest transform', () => {
     const letter = deadLetterSchema.parse(result.outputs[0]!.value);
     expect(letter).toMatchObject({ sourceTopic: 'retail.transactions', partition: 0, offset: 77, field });
     expect(letter.reason).toContain(reason);
-    expect(result.outputs[0]!.outputId).toBe('dead-letter:retail.transactions:0:77');
+    expect(result.outputs[0]!.outputId).toBe('dead:ingest:retail.transactions:0:77');
     expect(JSON.stringify(letter)).not.toContain('jane@example.com');
     expect(JSON.stringify(letter)).not.toContain('555 0100');
   });

@@ -14,7 +14,9 @@ import type { StateStore } from '../../../processors/runtime/index.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-const STATE_STORE = fileURLToPath(new URL('../../../processors/runtime/state-store.ts', import.meta.url));
+const STATE_STORE = fileURLToPath(
+  new URL('../../../processors/runtime/state/state-store.ts', import.meta.url),
+);
 const ROWS_PER_TRANSACTION = 200;
 
 /** The child: `node --import tsx -e CHILD <state-store.ts> <file> <loop|inside>`. */
