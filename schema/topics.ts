@@ -257,6 +257,31 @@ export const attributionAggregateSchema = z.object({
   directRevenue: z.number(),
   haloRevenue: z.number(),
   spend: z.number(),
+  /**
+   * The same measures with each subject's contribution bounded (processors/attribution/bounded.ts): a subject
+   * counts in at most `bounds.cellsPerCampaign` cells (campaign, day, channel) of a campaign, and in each adds at
+   * most 1 subject, `bounds.conversions` conversions, `bounds.revenue` revenue and `bounds.spend` spend. What the
+   * gateway noises for partners; its noise scales follow `bounds`. Absent only on aggregates written before
+   * contribution bounds existed, which must not be released to a partner.
+   */
+  bounded: z
+    .object({
+      /** The bounds applied (the largest in force whenever the row changed). */
+      bounds: z.object({
+        conversions: z.number(),
+        revenue: z.number(),
+        spend: z.number(),
+        cellsPerCampaign: z.number().int(),
+      }),
+      /** Subjects whose kept cells include this one. */
+      exposedSubjects: z.number().int(),
+      /** Those of them with a credited conversion in this cell. */
+      convertingSubjects: z.number().int(),
+      conversions: z.number(),
+      revenue: z.number(),
+      spend: z.number(),
+    })
+    .optional(),
   holdout: z
     .object({
       exposedSubjects: z.number().int(),
@@ -279,7 +304,11 @@ export const attributionRecordSchema = z.discriminatedUnion('kind', [
   attributionAggregateSchema,
 ]);
 
-/** `cleanroom.triggers`: a cross-industry demand trigger. */
+/**
+ * `cleanroom.triggers`: a cross-industry demand trigger. Whether it exists and every figure in it come from the
+ * differentially private release of processors/triggers (noised units and buyers of clamped demand); only
+ * `hostOnly` carries exact figures.
+ */
 export const triggerSchema = z.object({
   /** Deterministic: `trigger:<category>:<region>:<windowStart>`. */
   triggerId: z.string(),
@@ -287,10 +316,41 @@ export const triggerSchema = z.object({
   region: z.string(),
   windowStart: isoDateTime,
   windowEnd: isoDateTime,
+  /** observed / max(baseline, the stage's baseline floor). */
   lift: z.number(),
+  /** EWMA of the noised units of earlier windows (post-processing of earlier releases). */
   baseline: z.number(),
+  /** Noised units of the window (after per-buyer clamps). */
   observed: z.number(),
+  /** Noised distinct buyers of the window (after per-buyer clamps). */
   distinctBuyers: z.number().int(),
+  /** The release's public parameters (absent on triggers written before the release was differentially private). */
+  mechanism: z
+    .object({
+      epsilon: z.number(),
+      unitsEpsilon: z.number(),
+      buyersEpsilon: z.number(),
+      unitsSensitivity: z.number().int(),
+      buyersSensitivity: z.number().int(),
+      delta: z.number(),
+      /** The noised buyers had to reach this: max(k floor, partition-selection threshold). */
+      buyerThreshold: z.number().int(),
+      maxUnitsPerBuyer: z.number().int(),
+      maxCategoriesPerBuyer: z.number().int(),
+    })
+    .optional(),
+  /**
+   * EXACT figures for the host's own analysts (HOST_ADMIN) only: the gateway must strip this block from anything
+   * a partner receives. `units`/`distinctBuyers` are the raw window; `bounded*` after the per-buyer clamps.
+   */
+  hostOnly: z
+    .object({
+      units: z.number(),
+      distinctBuyers: z.number().int(),
+      boundedUnits: z.number().int(),
+      boundedDistinctBuyers: z.number().int(),
+    })
+    .optional(),
 });
 
 /** `cleanroom.late-events`: the side output of events too late for their windows. */
