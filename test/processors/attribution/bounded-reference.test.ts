@@ -287,6 +287,9 @@ function engineRows(latest: ReadonlyMap<string, AttributionAggregate>): Map<stri
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 const clamp = (value: number, bound: number) => Math.min(bound, Math.max(0, value));
 
+/** An input as the brute force sees it: with its phase, the subject's consent on arrival and its position. */
+type Arrival = Item & { phase: 1 | 2; granted: boolean; index: number };
+
 /** Brute force: the bounded sums from each subject's final data. */
 function reference(steps: Step[]): Map<string, Bounded> {
   const items = steps.flatMap((step) => ('item' in step ? [{ ...step.item, phase: step.phase }] : []));
@@ -295,18 +298,16 @@ function reference(steps: Step[]): Map<string, Bounded> {
     // The subject's final data: what arrived after its last withdrawal or erasure, with consent at arrival.
     let granted = true;
     let since = 0;
-    const arrivals: Array<Item & { phase: 1 | 2; granted: boolean }> = [];
+    const arrivals: Arrival[] = [];
     items.forEach((item, index) => {
       if (item.subjectId !== subjectId) return;
       if (item.kind === 'consent') {
         granted = item.measurement;
         if (!item.measurement) since = index + 1;
       }
-      arrivals.push({ ...item, granted, index } as never);
+      arrivals.push({ ...item, granted, index });
     });
-    const mine = arrivals.filter(
-      (item) => (item as unknown as { index: number }).index >= since && item.kind !== 'consent',
-    );
+    const mine = arrivals.filter((item) => item.index >= since && item.kind !== 'consent');
     const counted = mine.filter((item) => item.kind === 'verdict' || item.granted);
 
     // Final validity: the highest revision wins; the first of equal revisions to arrive wins.
@@ -317,7 +318,7 @@ function reference(steps: Step[]): Map<string, Bounded> {
       if (previous === undefined || item.revision > previous.revision) validity.set(item.eventId, item);
     }
     const exposures = counted.filter(
-      (item): item is ExposureSpec & { phase: 1 | 2 } => item.kind === 'exposure',
+      (item): item is Extract<Arrival, { kind: 'exposure' }> => item.kind === 'exposure',
     );
     const valid = exposures.filter((e) => validity.get(e.eventId)?.valid !== false);
 
