@@ -213,25 +213,40 @@ describe('triggers: both stages equal a brute force per category, region and win
             merged.push(outputsBySource[source]![cursors[source]!]!);
             cursors[source]! += 1;
           }
+          const demand = recordsOf(
+            DEMAND_TOPIC,
+            0,
+            merged.map((value) => ({
+              key: value.kind === 'partial' ? `${value.category}|${value.region}` : null,
+              value,
+            })),
+          );
           const stage2 = openTask(
             `${temp.dir}/s2`,
             createTriggerProcessor({ ...SETTINGS, noiseKey: NOISE_KEY }),
             { maxOutOfOrdernessMs: 0 },
           );
           cleanups.unshift(stage2.close);
-          stage2.task.processBatch({
-            topic: DEMAND_TOPIC,
-            partition: 0,
-            records: recordsOf(
-              DEMAND_TOPIC,
-              0,
-              merged.map((value) => ({
-                key: value.kind === 'partial' ? `${value.category}|${value.region}` : null,
-                value,
-              })),
-            ),
-          });
-          const actual = stage2.drain().map((entry) => JSON.parse(entry.value) as Trigger);
+          stage2.task.processBatch({ topic: DEMAND_TOPIC, partition: 0, records: demand });
+          const outputs = stage2.drain().map((entry) => entry.value);
+          const actual = outputs.map((value) => JSON.parse(value) as Trigger);
+
+          // A replay is exact: the same input in other batches, the state reopened from its file between them
+          // (as after a restart), releases the same triggers, value for value.
+          const cut = (interleaving[0]! % demand.length) + 1;
+          let replayed: string[] = [];
+          for (const records of [demand.slice(0, cut), demand.slice(cut)]) {
+            if (records.length === 0) continue;
+            const reopened = openTask(
+              `${temp.dir}/s2-replay`,
+              createTriggerProcessor({ ...SETTINGS, noiseKey: NOISE_KEY }),
+              { maxOutOfOrdernessMs: 0 },
+            );
+            reopened.task.processBatch({ topic: DEMAND_TOPIC, partition: 0, records });
+            replayed = [...replayed, ...reopened.drain().map((entry) => entry.value)];
+            reopened.close();
+          }
+          expect(replayed).toEqual(outputs);
           const expected = reference(events);
           const byId = (a: Trigger, b: Trigger) => a.triggerId.localeCompare(b.triggerId);
           expect(actual.sort(byId)).toEqual(expected.sort(byId));
