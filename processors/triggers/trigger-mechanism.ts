@@ -76,9 +76,12 @@ export interface TriggerMechanism {
   noisedBuyers(key: string, windowStart: number, boundedBuyers: number): number;
 }
 
-/** The noise label of one measure of one cell: public, unique per cell and measure. */
+/**
+ * The noise label of one measure of one cell: public, and unique per cell and measure whatever characters a
+ * category or region holds (a JSON array, so no two cells can spell the same label).
+ */
 export function noiseLabel(measure: 'units' | 'buyers', key: string, windowStart: number): string {
-  return `trigger:${measure}:${key}:${new Date(windowStart).toISOString()}`;
+  return JSON.stringify(['trigger', measure, key, new Date(windowStart).toISOString()]);
 }
 
 /**
