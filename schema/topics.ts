@@ -258,28 +258,31 @@ export const attributionAggregateSchema = z.object({
   haloRevenue: z.number(),
   spend: z.number(),
   /**
-   * The same measures with each subject's contribution bounded (processors/attribution/bounded.ts): a subject
-   * counts in at most `bounds.cellsPerCampaign` cells (campaign, day, channel) of a campaign, and in each adds at
-   * most 1 subject, `bounds.conversions` conversions, `bounds.revenue` revenue and `bounds.spend` spend. What the
-   * gateway noises for partners; its noise scales follow `bounds`. Absent only on aggregates written before
-   * contribution bounds existed, which must not be released to a partner.
+   * The same row with every subject's contribution bounded (host privacy.contributionBounds; see
+   * processors/attribution/bounded.ts): a subject counts in at most `cellsPerCampaign` day-and-channel cells of a
+   * campaign (its earliest), and in each adds at most 1 subject, `conversions` conversions, `revenue` revenue
+   * and `spend` spend. Partners are answered from these (noise scales with `bounds`); the host from the exact
+   * sums. The attribution stage always writes `bounds` and `convertingSubjects`; an aggregate without `bounded`
+   * (written before bounds existed) must not be released to a partner.
    */
   bounded: z
     .object({
-      /** The bounds applied (the largest in force whenever the row changed). */
-      bounds: z.object({
-        conversions: z.number(),
-        revenue: z.number(),
-        spend: z.number(),
-        cellsPerCampaign: z.number().int(),
-      }),
       /** Subjects whose kept cells include this one. */
       exposedSubjects: z.number().int(),
       /** Those of them with a credited conversion in this cell. */
-      convertingSubjects: z.number().int(),
+      convertingSubjects: z.number().int().optional(),
       conversions: z.number(),
       revenue: z.number(),
       spend: z.number(),
+      /** The bounds applied (the largest in force whenever the row changed). */
+      bounds: z
+        .object({
+          conversions: z.number(),
+          revenue: z.number(),
+          spend: z.number(),
+          cellsPerCampaign: z.number().int(),
+        })
+        .optional(),
     })
     .optional(),
   holdout: z

@@ -9,6 +9,7 @@ import { RAW_TOPICS, TOPICS } from '../../schema/index.ts';
 import type {
   AttributionAggregate,
   CampaignInfo,
+  ConsentChange,
   LoyaltyEvent,
   SegmentChange,
   Trigger,
@@ -20,15 +21,20 @@ import type { Log } from '../../processors/runtime/index.ts';
 export const GUIDE_CAMPAIGN = 'cmp-fresh-oats-spring';
 /** The segment the partner guide subscribes to and sizes. */
 export const GUIDE_SEGMENT = 'plant-based-buyers';
-/** Loyalty members produced, all consenting: enough for an overlap above the sample threshold of 50. */
-export const LOYALTY_MEMBERS = 64;
+/**
+ * Loyalty members produced, all consenting: enough for an upload of at least 100 hashes (the host's minimum)
+ * whose noised overlap clears the sample threshold of 50.
+ */
+export const LOYALTY_MEMBERS = 140;
+/** Members of the shared segment at the start: above the host's activation minimum (100), so signals flow. */
+export const SEGMENT_MEMBERS = 160;
 
 /** The emails of the loyalty members as a brand's CRM would hold them (case and spacing vary), plus strangers. */
 export function audienceEmails(): string[] {
   const members = Array.from({ length: LOYALTY_MEMBERS }, (_, index) =>
     index % 3 === 0 ? ` Docs.Shopper${index}@Example.com` : `docs.shopper${index}@example.com`,
   );
-  const strangers = Array.from({ length: 6 }, (_, index) => `stranger${index}@example.org`);
+  const strangers = Array.from({ length: 10 }, (_, index) => `stranger${index}@example.org`);
   return [...members, ...strangers];
 }
 
@@ -76,6 +82,24 @@ function aggregate(day: string, channel: 'online' | 'store', exposedSubjects: nu
     directRevenue: exposedSubjects * 2,
     haloRevenue: exposedSubjects / 2,
     spend: exposedSubjects,
+    // Every subject within the host's contribution bounds: the bounded sums equal the exact ones.
+    bounded: {
+      exposedSubjects,
+      conversions: exposedSubjects / 8,
+      revenue: exposedSubjects * 2.5,
+      spend: exposedSubjects,
+    },
+  };
+}
+
+/** A subject's first consent record, with partner sharing (what ingest writes for a consenting member). */
+function consenting(subjectId: string): ConsentChange {
+  return {
+    changeId: `consent:${subjectId}`,
+    subjectId,
+    occurredAt: new Date().toISOString(),
+    consent: { measurement: true, personalization: true, partnerSharing: true },
+    erased: false,
   };
 }
 
@@ -128,8 +152,14 @@ export function openProductData(dataDir: string): ProductData {
         json(GUIDE_CAMPAIGN, aggregate('2026-03-03', 'online', 12)),
       ]);
       await log.produce(
+        TOPICS.consent,
+        Array.from({ length: SEGMENT_MEMBERS }, (_, index) =>
+          json(`docs-subject-${index}`, consenting(`docs-subject-${index}`)),
+        ),
+      );
+      await log.produce(
         TOPICS.segmentChanges,
-        Array.from({ length: 70 }, (_, index) =>
+        Array.from({ length: SEGMENT_MEMBERS }, (_, index) =>
           json(`docs-subject-${index}`, segmentEntered(`docs-subject-${index}`, index)),
         ),
       );
@@ -146,7 +176,13 @@ export function openProductData(dataDir: string): ProductData {
         produced += 1;
         const subjectId = `docs-live-${produced}`;
         pending = Promise.all([
-          log.produce(TOPICS.segmentChanges, [json(subjectId, segmentEntered(subjectId, 1_000 + produced))]),
+          log
+            .produce(TOPICS.consent, [json(subjectId, consenting(subjectId))])
+            .then(() =>
+              log.produce(TOPICS.segmentChanges, [
+                json(subjectId, segmentEntered(subjectId, 1_000 + produced)),
+              ]),
+            ),
           log.produce(TOPICS.triggers, [json('plant_based_meat|south', trigger(10 + produced, 'south'))]),
         ]);
       }, intervalMs);

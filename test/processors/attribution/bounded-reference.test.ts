@@ -275,7 +275,7 @@ function engineRows(latest: ReadonlyMap<string, AttributionAggregate>): Map<stri
     const bounded = aggregate.bounded!;
     expect(bounded.bounds).toEqual(BOUNDS);
     row.exposedSubjects = bounded.exposedSubjects;
-    row.convertingSubjects = bounded.convertingSubjects;
+    row.convertingSubjects = bounded.convertingSubjects ?? -1; // always written by the stage
     row.spend = bounded.spend;
     row.conversions[model] = bounded.conversions;
     row.revenue[model] = bounded.revenue;
