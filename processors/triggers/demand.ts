@@ -172,7 +172,9 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
       if (Number(startText) > upTo) break;
       const cells = closing.get(startText) ?? new Map<string, CellTotals>();
       closing.set(startText, cells);
-      const buyer = windows.get<BuyerWindow>(name)!;
+      const buyer = windows.get<BuyerWindow | number>(name);
+      // State written before the clamps existed held a flag per buyer and cell, no purchases: nothing to bound.
+      if (typeof buyer !== 'object' || buyer === null) continue;
       const totals = (key: string): CellTotals => {
         const existing = cells.get(key);
         if (existing !== undefined) return existing;
@@ -206,8 +208,9 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
         ctx.emit({ topic: outputTopic, key, value: partial, outputId: partial.partialId });
       }
     }
-    // Windows with only non-demand input have `seen:` rows but no buyers: clear everything up to `upTo`.
-    for (const prefix of ['buyer:', 'seen:']) {
+    // Windows with only non-demand input have `seen:` rows but no buyers: clear everything up to `upTo` (and the
+    // `agg:` rows state written before the clamps existed kept).
+    for (const prefix of ['buyer:', 'seen:', 'agg:']) {
       for (const name of windows.names(prefix)) {
         if (Number(name.split(':')[1]) > upTo) break;
         windows.delete(name);

@@ -88,17 +88,20 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
 
   const judge = (ctx: ProcessorContext, key: string, start: number, historyStart: number): void => {
     const state = ctx.stateOf.forKey(key);
-    const window = state.get<WindowState>(`window:${windowName(start)}`);
+    const window = state.get<Partial<WindowState>>(`window:${windowName(start)}`);
     state.deletePrefix(`window:${windowName(start)}`);
     state.deletePrefix(`seen:${windowName(start)}:`);
     if (!window) return;
+    // State written before the release was private holds exact totals and an EWMA of exact units: neither may
+    // reach a release, so such a window counts as no clamped demand and such a baseline starts again.
+    const stored = state.get<Partial<BaselineState>>('baseline');
     const { judgement, baseline } = judgeWindow(
       {
         key,
         windowStart: start,
-        boundedUnits: window.boundedUnits,
-        boundedBuyers: window.boundedBuyers,
-        baseline: state.get<BaselineState>('baseline') ?? EMPTY_BASELINE,
+        boundedUnits: window.boundedUnits ?? 0,
+        boundedBuyers: window.boundedBuyers ?? 0,
+        baseline: stored !== undefined && 'foldedUpTo' in stored ? (stored as BaselineState) : EMPTY_BASELINE,
         historyStart,
       },
       judgeSettings,
@@ -122,10 +125,10 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
       distinctBuyers: judgement.distinctBuyers,
       mechanism: mechanism.parameters,
       hostOnly: {
-        units: window.exactUnits,
-        distinctBuyers: window.exactBuyers,
-        boundedUnits: window.boundedUnits,
-        boundedDistinctBuyers: window.boundedBuyers,
+        units: window.exactUnits ?? 0,
+        distinctBuyers: window.exactBuyers ?? 0,
+        boundedUnits: window.boundedUnits ?? 0,
+        boundedDistinctBuyers: window.boundedBuyers ?? 0,
       },
     };
     ctx.emit({ topic: settings.outputTopic, key, value: trigger, outputId: trigger.triggerId });
@@ -139,16 +142,13 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
     if (ctx.state.get(seen) !== undefined) return; // a re-sent partial
     ctx.state.put(seen, 1);
     const name = `window:${windowName(start)}`;
-    const window = ctx.state.get<WindowState>(name) ?? {
-      boundedUnits: 0,
-      boundedBuyers: 0,
-      exactUnits: 0,
-      exactBuyers: 0,
+    const stored = ctx.state.get<Partial<WindowState>>(name) ?? {};
+    const window: WindowState = {
+      boundedUnits: (stored.boundedUnits ?? 0) + partial.boundedUnits,
+      boundedBuyers: (stored.boundedBuyers ?? 0) + partial.boundedBuyers,
+      exactUnits: (stored.exactUnits ?? 0) + partial.exactUnits,
+      exactBuyers: (stored.exactBuyers ?? 0) + partial.exactBuyers,
     };
-    window.boundedUnits += partial.boundedUnits;
-    window.boundedBuyers += partial.boundedBuyers;
-    window.exactUnits += partial.exactUnits;
-    window.exactBuyers += partial.exactBuyers;
     ctx.state.put(name, window);
     progress.put(`open:${windowName(start)}:${ctx.state.key}`, 1);
   };

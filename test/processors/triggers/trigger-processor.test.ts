@@ -198,6 +198,33 @@ describe('triggers (hand-worked)', () => {
     );
   });
 
+  it('never lets state written before the release was private (exact totals, an exact EWMA) reach a trigger', () => {
+    const settings = { ...SETTINGS, epsilon: 40, minDistinctBuyers: 1, warmupWindows: 0 };
+    const { task, feed } = stage2(settings);
+    // What the previous version kept: an EWMA of exact units (huge, so it would block any trigger) and a window
+    // of exact totals with no clamped figures.
+    task.store.transaction(() => {
+      task.store.put('plant|west', 'baseline', { ewma: 1_000_000, windows: 12, lastClosedStart: at(-3) });
+      task.store.put('plant|west', `window:${String(at(0)).padStart(16, '0')}`, { units: 500, buyers: 300 });
+      task.store.put('\u0000trigger-progress', `open:${String(at(0)).padStart(16, '0')}:plant|west`, 1);
+    });
+    const inputs: DemandRecord[] = [partial('plant', 1, 0, 90, 30)];
+    for (const hour of [-2, -1, 0, 1]) inputs.push(closed(hour, 0), closed(hour, 1));
+    const triggers = feed(inputs).map((entry) => triggerSchema.parse(JSON.parse(entry.value)));
+    // Hour 0's exact totals count as no clamped demand (its units are noise only); the old EWMA is gone.
+    const mechanism = createTriggerMechanism(NOISE_KEY, settings);
+    const hour0 = mechanism.noisedUnits('plant|west', at(0), 0);
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0]).toMatchObject({
+      windowStart: iso(at(1)),
+      observed: mechanism.noisedUnits('plant|west', at(1), 90),
+      baseline: Math.round(hour0 * 1000) / 1000,
+      hostOnly: { units: 91, boundedUnits: 90 },
+    });
+    // The old window was judged (and removed), not left aside.
+    expect(task.store.names('plant|west').filter((name) => name.startsWith('window:'))).toEqual([]);
+  });
+
   it('stage 1 clamps each buyer to its first categories and a unit cap, and keeps the exact figures beside', () => {
     const { task, drain } = open(
       createDemandRepartitioner({
