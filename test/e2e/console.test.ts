@@ -23,7 +23,7 @@ describe.skipIf(skipReason !== undefined)(
 
     beforeAll(async () => {
       dataDir = createTempDir('console');
-      serve = await startServe({ dataDir, args: ['--no-simulate'] });
+      serve = await startServe({ dataDir, args: ['--no-simulate', '--dev-tokens'] });
       browser = await launchBrowser();
     }, 120_000);
 
