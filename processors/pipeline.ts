@@ -8,7 +8,9 @@
 import path from 'node:path';
 import type { Consent } from '../schema/index.ts';
 import { RAW_TOPICS, TOPICS, DEFAULT_PARTITIONS } from '../schema/index.ts';
-import type { HostSecrets } from '../policies/index.ts';
+import { DEFAULT_HOST_CONFIG } from '../policies/index.ts';
+import type { HostConfig, HostSecrets } from '../policies/index.ts';
+import { deriveNoiseKey } from '../policies/privacy/index.ts';
 import { createAttributionProcessor } from './attribution/index.ts';
 import type { AttributionConfig } from './attribution/index.ts';
 import { createFraudProcessor } from './fraud/index.ts';
@@ -30,6 +32,12 @@ export interface PipelineOptions {
   segmentsDir?: string;
   datacenterCidrs?: readonly string[];
   consentDefault?: Consent;
+  /**
+   * The host configuration (`serve` passes the one it loaded; default {@link DEFAULT_HOST_CONFIG}): its
+   * contribution bounds feed attribution's bounded sums, and its trigger settings, partition-selection delta
+   * and k floor the triggers' differentially private release. `attribution` and `trigger` override them.
+   */
+  host?: HostConfig;
   fraud?: FraudConfigInput;
   attribution?: Partial<AttributionConfig>;
   trigger?: TriggerOptions;
@@ -115,16 +123,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     onError: onError('segments'),
     ...idle,
   });
+  const host = options.host ?? DEFAULT_HOST_CONFIG;
   const attribution = createAttributionProcessor({
     log,
     stateDir,
     onError: onError('attribution'),
-    ...(options.attribution === undefined ? {} : { config: options.attribution }),
+    config: { contributionBounds: host.privacy.contributionBounds, ...options.attribution },
   });
   const triggers = createTriggerHosts({
     log,
     stateDir,
-    ...(options.trigger === undefined ? {} : { trigger: options.trigger }),
+    // Replay-deterministic noise that no partner can predict: a key of its own, derived from the host secret.
+    noiseKey: deriveNoiseKey(options.secrets.hostSecret, 'trigger-noise'),
+    trigger: {
+      epsilon: host.privacy.triggers.epsilonPerWindow,
+      maxUnitsPerBuyer: host.privacy.triggers.maxUnitsPerBuyer,
+      maxCategoriesPerBuyer: host.privacy.triggers.maxCategoriesPerBuyer,
+      partitionSelectionDelta: host.privacy.partitionSelectionDelta,
+      minDistinctBuyers: host.thresholdFloor,
+      ...options.trigger,
+    },
     ...idle,
   });
 

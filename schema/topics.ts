@@ -258,16 +258,23 @@ export const attributionAggregateSchema = z.object({
   haloRevenue: z.number(),
   spend: z.number(),
   /**
-   * The same row with every subject's contribution bounded (host privacy.contributionBounds): at most
-   * `cellsPerCampaign` day-and-channel cells per subject and campaign, each cell's conversions, revenue and spend
-   * clamped. Partners are answered from these (noise scales with the bounds); the host from the exact sums.
+   * The same row with every subject's contribution bounded (host privacy.contributionBounds; see
+   * processors/attribution/bounded.ts): a subject counts in at most `cellsPerCampaign` day-and-channel cells of a
+   * campaign (its earliest), and in each adds at most 1 subject, `conversions` conversions, `revenue` revenue
+   * and `spend` spend. Partners are answered from these (noise scales with `bounds`); the host from the exact
+   * sums. The attribution stage always writes `bounds` and `convertingSubjects`; an aggregate without `bounded`
+   * (written before bounds existed) must not be released to a partner.
    */
   bounded: z
     .object({
+      /** Subjects whose kept cells include this one. */
       exposedSubjects: z.number().int(),
+      /** Those of them with a credited conversion in this cell. */
+      convertingSubjects: z.number().int().optional(),
       conversions: z.number(),
       revenue: z.number(),
       spend: z.number(),
+      /** The bounds applied (the largest in force whenever the row changed). */
       bounds: z
         .object({
           conversions: z.number(),
@@ -300,7 +307,11 @@ export const attributionRecordSchema = z.discriminatedUnion('kind', [
   attributionAggregateSchema,
 ]);
 
-/** `cleanroom.triggers`: a cross-industry demand trigger. */
+/**
+ * `cleanroom.triggers`: a cross-industry demand trigger. Whether it exists and every figure in it come from the
+ * differentially private release of processors/triggers (noised units and buyers of clamped demand); only
+ * `hostOnly` carries exact figures.
+ */
 export const triggerSchema = z.object({
   /** Deterministic: `trigger:<category>:<region>:<windowStart>`. */
   triggerId: z.string(),
@@ -308,10 +319,41 @@ export const triggerSchema = z.object({
   region: z.string(),
   windowStart: isoDateTime,
   windowEnd: isoDateTime,
+  /** observed / max(baseline, the stage's baseline floor). */
   lift: z.number(),
+  /** EWMA of the noised units of earlier windows (post-processing of earlier releases). */
   baseline: z.number(),
+  /** Noised units of the window (after per-buyer clamps). */
   observed: z.number(),
+  /** Noised distinct buyers of the window (after per-buyer clamps). */
   distinctBuyers: z.number().int(),
+  /** The release's public parameters (absent on triggers written before the release was differentially private). */
+  mechanism: z
+    .object({
+      epsilon: z.number(),
+      unitsEpsilon: z.number(),
+      buyersEpsilon: z.number(),
+      unitsSensitivity: z.number().int(),
+      buyersSensitivity: z.number().int(),
+      delta: z.number(),
+      /** The noised buyers had to reach this: max(k floor, partition-selection threshold). */
+      buyerThreshold: z.number().int(),
+      maxUnitsPerBuyer: z.number().int(),
+      maxCategoriesPerBuyer: z.number().int(),
+    })
+    .optional(),
+  /**
+   * EXACT figures for the host's own analysts (HOST_ADMIN) only: the gateway must strip this block from anything
+   * a partner receives. `units`/`distinctBuyers` are the raw window; `bounded*` after the per-buyer clamps.
+   */
+  hostOnly: z
+    .object({
+      units: z.number(),
+      distinctBuyers: z.number().int(),
+      boundedUnits: z.number().int(),
+      boundedDistinctBuyers: z.number().int(),
+    })
+    .optional(),
 });
 
 /** `cleanroom.late-events`: the side output of events too late for their windows. */

@@ -12,6 +12,9 @@ export {
   bernoulliRational,
 } from './random-source.ts';
 export type { RandomSource } from './random-source.ts';
+export { createHmacDrbg } from './hmac-drbg.ts';
+export type { HmacDrbg } from './hmac-drbg.ts';
+export { createKeyedRandomSource, deriveNoiseKey } from './keyed-random-source.ts';
 export { bernoulliExpNeg, sampleDiscreteLaplace, discreteLaplacePmf } from './discrete-laplace.ts';
 export type { PositiveInteger } from './discrete-laplace.ts';
 export {

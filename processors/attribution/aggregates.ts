@@ -5,6 +5,10 @@
  * goes. Every count is additive across input partitions (a subject lives in exactly one).
  */
 import type { AttributionAggregate, AttributionCredit, AttributionModel } from '../../schema/index.ts';
+import { emptyBoundedSums } from './bounded-sums.ts';
+import type { BoundedSums } from './bounded-sums.ts';
+import { DEFAULT_ATTRIBUTION_CONFIG } from './config.ts';
+import type { ContributionBounds } from './config.ts';
 import { ATTRIBUTION_MODELS } from './models.ts';
 
 /** Sums of one model in one row. */
@@ -26,6 +30,8 @@ export interface AggregateRow {
   ghostConverters: number;
   spend: number;
   models: Partial<Record<AttributionModel, ModelSums>>;
+  /** The same measures after per-subject contribution bounds (see bounded.ts). */
+  bounded: BoundedSums;
   /** Incremented each time the row is flushed. */
   version: number;
 }
@@ -36,17 +42,22 @@ export interface RowAccess {
   put(rowKey: string, row: AggregateRow): void;
 }
 
-/** The rows and the keys changed since the last flush. */
+/** The rows, the keys changed since the last flush, and the contribution bounds in force. */
 export interface AggregateStore {
   rows: RowAccess;
   dirty: Set<string>;
+  bounds: ContributionBounds;
 }
 
 /** Rows held in a plain object (tests, benchmarks, single-process runs). */
-export function createAggregateStore(rows: Record<string, AggregateRow> = {}): AggregateStore {
+export function createAggregateStore(
+  rows: Record<string, AggregateRow> = {},
+  bounds: ContributionBounds = DEFAULT_ATTRIBUTION_CONFIG.contributionBounds,
+): AggregateStore {
   return {
     rows: { get: (rowKey) => rows[rowKey], put: (rowKey, row) => void (rows[rowKey] = row) },
     dirty: new Set(),
+    bounds,
   };
 }
 
@@ -59,18 +70,24 @@ export interface RowRef {
 
 type Counter = 'exposedSubjects' | 'ghostSubjects' | 'convertingSubjects' | 'ghostConverters';
 
-function update(store: AggregateStore, ref: RowRef, change: (row: AggregateRow) => void): void {
+/** Changes a row (creating it if new) and marks it for the next flush. */
+export function updateRow(store: AggregateStore, ref: RowRef, change: (row: AggregateRow) => void): void {
   const rowKey = `${ref.campaignId}:${ref.day}:${ref.channel}`;
   const row = store.rows.get(rowKey) ?? {
-    ...ref,
+    campaignId: ref.campaignId,
+    day: ref.day,
+    channel: ref.channel,
     exposedSubjects: 0,
     ghostSubjects: 0,
     convertingSubjects: 0,
     ghostConverters: 0,
     spend: 0,
     models: {},
+    bounded: emptyBoundedSums(store.bounds),
     version: 0,
   };
+  // A row stored before contribution bounds existed starts its bounded sums now.
+  row.bounded ??= emptyBoundedSums(store.bounds);
   change(row);
   store.rows.put(rowKey, row);
   store.dirty.add(rowKey);
@@ -92,7 +109,7 @@ export function countSubject(
   else refs[refKey] = after;
   const distinctDelta = (after > 0 ? 1 : 0) - (before > 0 ? 1 : 0);
   if (distinctDelta === 0 && spend === 0) return;
-  update(store, ref, (row) => {
+  updateRow(store, ref, (row) => {
     row[counter] += distinctDelta;
     row.spend += spend;
   });
@@ -105,7 +122,7 @@ export function countCredit(
   directShare: number,
   sign: 1 | -1,
 ): void {
-  update(store, credit, (row) => {
+  updateRow(store, credit, (row) => {
     const sums = row.models[credit.model] ?? { conversions: 0, revenue: 0, directRevenue: 0, haloRevenue: 0 };
     sums.conversions += sign * credit.weight;
     sums.revenue += sign * credit.revenue;
@@ -139,6 +156,7 @@ export function toAggregate(
     directRevenue: round(sums.directRevenue),
     haloRevenue: round(sums.haloRevenue),
     spend: round(row.spend),
+    bounded: boundedOf(row.bounded, model),
   };
   if (withHoldout) {
     aggregate.holdout = holdoutReport(
@@ -149,6 +167,19 @@ export function toAggregate(
     );
   }
   return aggregate;
+}
+
+/** The bounded block of one model's aggregate. */
+function boundedOf(sums: BoundedSums, model: AttributionModel): NonNullable<AttributionAggregate['bounded']> {
+  const modelSums = sums.models[model] ?? { conversions: 0, revenue: 0 };
+  return {
+    bounds: { ...sums.bounds },
+    exposedSubjects: sums.exposedSubjects,
+    convertingSubjects: sums.convertingSubjects,
+    conversions: round(modelSums.conversions),
+    revenue: round(modelSums.revenue),
+    spend: round(sums.spend),
+  };
 }
 
 /**

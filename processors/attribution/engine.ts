@@ -24,7 +24,8 @@ import { recomputeConversion } from './recompute.ts';
 import type { RecomputeContext } from './recompute.ts';
 import { createSubjectState } from './state.ts';
 import type { ConversionRecord, ExposureRecord, SubjectState } from './state.ts';
-import { pruneSubject } from './prune.ts';
+import { isEmptySubject, pruneSubject } from './prune.ts';
+import { ledgerExposure, rebalanceCampaign } from './bounded.ts';
 import { createMemoryAttributionState } from './memory-state.ts';
 import type { AttributionStateAccess } from './memory-state.ts';
 
@@ -63,23 +64,42 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
   const config = { ...DEFAULT_ATTRIBUTION_CONFIG, ...options.config };
   const { campaigns } = options;
   const state = options.state ?? createMemoryAttributionState();
-  const aggregates: AggregateStore = { rows: state.rows, dirty: new Set() };
+  const bounds = config.contributionBounds;
+  const boundsKey = JSON.stringify(bounds);
+  const aggregates: AggregateStore = { rows: state.rows, dirty: new Set(), bounds };
 
-  const context = (): RecomputeContext => ({ campaigns, aggregates, halfLifeMs: config.halfLifeMs, out: [] });
+  const context = (): RecomputeContext => ({
+    campaigns,
+    aggregates,
+    halfLifeMs: config.halfLifeMs,
+    out: [],
+    touched: new Set(),
+  });
 
-  /** Runs `change` on a subject's state and stores it back (or forgets an empty one). */
-  function withSubject(subjectId: string, change: (subject: SubjectState) => void, at?: number): void {
+  /**
+   * Runs `change` on a subject's state, restates its bounded contributions to the campaigns the change touched
+   * (all of them if the bounds changed since they were published), and stores it back (or forgets an empty one).
+   */
+  function withSubject(
+    subjectId: string,
+    change: (subject: SubjectState, ctx: RecomputeContext) => void,
+    ctx: RecomputeContext = context(),
+    at?: number,
+  ): void {
     const subject = state.getSubject(subjectId) ?? createSubjectState();
-    change(subject);
+    change(subject, ctx);
+    const ledger = (subject.ledger ??= {});
+    if (subject.ledgerBounds !== boundsKey) {
+      for (const campaignId of Object.keys(ledger)) ctx.touched.add(campaignId);
+      subject.ledgerBounds = boundsKey;
+    }
+    for (const campaignId of [...ctx.touched].sort())
+      rebalanceCampaign(aggregates, ledger, campaignId, bounds);
+    ctx.touched.clear();
     // A subject's own newest event bounds what its later events can still need (no wall clock involved).
     if (at !== undefined) pruneSubject(subject, at - config.allowedLatenessMs, config);
-    if (
-      subject.exposures.length === 0 &&
-      subject.conversions.length === 0 &&
-      Object.keys(subject.verdicts).length === 0
-    ) {
-      state.deleteSubject(subjectId);
-    } else state.putSubject(subjectId, subject);
+    if (isEmptySubject(subject)) state.deleteSubject(subjectId);
+    else state.putSubject(subjectId, subject);
   }
 
   /** Re-evaluates the subject's conversions that an exposure of `campaignId` at `at` may touch. */
@@ -96,7 +116,12 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
   }
 
   /** Moves an exposure in or out of the exposure aggregates to match its validity. */
-  function syncExposureCount(subjectId: string, subject: SubjectState, exposure: ExposureRecord): void {
+  function syncExposureCount(
+    ctx: RecomputeContext,
+    subjectId: string,
+    subject: SubjectState,
+    exposure: ExposureRecord,
+  ): void {
     const shouldCount = subject.verdicts[exposure.eventId]?.valid !== false;
     if (shouldCount === exposure.counted) return;
     if (!exposure.counted) {
@@ -108,6 +133,10 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
     const counter = exposure.countedAsGhost ? 'ghostSubjects' : 'exposedSubjects';
     const spend = exposure.countedAsGhost ? 0 : delta * exposure.cost;
     countSubject(aggregates, subject.rowRefs, exposure, counter, delta, spend);
+    if (!exposure.countedAsGhost) {
+      ledgerExposure((subject.ledger ??= {}), exposure, delta);
+      ctx.touched.add(exposure.campaignId);
+    }
     exposure.counted = shouldCount;
   }
 
@@ -133,7 +162,7 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
     let index = subject.exposures.length;
     while (index > 0 && (subject.exposures[index - 1] as ExposureRecord).at > at) index -= 1;
     subject.exposures.splice(index, 0, exposure);
-    syncExposureCount(subjectId, subject, exposure);
+    syncExposureCount(ctx, subjectId, subject, exposure);
     recomputeAfter(ctx, subjectId, subject, event.campaignId, at);
   }
 
@@ -183,12 +212,14 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
         withSubject(
           subjectId,
           (subject) => observeExposure(ctx, subjectId, subject, event),
+          ctx,
           Date.parse(event.occurredAt),
         );
       } else if (event.type === 'purchase') {
         withSubject(
           subjectId,
           (subject) => observePurchase(ctx, subjectId, subject, event),
+          ctx,
           Date.parse(event.occurredAt),
         );
       }
@@ -198,19 +229,23 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
       const ctx = context();
       const { subjectId } = verdict;
       if (subjectId === null) return ctx.out;
-      withSubject(subjectId, (subject) => {
-        const previous = subject.verdicts[verdict.eventId];
-        if (previous !== undefined && previous.revision >= verdict.revision) return;
-        subject.verdicts[verdict.eventId] = {
-          revision: verdict.revision,
-          valid: verdict.valid,
-          at: Date.parse(verdict.occurredAt),
-        };
-        const exposure = subject.exposures.find((e) => e.eventId === verdict.eventId);
-        if (exposure === undefined || (previous?.valid ?? true) === verdict.valid) return;
-        syncExposureCount(subjectId, subject, exposure);
-        recomputeAfter(ctx, subjectId, subject, exposure.campaignId, exposure.at);
-      });
+      withSubject(
+        subjectId,
+        (subject) => {
+          const previous = subject.verdicts[verdict.eventId];
+          if (previous !== undefined && previous.revision >= verdict.revision) return;
+          subject.verdicts[verdict.eventId] = {
+            revision: verdict.revision,
+            valid: verdict.valid,
+            at: Date.parse(verdict.occurredAt),
+          };
+          const exposure = subject.exposures.find((e) => e.eventId === verdict.eventId);
+          if (exposure === undefined || (previous?.valid ?? true) === verdict.valid) return;
+          syncExposureCount(ctx, subjectId, subject, exposure);
+          recomputeAfter(ctx, subjectId, subject, exposure.campaignId, exposure.at);
+        },
+        ctx,
+      );
       return ctx.out;
     },
     observeConsent(change) {
@@ -224,11 +259,15 @@ export function createAttributionEngine(options: AttributionEngineOptions): Attr
     recomputeCampaign(campaignId) {
       const ctx = context();
       for (const subjectId of state.subjectIds?.() ?? []) {
-        withSubject(subjectId, (subject) => {
-          if (!subject.exposures.some((e) => e.campaignId === campaignId)) return;
-          for (const conversion of subject.conversions)
-            recomputeConversion(ctx, subjectId, subject, conversion, campaignId);
-        });
+        withSubject(
+          subjectId,
+          (subject) => {
+            if (!subject.exposures.some((e) => e.campaignId === campaignId)) return;
+            for (const conversion of subject.conversions)
+              recomputeConversion(ctx, subjectId, subject, conversion, campaignId);
+          },
+          ctx,
+        );
       }
       return ctx.out;
     },

@@ -7,6 +7,7 @@
 import type { AttributionCredit, AttributionModel } from '../../schema/index.ts';
 import { countCredit, countSubject } from './aggregates.ts';
 import type { AggregateStore } from './aggregates.ts';
+import { ledgerConverting, ledgerCredit } from './bounded.ts';
 import type { CampaignDirectory } from './campaign-directory.ts';
 import { MS_PER_DAY } from './config.ts';
 import { isHeldOut } from './holdout.ts';
@@ -21,6 +22,8 @@ export interface RecomputeContext {
   aggregates: AggregateStore;
   halfLifeMs: number;
   out: AttributionCredit[];
+  /** Campaigns whose bounded contributions of the subject at hand may have changed. */
+  touched: Set<string>;
 }
 
 /** The touches of a campaign that may earn credit for a conversion at `conversionAt`. */
@@ -108,14 +111,22 @@ export function recomputeConversion(
     ctx.out.push({ ...before, retracted: true });
   }
   if (!changed) return;
-  for (const before of Object.values(previousById))
+  const ledger = (subject.ledger ??= {});
+  for (const before of Object.values(previousById)) {
     countCredit(ctx.aggregates, before, previous?.directShare ?? 0, -1);
-  for (const credit of Object.values(next)) countCredit(ctx.aggregates, credit, directShare, 1);
+    ledgerCredit(ledger, before, -1);
+  }
+  for (const credit of Object.values(next)) {
+    countCredit(ctx.aggregates, credit, directShare, 1);
+    ledgerCredit(ledger, credit, 1);
+  }
   const wasConverting = Object.keys(previousById).length > 0;
   const isConverting = Object.keys(next).length > 0;
   if (wasConverting !== isConverting) {
     countSubject(ctx.aggregates, subject.rowRefs, where, 'convertingSubjects', isConverting ? 1 : -1);
+    ledgerConverting(ledger, where, isConverting ? 1 : -1);
   }
+  ctx.touched.add(campaignId);
   if (isConverting) subject.credits[pairKey] = { byId: next, directShare };
   else delete subject.credits[pairKey];
 }

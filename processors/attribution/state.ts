@@ -1,5 +1,6 @@
 /** Plain, serializable state of the attribution engine for the subjects of one input partition. */
 import type { AttributionCredit } from '../../schema/index.ts';
+import type { CampaignLedger } from './bounded.ts';
 import type { ConversionLine } from './matching.ts';
 
 /** An impression or click the subject saw. */
@@ -48,6 +49,13 @@ export interface SubjectState {
   rowRefs: Record<string, number>;
   /** Holdout conversions last counted per `conversionEventId|campaignId` (ghost touches in lookback). */
   ghostConversions: Record<string, true>;
+  /**
+   * Per campaign: the subject's own slice of each cell and its published bounded contributions (bounded.ts).
+   * Survives pruning; absent on state stored before contribution bounds existed.
+   */
+  ledger?: Record<string, CampaignLedger>;
+  /** The contribution bounds `ledger.published` was computed with (JSON), to restate after they change. */
+  ledgerBounds?: string;
 }
 
 /** A fresh subject state. */
@@ -60,5 +68,6 @@ export function createSubjectState(): SubjectState {
     appliedReturns: {},
     rowRefs: {},
     ghostConversions: {},
+    ledger: {},
   };
 }

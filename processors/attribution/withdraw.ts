@@ -2,11 +2,15 @@
 import type { AttributionCredit } from '../../schema/index.ts';
 import { countCredit, countSubject } from './aggregates.ts';
 import type { AggregateStore } from './aggregates.ts';
+import { withdrawBounded } from './bounded.ts';
 import type { SubjectState } from './state.ts';
 
 type Counter = Parameters<typeof countSubject>[3];
 
-/** Retracts the subject's credits and removes it from every distinct count and its spend; returns the retractions. */
+/**
+ * Retracts the subject's credits and removes it from every distinct count and its spend, and from every bounded
+ * sum (all of them, pruned days included: the ledger keeps what was published); returns the retractions.
+ */
 export function withdrawSubject(aggregates: AggregateStore, subject: SubjectState): AttributionCredit[] {
   const retractions: AttributionCredit[] = [];
   for (const published of Object.values(subject.credits)) {
@@ -38,5 +42,6 @@ export function withdrawSubject(aggregates: AggregateStore, subject: SubjectStat
     countSubject(aggregates, subject.rowRefs, { campaignId, day, channel }, counter, -1, -spend);
   }
   subject.credits = {};
+  withdrawBounded(aggregates, subject.ledger ?? {}, aggregates.bounds);
   return retractions;
 }

@@ -20,8 +20,17 @@
  * covers every window that became due.
  * Ids are deterministic (`partial:<start>:<key>:<source>`, `closed:<start>:<source>:<partition>`), so an
  * outbox re-send is recognised. Idle input partitions stall completion: run stage 1 with `idleTimeoutMs`.
+ *
+ * Contribution bounds (so stage 2's noise means what it says): within one window each buyer counts in at most
+ * `maxCategoriesPerBuyer` (category, region) cells — the ones it bought in first (earliest purchase time, then
+ * event id, then key: a rule on the buyer's own purchases only, applied when the window closes, so late purchases
+ * within lateness are judged with the rest) — and adds at most `maxUnitsPerBuyer` units (rounded to a whole unit)
+ * and one buyer to each. A buyer therefore moves the window's bounded units by at most
+ * maxCategoriesPerBuyer x maxUnitsPerBuyer in total and its bounded buyer counts by at most maxCategoriesPerBuyer.
+ * The exact figures travel beside the bounded ones for the host's own view; only bounded ones are ever noised.
  */
 import { z } from 'zod';
+import { DEFAULT_HOST_CONFIG } from '../../policies/contracts/index.ts';
 import { TOPICS, cleanEventSchema } from '../../schema/topics.ts';
 import type { CleanEvent } from '../../schema/topics.ts';
 import { MS, tumblingWindow } from '../runtime/index.ts';
@@ -43,8 +52,13 @@ export const demandPartialSchema = z.object({
   category: z.string(),
   region: z.string(),
   source: z.number().int(),
-  units: z.number(),
-  distinctBuyers: z.number().int(),
+  /** Units after the per-buyer clamps (whole units): what stage 2 noises. */
+  boundedUnits: z.number().int().nonnegative(),
+  /** Buyers whose kept cells include this one (0 when every buyer of the cell kept others). */
+  boundedBuyers: z.number().int().nonnegative(),
+  /** Exact units and distinct buyers, for the host's own view only (never noised, never shown to partners). */
+  exactUnits: z.number(),
+  exactBuyers: z.number().int(),
 });
 
 /** An input partition finished a window (sent to every partition of the demand topic). */
@@ -87,7 +101,44 @@ export interface DemandRepartitionerOptions {
   windowMs?: number;
   /** Must equal the host's `allowedLatenessMs`: windows close at `end + allowedLatenessMs`. */
   allowedLatenessMs?: number;
+  /** Most units one buyer adds to one cell in a window (default: the host config default, 5). */
+  maxUnitsPerBuyer?: number;
+  /** Most (category, region) cells one buyer counts in per window (default: the host config default, 3). */
+  maxCategoriesPerBuyer?: number;
   outputTopic?: string;
+}
+
+/** What stage 1 keeps of one buyer in one window: units per cell and when the buyer first bought in it. */
+interface BuyerWindow {
+  cells: Record<string, { units: number; firstAt: number; firstEventId: string }>;
+}
+
+/** Per (category, region) totals of one closing window. */
+interface CellTotals {
+  boundedUnits: number;
+  boundedBuyers: number;
+  exactUnits: number;
+  exactBuyers: number;
+}
+
+/**
+ * The cells a buyer counts in and what it adds to each: its first `maxCategories` cells by (first purchase time,
+ * event id, key), each with min(units, maxUnits) rounded to a whole unit.
+ */
+export function boundBuyer(
+  cells: BuyerWindow['cells'],
+  maxUnits: number,
+  maxCategories: number,
+): Array<{ key: string; units: number }> {
+  return Object.entries(cells)
+    .sort(
+      ([keyA, a], [keyB, b]) =>
+        a.firstAt - b.firstAt ||
+        (a.firstEventId < b.firstEventId ? -1 : a.firstEventId > b.firstEventId ? 1 : 0) ||
+        (keyA < keyB ? -1 : keyA > keyB ? 1 : 0),
+    )
+    .slice(0, maxCategories)
+    .map(([key, cell]) => ({ key, units: Math.round(Math.min(maxUnits, cell.units)) }));
 }
 
 /**
@@ -98,6 +149,9 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
   const outputTopic = options.outputTopic ?? DEMAND_TOPIC;
   const windowMs = options.windowMs ?? MS.hour;
   const lateness = options.allowedLatenessMs ?? 0;
+  const maxUnits = options.maxUnitsPerBuyer ?? DEFAULT_HOST_CONFIG.privacy.triggers.maxUnitsPerBuyer;
+  const maxCategories =
+    options.maxCategoriesPerBuyer ?? DEFAULT_HOST_CONFIG.privacy.triggers.maxCategoriesPerBuyer;
   const scheduleClose = (ctx: ProcessorContext, start: number): void =>
     ctx.setTimer(start + windowMs + lateness, `close:${windowName(start)}`, WINDOWS_KEY);
 
@@ -111,29 +165,56 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
     const lastClosed = windows.get<number>('lastClosed');
     if (lastClosed !== undefined && start <= lastClosed) return;
     const upTo = Math.max(start, tumblingWindow(ctx.watermark - lateness, windowMs).start - windowMs);
-    const closing = new Set<string>();
-    for (const name of windows.names('agg:')) {
-      const [, startText = '', key = ''] = name.split(':');
-      const aggStart = Number(startText);
-      if (aggStart > upTo) break;
-      closing.add(startText);
-      const totals = windows.get<{ units: number; buyers: number }>(name)!;
-      const [category = '', region = ''] = key.split('|');
-      const windowStart = new Date(aggStart).toISOString();
-      const partial: DemandPartial = {
-        kind: 'partial',
-        partialId: `partial:${windowStart}:${key}:${ctx.partition}`,
-        windowStart,
-        category,
-        region,
-        source: ctx.partition,
-        units: totals.units,
-        distinctBuyers: totals.buyers,
+    // Buyer rows sort by window (fixed-width names), then subject: bound each buyer, then sum per cell.
+    const closing = new Map<string, Map<string, CellTotals>>();
+    for (const name of windows.names('buyer:')) {
+      const [, startText = ''] = name.split(':');
+      if (Number(startText) > upTo) break;
+      const cells = closing.get(startText) ?? new Map<string, CellTotals>();
+      closing.set(startText, cells);
+      const buyer = windows.get<BuyerWindow | number>(name);
+      // State written before the clamps existed held a flag per buyer and cell, no purchases: nothing to bound.
+      if (typeof buyer !== 'object' || buyer === null) continue;
+      const totals = (key: string): CellTotals => {
+        const existing = cells.get(key);
+        if (existing !== undefined) return existing;
+        const fresh = { boundedUnits: 0, boundedBuyers: 0, exactUnits: 0, exactBuyers: 0 };
+        cells.set(key, fresh);
+        return fresh;
       };
-      ctx.emit({ topic: outputTopic, key, value: partial, outputId: partial.partialId });
+      for (const [key, cell] of Object.entries(buyer.cells)) {
+        totals(key).exactUnits += cell.units;
+        totals(key).exactBuyers += 1;
+      }
+      for (const kept of boundBuyer(buyer.cells, maxUnits, maxCategories)) {
+        totals(kept.key).boundedUnits += kept.units;
+        totals(kept.key).boundedBuyers += 1;
+      }
     }
-    for (const startText of closing) {
-      for (const prefix of ['agg:', 'buyer:', 'seen:']) windows.deletePrefix(`${prefix}${startText}:`);
+    for (const [startText, cells] of closing) {
+      const windowStart = new Date(Number(startText)).toISOString();
+      for (const key of [...cells.keys()].sort()) {
+        const totals = cells.get(key)!;
+        const [category = '', region = ''] = key.split('|');
+        const partial: DemandPartial = {
+          kind: 'partial',
+          partialId: `partial:${windowStart}:${key}:${ctx.partition}`,
+          windowStart,
+          category,
+          region,
+          source: ctx.partition,
+          ...totals,
+        };
+        ctx.emit({ topic: outputTopic, key, value: partial, outputId: partial.partialId });
+      }
+    }
+    // Windows with only non-demand input have `seen:` rows but no buyers: clear everything up to `upTo` (and the
+    // `agg:` rows state written before the clamps existed kept).
+    for (const prefix of ['buyer:', 'seen:', 'agg:']) {
+      for (const name of windows.names(prefix)) {
+        if (Number(name.split(':')[1]) > upTo) break;
+        windows.delete(name);
+      }
     }
     const closedUpTo = new Date(upTo).toISOString();
     for (let partition = 0; partition < options.demandPartitions; partition += 1) {
@@ -179,23 +260,27 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
       const seen = `seen:${windowName(start)}:${event.eventId}`;
       if (windows.get(seen) !== undefined) return; // a repeated eventId
       windows.put(seen, 1);
-      const unitsByCategory = new Map<string, number>();
+      const buyerName = `buyer:${windowName(start)}:${event.subjectId}`;
+      const buyer = windows.get<BuyerWindow>(buyerName) ?? { cells: {} };
+      let bought = false;
       for (const item of event.items) {
-        if (item.quantity > 0)
-          unitsByCategory.set(item.category, (unitsByCategory.get(item.category) ?? 0) + item.quantity);
-      }
-      for (const [category, units] of unitsByCategory) {
-        const key = demandKey(category, event.region);
-        const aggName = `agg:${windowName(start)}:${key}`;
-        const totals = windows.get<{ units: number; buyers: number }>(aggName) ?? { units: 0, buyers: 0 };
-        totals.units += units;
-        const buyer = `buyer:${windowName(start)}:${key}:${event.subjectId}`;
-        if (windows.get(buyer) === undefined) {
-          windows.put(buyer, 1);
-          totals.buyers += 1;
+        if (!(item.quantity > 0)) continue;
+        bought = true;
+        const key = demandKey(item.category, event.region);
+        const cell = buyer.cells[key];
+        const at = ctx.eventTime!;
+        if (cell === undefined) {
+          buyer.cells[key] = { units: item.quantity, firstAt: at, firstEventId: event.eventId };
+          continue;
         }
-        windows.put(aggName, totals);
+        cell.units += item.quantity;
+        // A late purchase may be the buyer's first in this cell: the rule looks at purchase time, not arrival.
+        if (at < cell.firstAt || (at === cell.firstAt && event.eventId < cell.firstEventId)) {
+          cell.firstAt = at;
+          cell.firstEventId = event.eventId;
+        }
       }
+      if (bought) windows.put(buyerName, buyer);
     },
     onTimer(ctx) {
       if (ctx.timer.name.startsWith('close:'))

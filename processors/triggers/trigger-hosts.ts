@@ -3,13 +3,16 @@ import { MS, createProcessorHost } from '../runtime/index.ts';
 import type { Log, ProcessorHost } from '../runtime/index.ts';
 import { DEMAND_INPUT_TOPIC, DEMAND_TOPIC, createDemandRepartitioner } from './demand.ts';
 import type { DemandRepartitionerOptions } from './demand.ts';
-import { createTriggerProcessor } from './trigger-processor.ts';
+import { TRIGGER_DEFAULTS, createTriggerProcessor } from './trigger-processor.ts';
 import type { TriggerOptions } from './trigger-processor.ts';
 
 /** Options of {@link createTriggerHosts}. */
 export interface TriggerHostsOptions {
   log: Log;
   stateDir: string;
+  /** 32-byte key of the trigger noise (`deriveNoiseKey(hostSecret, 'trigger-noise')`); never logged. */
+  noiseKey: Uint8Array;
+  /** Decision and privacy settings; the per-buyer clamps apply to both stages. */
   trigger?: TriggerOptions;
   /** Out-of-orderness of `cleanroom.events` within a partition (default 5 minutes). */
   maxOutOfOrdernessMs?: number;
@@ -39,7 +42,8 @@ export interface TriggerHosts {
  * cleanroom.triggers) over one log. Partition counts are read from the log at start.
  *
  * @example
- * const hosts = createTriggerHosts({ log, stateDir: './data/state', trigger: { liftThreshold: 2 } });
+ * const noiseKey = deriveNoiseKey(secrets.hostSecret, 'trigger-noise');
+ * const hosts = createTriggerHosts({ log, stateDir: './data/state', noiseKey, trigger: { liftThreshold: 2 } });
  * await hosts.start();
  */
 export function createTriggerHosts(options: TriggerHostsOptions): TriggerHosts {
@@ -54,6 +58,8 @@ export function createTriggerHosts(options: TriggerHostsOptions): TriggerHosts {
     demandPartitions: 0,
     windowMs: options.trigger?.windowMs ?? MS.hour,
     allowedLatenessMs,
+    maxUnitsPerBuyer: options.trigger?.maxUnitsPerBuyer ?? TRIGGER_DEFAULTS.maxUnitsPerBuyer,
+    maxCategoriesPerBuyer: options.trigger?.maxCategoriesPerBuyer ?? TRIGGER_DEFAULTS.maxCategoriesPerBuyer,
     outputTopic: demandTopic,
   };
   const repartition = createProcessorHost({
@@ -71,7 +77,7 @@ export function createTriggerHosts(options: TriggerHostsOptions): TriggerHosts {
     name: `triggers${suffix}`,
     inputTopics: [demandTopic],
     stateDir: options.stateDir,
-    processor: createTriggerProcessor(options.trigger),
+    processor: createTriggerProcessor({ ...options.trigger, noiseKey: options.noiseKey }),
     eventTime: { maxOutOfOrdernessMs: 0 },
     ...sideTopics,
   });

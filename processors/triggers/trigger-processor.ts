@@ -1,15 +1,27 @@
 /**
  * Stage 2 of the triggers pipeline: demand per (category, region) in tumbling windows against an EWMA
- * baseline of the earlier windows of the same key. Input: `cleanroom.demand-by-region` (see demand.ts).
+ * baseline of the earlier windows of the same key, released with differential privacy. Input:
+ * `cleanroom.demand-by-region` (see demand.ts).
  *
  * Partials add up per key and window; a window is judged once EVERY input partition of stage 1 has closed it
  * (the `closed` markers; sources close windows in order, so "closed up to" is the minimum over sources).
  * Each window is judged exactly once, so there is at most one trigger per category, region and window
  * (`trigger:<category>:<region>:<windowStart>`). Event time and lateness were judged in stage 1, per input
- * partition; this stage needs no watermark of its own. Observed demand is units; a trigger needs
- * `lift = units / max(baseline, minBaseline) >= liftThreshold`, at least `minDistinctBuyers` distinct buyers
- * and `warmupWindows` earlier windows behind the baseline. Windows without demand between two judged windows
- * count as zeros in the baseline.
+ * partition; this stage needs no watermark of its own.
+ *
+ * What is released (trigger-mechanism.ts, judge.ts): for every judged cell, noised units U' and noised distinct
+ * buyers B' of stage 1's clamped demand. A trigger fires iff the history since the stage's start holds at least
+ * `warmupWindows` windows, U' >= liftThreshold x max(baseline, minBaseline) with the baseline an EWMA of earlier
+ * windows' U', and B' >= max(k floor, partition-selection threshold). Neither its existence nor its figures depend
+ * on exact data except through that noise; the exact figures travel only in the trigger's `hostOnly` block.
+ *
+ * The history starts one window after the first window that may hold data: the first completion reports "closed
+ * up to C", so data starts in window C + 1 at the earliest, and that window is where the stream began — usually
+ * partway through, or empty (a stream rarely starts on a window boundary). Counting it would put a near-zero window
+ * at the start of every key's baseline and make every key look like it surges once the warm-up ends. So the
+ * history starts at C + 2, a time that follows the watermark and no one's purchases; windows judged before it are
+ * discarded, and from it on every window enters every key's baseline, with noise alone where the key had no
+ * demand.
  */
 import { TOPICS } from '../../schema/topics.ts';
 import type { Trigger } from '../../schema/topics.ts';
@@ -17,113 +29,109 @@ import { MS } from '../runtime/index.ts';
 import type { KeyedState, Processor, ProcessorContext } from '../runtime/index.ts';
 import { demandRecordSchema, windowName } from './demand.ts';
 import type { DemandPartial, DemandRecord, WindowClosed } from './demand.ts';
+import { EMPTY_BASELINE, judgeWindow } from './judge.ts';
+import type { BaselineState, JudgeSettings } from './judge.ts';
+import { TRIGGER_PRIVACY_DEFAULTS, createTriggerMechanism } from './trigger-mechanism.ts';
+import type { TriggerPrivacySettings } from './trigger-mechanism.ts';
 
-/** Settings of the trigger processor. */
-export interface TriggerOptions {
+/** Settings of the trigger processor (the privacy ones default to the host configuration's). */
+export interface TriggerOptions extends Partial<TriggerPrivacySettings> {
   /** Tumbling window size (default 1 hour); must equal stage 1's. */
   windowMs?: number;
   /** Lift at or above which a trigger fires (default 2.0). */
   liftThreshold?: number;
-  /** Distinct buyers a window needs to fire (default 50, the host's k floor). */
-  minDistinctBuyers?: number;
   /** EWMA weight of the newest window (default 0.3). */
   ewmaAlpha?: number;
-  /** Windows of history before the baseline is trusted (default 3). */
+  /** Windows of history before a window may fire (default 3). */
   warmupWindows?: number;
   /** Floor of the baseline in units, so a key with no history cannot fire on a handful of sales (default 1). */
   minBaseline?: number;
   outputTopic?: string;
 }
 
+/** Options of {@link createTriggerProcessor}: the settings and the noise key. */
+export interface TriggerProcessorOptions extends TriggerOptions {
+  /** 32-byte key of the noise (`deriveNoiseKey(hostSecret, 'trigger-noise')`); never logged. */
+  noiseKey: Uint8Array;
+}
+
 /** Defaults of {@link TriggerOptions}. */
 export const TRIGGER_DEFAULTS = {
+  ...TRIGGER_PRIVACY_DEFAULTS,
   windowMs: MS.hour,
   liftThreshold: 2.0,
-  minDistinctBuyers: 50,
   ewmaAlpha: 0.3,
   warmupWindows: 3,
   minBaseline: 1,
   outputTopic: TOPICS.triggers,
 } as const;
 
-/** Open window totals of a key. */
+/** Totals of an open window of a key. */
 interface WindowState {
-  units: number;
-  buyers: number;
-}
-
-/** Baseline state of a key. */
-export interface BaselineState {
-  ewma: number;
-  windows: number;
-  lastClosedStart: number | null;
-}
-
-/** The judgement of one window (fired or not), kept as the key's `lastJudgement` for inspection. */
-export interface WindowJudgement {
-  windowStart: number;
-  units: number;
-  distinctBuyers: number;
-  baseline: number;
-  lift: number;
-  fired: boolean;
+  boundedUnits: number;
+  boundedBuyers: number;
+  exactUnits: number;
+  exactBuyers: number;
 }
 
 /** Reserved key of the partition-wide progress: closed-up-to per source and the open windows index. */
 const PROGRESS_KEY = '\u0000trigger-progress';
 
-/** Create stage 2 (input: the demand topic written by stage 1). */
-export function createTriggerProcessor(options: TriggerOptions = {}): Processor<DemandRecord> {
-  const settings = { ...TRIGGER_DEFAULTS, ...options };
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
-  const judge = (ctx: ProcessorContext, key: string, start: number): void => {
+/** Create stage 2 (input: the demand topic written by stage 1). */
+export function createTriggerProcessor(options: TriggerProcessorOptions): Processor<DemandRecord> {
+  const { noiseKey, ...rest } = options;
+  const settings = { ...TRIGGER_DEFAULTS, ...rest };
+  const mechanism = createTriggerMechanism(noiseKey, settings);
+  const judgeSettings: JudgeSettings = settings;
+
+  const judge = (ctx: ProcessorContext, key: string, start: number, historyStart: number): void => {
     const state = ctx.stateOf.forKey(key);
-    const window = state.get<WindowState>(`window:${windowName(start)}`);
+    const window = state.get<Partial<WindowState>>(`window:${windowName(start)}`);
     state.deletePrefix(`window:${windowName(start)}`);
     state.deletePrefix(`seen:${windowName(start)}:`);
     if (!window) return;
-    const baseline = state.get<BaselineState>('baseline') ?? { ewma: 0, windows: 0, lastClosedStart: null };
-    if (baseline.lastClosedStart !== null) {
-      const gap = Math.max(0, Math.round((start - baseline.lastClosedStart) / settings.windowMs) - 1);
-      baseline.ewma *= (1 - settings.ewmaAlpha) ** gap;
-      baseline.windows += gap;
-    }
-    const lift = window.units / Math.max(baseline.ewma, settings.minBaseline);
-    const judgement: WindowJudgement = {
-      windowStart: start,
-      units: window.units,
-      distinctBuyers: window.buyers,
-      baseline: baseline.ewma,
-      lift,
-      fired:
-        baseline.windows >= settings.warmupWindows &&
-        lift >= settings.liftThreshold &&
-        window.buyers >= settings.minDistinctBuyers,
-    };
+    // State written before the release was private holds exact totals and an EWMA of exact units: neither may
+    // reach a release, so such a window counts as no clamped demand and such a baseline starts again.
+    const stored = state.get<Partial<BaselineState>>('baseline');
+    const { judgement, baseline } = judgeWindow(
+      {
+        key,
+        windowStart: start,
+        boundedUnits: window.boundedUnits ?? 0,
+        boundedBuyers: window.boundedBuyers ?? 0,
+        baseline: stored !== undefined && 'foldedUpTo' in stored ? (stored as BaselineState) : EMPTY_BASELINE,
+        historyStart,
+      },
+      judgeSettings,
+      mechanism,
+    );
+    if (judgement === null) return;
     state.put('lastJudgement', judgement);
-    if (judgement.fired) {
-      const [category = '', region = ''] = key.split('|');
-      const windowStart = new Date(start).toISOString();
-      const trigger: Trigger = {
-        triggerId: `trigger:${category}:${region}:${windowStart}`,
-        category,
-        region,
-        windowStart,
-        windowEnd: new Date(start + settings.windowMs).toISOString(),
-        lift: Math.round(lift * 1000) / 1000,
-        baseline: Math.round(baseline.ewma * 1000) / 1000,
-        observed: window.units,
-        distinctBuyers: window.buyers,
-      };
-      ctx.emit({ topic: settings.outputTopic, key, value: trigger, outputId: trigger.triggerId });
-    }
-    baseline.ewma =
-      baseline.windows === 0
-        ? window.units
-        : settings.ewmaAlpha * window.units + (1 - settings.ewmaAlpha) * baseline.ewma;
-    baseline.windows += 1;
-    baseline.lastClosedStart = start;
     state.put('baseline', baseline);
+    if (!judgement.fired) return;
+    const [category = '', region = ''] = key.split('|');
+    const windowStart = new Date(start).toISOString();
+    const trigger: Trigger = {
+      triggerId: `trigger:${category}:${region}:${windowStart}`,
+      category,
+      region,
+      windowStart,
+      windowEnd: new Date(start + settings.windowMs).toISOString(),
+      lift: round3(judgement.lift),
+      baseline: round3(judgement.baseline ?? 0),
+      observed: judgement.observed,
+      distinctBuyers: judgement.distinctBuyers,
+      mechanism: mechanism.parameters,
+      hostOnly: {
+        units: window.exactUnits ?? 0,
+        distinctBuyers: window.exactBuyers ?? 0,
+        boundedUnits: window.boundedUnits ?? 0,
+        boundedDistinctBuyers: window.boundedBuyers ?? 0,
+      },
+    };
+    ctx.emit({ topic: settings.outputTopic, key, value: trigger, outputId: trigger.triggerId });
   };
 
   const onPartial = (partial: DemandPartial, ctx: ProcessorContext, progress: KeyedState): void => {
@@ -134,9 +142,13 @@ export function createTriggerProcessor(options: TriggerOptions = {}): Processor<
     if (ctx.state.get(seen) !== undefined) return; // a re-sent partial
     ctx.state.put(seen, 1);
     const name = `window:${windowName(start)}`;
-    const window = ctx.state.get<WindowState>(name) ?? { units: 0, buyers: 0 };
-    window.units += partial.units;
-    window.buyers += partial.distinctBuyers;
+    const stored = ctx.state.get<Partial<WindowState>>(name) ?? {};
+    const window: WindowState = {
+      boundedUnits: (stored.boundedUnits ?? 0) + partial.boundedUnits,
+      boundedBuyers: (stored.boundedBuyers ?? 0) + partial.boundedBuyers,
+      exactUnits: (stored.exactUnits ?? 0) + partial.exactUnits,
+      exactBuyers: (stored.exactBuyers ?? 0) + partial.exactBuyers,
+    };
     ctx.state.put(name, window);
     progress.put(`open:${windowName(start)}:${ctx.state.key}`, 1);
   };
@@ -151,12 +163,18 @@ export function createTriggerProcessor(options: TriggerOptions = {}): Processor<
     const closedUpTo = Math.min(...reported);
     const judgedUpTo = progress.get<number>('judgedUpTo') ?? -Infinity;
     if (closedUpTo <= judgedUpTo) return;
+    // The first completion fixes the history start (see the header): C + 2 windows.
+    let historyStart = progress.get<number>('historyStart');
+    if (historyStart === undefined) {
+      historyStart = closedUpTo + 2 * settings.windowMs;
+      progress.put('historyStart', historyStart);
+    }
     // Open windows sort by start (fixed-width names): judge every one up to the new completion, in order.
     for (const name of progress.names('open:')) {
       const [, startText = '', ...keyParts] = name.split(':');
       const windowStart = Number(startText);
       if (windowStart > closedUpTo) break;
-      judge(ctx, keyParts.join(':'), windowStart);
+      judge(ctx, keyParts.join(':'), windowStart, historyStart);
       progress.delete(name);
     }
     progress.put('judgedUpTo', closedUpTo);

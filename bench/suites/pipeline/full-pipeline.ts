@@ -16,6 +16,7 @@ import {
 } from '../../../processors/segments/index.ts';
 import { createTriggerHosts } from '../../../processors/triggers/index.ts';
 import { secretsFromHostSecret } from '../../../policies/index.ts';
+import { deriveNoiseKey } from '../../../policies/privacy/index.ts';
 import { TOPICS } from '../../../schema/index.ts';
 
 /** The parts of the pipeline. */
@@ -132,6 +133,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         stateDir,
         inputTopic: `${prefix}${TOPICS.events}`,
         demandTopic: `${prefix}cleanroom.demand-by-region`,
+        noiseKey: deriveNoiseKey(BENCH_SECRETS.hostSecret, 'trigger-noise'),
         trigger: { outputTopic: `${prefix}${TOPICS.triggers}` },
         nameSuffix: `-${runId}`,
       });
