@@ -82,6 +82,27 @@ function domainDays(services: GatewayServices, request: CampaignReportRequest): 
 }
 
 /**
+ * The contribution bounds the noise must follow: the largest of the host's settings and those the attribution
+ * stage recorded on the campaign's rows (a row bounded under looser settings than today's keeps its bounds).
+ */
+export function appliedBounds(
+  services: GatewayServices,
+  campaignId: string,
+  model: AttributionModel,
+): { conversions: number; revenue: number; spend: number; cellsPerCampaign: number } {
+  const bounds = { ...services.privacy.contributionBounds };
+  for (const aggregate of services.readModels.aggregates(campaignId, model)) {
+    const recorded = aggregate.bounded?.bounds;
+    if (recorded === undefined) continue;
+    bounds.conversions = Math.max(bounds.conversions, recorded.conversions);
+    bounds.revenue = Math.max(bounds.revenue, recorded.revenue);
+    bounds.spend = Math.max(bounds.spend, recorded.spend);
+    bounds.cellsPerCampaign = Math.max(bounds.cellsPerCampaign, recorded.cellsPerCampaign);
+  }
+  return bounds;
+}
+
+/**
  * The unreleased report.
  *
  * @example
@@ -108,7 +129,7 @@ export function campaignReportTable<T>(
       },
     );
   }
-  const { contributionBounds } = services.privacy;
+  const contributionBounds = appliedBounds(services, request.campaignId, request.model);
   const cellsPerSubject = contributionBounds.cellsPerCampaign;
   const inRange = new Set(days);
   return {

@@ -18,6 +18,7 @@ import type { AuditEntry, ContractView, DecisionResource } from '../ports.ts';
 import { takeSubscriptionSlot } from './subscription-slots.ts';
 import type { SubscriptionSlot } from './subscription-slots.ts';
 import { ownsCampaign } from './brand.ts';
+import { appliedBounds } from './campaign-report.ts';
 import { toPolicyDecision } from './privacy-officer.ts';
 import { coarsenTriggers, refuseRegionsWhenCoarsened, toTriggerNode, triggerVisible } from './qsr.ts';
 import { budgetWindowBounds } from '../../policies/index.ts';
@@ -176,7 +177,7 @@ function contractGuard(
 
 /** Running totals of a campaign, released by continual counting (see gateway/release/live-streams.ts). */
 function campaignMetricsRelease(context: GatewayContext, campaignId: string): LiveRelease<unknown> {
-  const { contributionBounds: bounds } = context.services.privacy;
+  const bounds = appliedBounds(context.services, campaignId, 'last_touch');
   const cells = bounds.cellsPerCampaign;
   return {
     kind: 'live',
