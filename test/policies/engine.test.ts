@@ -162,7 +162,7 @@ describe('decide: obligations', () => {
     expect(decision.obligations).toMatchObject({
       pseudonymize: { epoch: 4 },
       requireConsent: ['partnerSharing'],
-      scope: { segmentIds: ['plant-based-buyers', 'high-value-loyalty'] },
+      scope: { segmentIds: ['plant-based-buyers', 'plant-milk-buyers', 'high-value-loyalty'] },
     });
   });
 
@@ -206,16 +206,17 @@ describe('decide: denials', () => {
   };
 
   it("a brand asking for another brand's campaign is FORBIDDEN", () => {
+    // The same refusal as for a campaign that does not exist: no oracle of other brands' campaign ids.
     const resource: Resource = { kind: 'campaign', id: 'fizz-summer', ownerPartnerId: 'sparkle-soda' };
     expectDeny(
       decide(brand, 'campaign.report', resource, contextFor('BRAND')),
       'FORBIDDEN',
-      /another partner/,
+      /not visible under the contract/,
     );
     expectDeny(
       decide(brand, 'campaign.metrics.subscribe', resource, contextFor('BRAND')),
       'FORBIDDEN',
-      /another partner/,
+      /not visible under the contract/,
     );
   });
 
@@ -224,7 +225,7 @@ describe('decide: denials', () => {
     expectDeny(
       decide(brand, 'campaign.report', resource, contextFor('BRAND')),
       'FORBIDDEN',
-      /owner is unknown/,
+      /not visible under the contract/,
     );
     const withId = parseContract({
       ...contractOf('fresh-oats').contract,
@@ -416,6 +417,7 @@ describe('decide: purity', () => {
     decision.obligations.scope?.segmentIds?.push('tv-researchers');
     expect(context.contract?.contract.visibility.segments).toEqual([
       'plant-based-buyers',
+      'plant-milk-buyers',
       'high-value-loyalty',
     ]);
   });

@@ -19,9 +19,9 @@ import {
 import { loadOrCreateSecrets } from '../../policies/index.ts';
 import { createKafkaLog } from '../../processors/runtime/index.ts';
 import type { Log } from '../../processors/runtime/index.ts';
-import { RAW_TOPICS, TOPICS } from '../../schema/index.ts';
+import { RAW_TOPICS } from '../../schema/index.ts';
 import { simulate, writeToLog } from '../../simulator/index.ts';
-import { brandContract, segmentChange } from '../gateway/support/harness.ts';
+import { brandContract, produceMembers } from '../gateway/support/harness.ts';
 import { wsClient } from '../gateway/support/clients.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -115,6 +115,12 @@ describe('a Kafka broker lost for 20 s mid-stream', () => {
     });
     await waitFor(() => readyz(gateway.base), { timeout: 60_000, message: 'gateway ready' });
 
+    // Signals flow only above the activation minimum (100 for these contracts): both segments start populated.
+    const base = (segmentId: string) =>
+      Array.from({ length: 150 }, (_, index) => `${segmentId}-base-${index}`);
+    await produceMembers(log, 'seg-plant', base('seg-plant'));
+    await produceMembers(log, 'seg-warm', base('seg-warm'));
+
     // A subscriber that resumes from its last cursor whenever its subscription ends.
     const token = await tokenFor(gatewayDir, 'brand-live', 'BRAND');
     const received: Signal[] = [];
@@ -155,14 +161,12 @@ describe('a Kafka broker lost for 20 s mid-stream', () => {
     let warmups = 0;
     /** Phase changes go to seg-plant; warm-ups (some sent before the subscription listened) to seg-warm. */
     const produceChanges = async (count: number, segmentId = 'seg-plant'): Promise<void> => {
-      const messages = Array.from({ length: count }, () => {
+      const subjects = Array.from({ length: count }, () => {
         if (segmentId === 'seg-plant') produced += 1;
         else warmups += 1;
-        const n = segmentId === 'seg-plant' ? produced : warmups;
-        const change = segmentChange(segmentId, `${segmentId}-${n}`, 'entered');
-        return { key: change.subjectId, value: JSON.stringify(change) };
+        return `${segmentId}-${segmentId === 'seg-plant' ? produced : warmups}`;
       });
-      await log.produce(TOPICS.segmentChanges, messages);
+      await produceMembers(log, segmentId, subjects);
     };
     // The subscription is live once a change reaches it.
     await waitFor(

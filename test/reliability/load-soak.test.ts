@@ -9,7 +9,7 @@ import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../schema/index.ts';
 import { createEmbeddedLog } from '../../processors/runtime/index.ts';
-import { brandContract, segmentChange } from '../gateway/support/harness.ts';
+import { brandContract, produceMembers, segmentChange } from '../gateway/support/harness.ts';
 import { wsClient } from '../gateway/support/clients.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -73,6 +73,11 @@ describe('load and soak', () => {
       });
       const producer = createEmbeddedLog({ path: logPath, pollIntervalMs: 20 });
       try {
+        // Signals flow only above the activation minimum (100): both segments start populated.
+        for (const segmentId of ['seg-plant', 'seg-coffee']) {
+          const base = Array.from({ length: 150 }, (_, index) => `${segmentId}-base-${index}`);
+          await produceMembers(producer, segmentId, base);
+        }
         const tokens = await Promise.all(brandIds.map((id) => tokenFor(dataDir, id, 'BRAND')));
         // 500 subscribers, one connection each, 50 per brand.
         let signals = 0;
@@ -98,14 +103,24 @@ describe('load and soak', () => {
         }
         // Every subscriber is live once a change reached it; keep sending one until then.
         let warmups = 0;
+        const described = new Set<string>();
+        /** One segment change, its subject described by a consent record first (as ingest does). */
+        const change = async (segmentId: string, subjectId: string, action: 'entered' | 'exited') => {
+          if (action === 'entered' && !described.has(subjectId)) {
+            described.add(subjectId);
+            await produceMembers(producer, segmentId, [subjectId], 'entered');
+          } else {
+            // Already described (or leaving): the change alone.
+            await producer.produce(TOPICS.segmentChanges, [
+              { key: subjectId, value: JSON.stringify(segmentChange(segmentId, subjectId, action)) },
+            ]);
+          }
+        };
         await waitFor(
           async () => {
             if (perSubscriber.every((count) => count > 0)) return true;
             warmups += 1;
-            const change = segmentChange('seg-plant', `warmup-${warmups}`, 'entered');
-            await producer.produce(TOPICS.segmentChanges, [
-              { key: change.subjectId, value: JSON.stringify(change) },
-            ]);
+            await change('seg-plant', `warmup-${warmups}`, 'entered');
             return false;
           },
           { timeout: 90_000, interval: 500, message: 'all subscribers live' },
@@ -145,19 +160,14 @@ describe('load and soak', () => {
           }
           // Segment changes streaming in (each one pushed to every subscriber of its segment).
           const changes = Math.floor((elapsed / 1000) * CHANGES_PER_SECOND) - subject;
-          if (changes > 0)
-            await producer.produce(
-              TOPICS.segmentChanges,
-              Array.from({ length: changes }, () => {
-                subject += 1;
-                const change = segmentChange(
-                  subject % 2 ? 'seg-plant' : 'seg-coffee',
-                  `soak-${subject % 5_000}`,
-                  subject % 3 ? 'entered' : 'exited',
-                );
-                return { key: change.subjectId, value: JSON.stringify(change) };
-              }),
+          for (let index = 0; index < changes; index += 1) {
+            subject += 1;
+            await change(
+              subject % 2 ? 'seg-plant' : 'seg-coffee',
+              `soak-${subject % 5_000}`,
+              subject % 3 ? 'entered' : 'exited',
             );
+          }
           if (elapsed - lastSample >= 1_000) {
             lastSample = elapsed;
             rss.push([elapsed / 1000, rssBytes(gateway.pid)]);

@@ -1,7 +1,9 @@
 /**
  * Privacy invariants under load: 100 partners (80 brands, 20 QSR chains) with generated contracts issue random
  * permitted and forbidden queries concurrently against one gateway on the real policies/ services. No answer
- * ever crosses tenants, carries a row below the asking partner's k-threshold, or spends beyond its budget.
+ * ever crosses tenants, releases a value or row whose noised count is below the asking partner's k-threshold
+ * (the threshold is tested on the noised value, so an exact count near k may go either way), or spends beyond
+ * its budget.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../schema/index.ts';
@@ -193,30 +195,28 @@ describe('privacy invariants with 100 concurrent partners', () => {
           errorCodes.every((code) => allowed.includes(code)),
           `${label}: ${errorCodes.join()}`,
         ).toBe(true);
+        // A refusal below k was decided on the noised value and charged like an answer.
         if (errorCodes.includes('BELOW_THRESHOLD'))
-          expect(SEGMENT_SIZES[target]!).toBeLessThan(contract.kThreshold);
+          spent.set(partnerId, (spent.get(partnerId) ?? 0) + EPSILON);
         continue;
       }
       if (kind === 'segmentSize') {
-        expect(SEGMENT_SIZES[target]!, `${label} answered at or above k`).toBeGreaterThanOrEqual(
-          contract.kThreshold,
-        );
-        const size = response.data?.['segmentSize'] as { epsilonSpent: number };
+        const size = response.data?.['segmentSize'] as { value: number; epsilonSpent: number };
+        expect(size.value, `${label} released at or above k`).toBeGreaterThanOrEqual(contract.kThreshold);
         spent.set(partnerId, (spent.get(partnerId) ?? 0) + size.epsilonSpent);
       } else if (kind === 'campaignReport') {
         const report = response.data?.['campaignReport'] as {
           campaignId: string;
           kThreshold: number;
           epsilonSpent: number;
-          rows: Array<{ day: string; channel: string }>;
+          rows: Array<{ day: string; channel: string; exposedSubjects: number }>;
         };
         expect(report.campaignId).toBe(`cmp-${partnerId}`);
         expect(report.kThreshold).toBeGreaterThanOrEqual(contract.kThreshold);
         for (const row of report.rows) {
-          expect(
-            exposure.get(`${target}|${row.day}|${row.channel}`)!,
-            `${label} row ${row.day}/${row.channel}`,
-          ).toBeGreaterThanOrEqual(contract.kThreshold);
+          expect(row.exposedSubjects, `${label} row ${row.day}/${row.channel}`).toBeGreaterThanOrEqual(
+            contract.kThreshold,
+          );
         }
         spent.set(partnerId, (spent.get(partnerId) ?? 0) + report.epsilonSpent);
       } else if (kind === 'crossIndustryTriggers') {

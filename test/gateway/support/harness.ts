@@ -254,6 +254,34 @@ export async function fillSegment(
   await harness.log.produce(TOPICS.segmentChanges, messages);
 }
 
+/**
+ * Produce segment changes onto `log`, each subject described first (once per call) by a consent record with
+ * partner sharing, as ingest describes every loyalty member. For tests whose gateway runs in another process.
+ */
+export async function produceMembers(
+  log: Log,
+  segmentId: string,
+  subjectIds: string[],
+  action: 'entered' | 'exited' = 'entered',
+): Promise<void> {
+  if (action === 'entered') {
+    await log.produce(
+      TOPICS.consent,
+      [...new Set(subjectIds)].map((subjectId) => ({
+        key: subjectId,
+        value: JSON.stringify(consentChange(subjectId, true)),
+      })),
+    );
+  }
+  await log.produce(
+    TOPICS.segmentChanges,
+    subjectIds.map((subjectId) => ({
+      key: subjectId,
+      value: JSON.stringify(segmentChange(segmentId, subjectId, action)),
+    })),
+  );
+}
+
 /** Produce one new member of a segment, described first by a consent record with partner sharing. */
 export async function addMember(harness: Harness, segmentId: string, subjectId: string): Promise<void> {
   await harness.produce(TOPICS.consent, subjectId, consentChange(subjectId, true));

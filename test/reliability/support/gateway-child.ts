@@ -11,6 +11,7 @@ import type { ContractView } from '../../../gateway/index.ts';
 import { createEmbeddedLog, createKafkaLog } from '../../../processors/runtime/index.ts';
 import type { Log } from '../../../processors/runtime/index.ts';
 import { openRealPolicies } from '../../gateway/support/real-policies.ts';
+import { testPrivacy } from '../../gateway/support/harness.ts';
 
 /** The child's configuration (one JSON argument). */
 export interface GatewayChildConfig {
@@ -47,6 +48,8 @@ const gateway = await createGateway({
   dataDir: config.dataDir,
   ...real.ports,
   auth: { hostPrincipals: real.hostPrincipals },
+  // Activation gates decided every 30 s: a test that fills a segment sees its signals flow quickly.
+  privacy: testPrivacy(),
   ...(config.readyMaxLag !== undefined ? { readyMaxLag: config.readyMaxLag } : {}),
   ...(config.groupId !== undefined ? { groupId: config.groupId } : {}),
   logger: {
