@@ -197,13 +197,8 @@ export async function run(argv: string[]): Promise<number> {
   );
   process.stdout.write(banner({ url, logKind: log.kind, dataDir, tokens, simulating }));
 
-  // Handlers stay installed: npm relays the terminal's SIGINT as a SIGTERM of its own, and a second signal
-  // must not kill the process halfway through its clean stop (the deadline below bounds the stop instead).
-  await new Promise<void>((resolve) => {
-    process.on('SIGINT', () => resolve());
-    process.on('SIGTERM', () => resolve());
-  });
-  process.stdout.write('\nstopping…\n');
+  const reason = await stopRequested();
+  process.stdout.write(`\nstopping (${reason})…\n`);
   // Ctrl-C must finish within 5 s; whatever is still open then is abandoned (the log and state are durable).
   const deadline = setTimeout(() => {
     process.stderr.write('cleanroom serve: shutdown took too long; exiting\n');
@@ -229,6 +224,27 @@ export async function run(argv: string[]): Promise<number> {
   // Everything is closed; a client library's idle timer must not hold the process past Ctrl-C's promise.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;
+}
+
+/**
+ * Resolves once the product is asked to stop: SIGINT (Ctrl-C, or npm relaying it), SIGTERM (a supervisor, or npm
+ * relaying its own), SIGHUP (the terminal closed), or the parent process gone (a launcher killed outright, which
+ * would otherwise leave this process running as an orphan that holds the port and the data folder).
+ */
+function stopRequested(): Promise<string> {
+  return new Promise((resolve) => {
+    // Handlers stay installed: a group-wide Ctrl-C reaches npm, tsx and this process, and the copies relayed
+    // after it must not kill the process halfway through its clean stop (the deadline bounds the stop instead).
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve(signal));
+    const parent = process.ppid;
+    const watchdog = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watchdog);
+        resolve('parent process exited');
+      }
+    }, 500);
+    watchdog.unref();
+  });
 }
 
 function usageError(message: string): number {
