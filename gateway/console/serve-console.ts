@@ -12,6 +12,7 @@ export interface ConsoleAssets {
   html: string;
   css: string;
   js: string;
+  favicon: string;
 }
 
 const consoleDir = path.dirname(fileURLToPath(import.meta.url));
@@ -32,6 +33,7 @@ export async function buildConsoleAssets(): Promise<ConsoleAssets> {
     html: fs.readFileSync(path.join(consoleDir, 'index.html'), 'utf8'),
     css: fs.readFileSync(path.join(consoleDir, 'console.css'), 'utf8'),
     js,
+    favicon: fs.readFileSync(path.join(consoleDir, 'favicon.svg'), 'utf8'),
   };
 }
 
@@ -50,6 +52,8 @@ export function consoleResponse(assets: ConsoleAssets, pathname: string): Respon
   }
   if (pathname === '/console/console.css')
     return new Response(assets.css, { headers: { ...headers, 'content-type': 'text/css' } });
+  if (pathname === '/console/favicon.svg')
+    return new Response(assets.favicon, { headers: { ...headers, 'content-type': 'image/svg+xml' } });
   if (pathname === '/console/console.js') {
     return new Response(assets.js, {
       headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8' },
