@@ -116,7 +116,14 @@ describe.skipIf(skipReason !== undefined)(
       page.on('request', (request) => {
         if (!request.url().startsWith(origin)) problems.push(`request off the origin: ${request.url()}`);
       });
-      await page.goto(`${serve.baseUrl}/console`);
+      const served = await page.goto(`${serve.baseUrl}/console`);
+      // A token page: its policy names no other origin.
+      const policy = served?.headers()['content-security-policy'] ?? '';
+      expect(policy).toContain("default-src 'self'");
+      for (const source of policy
+        .split(/[;\s]+/)
+        .filter((word) => word.startsWith("'") || word.includes(':')))
+        expect(["'self'", "'none'"]).toContain(source);
 
       // Signed out: the sign-in form and nothing else.
       expect(await page.isVisible('#sign-in')).toBe(true);
