@@ -28,15 +28,25 @@ import {
 import { createPipeline } from '../../processors/index.ts';
 import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
 import { createLogFromEnv } from '../../processors/runtime/index.ts';
-import { SIMULATION_DEFAULTS, simulate, writeToLog } from '../../simulator/index.ts';
+import {
+  DEMO_SCHEDULE,
+  demoSimulationOptions,
+  demoStart,
+  simulate,
+  writeToLog,
+} from '../../simulator/index.ts';
 import { banner } from './serve-banner.ts';
 
-/** The embedded demo's pace: a planted plant-based surge in the west half an hour into simulated time. */
+/**
+ * The embedded demo's pace: quarter-hour demand windows (the simulated clock runs ~100x faster than the wall clock)
+ * and the simulator's schedule of planted surges, one every 90 simulated minutes (see simulator/demo.ts).
+ */
 const DEMO = {
-  triggerWindowMs: 15 * 60_000,
-  warmupWindows: 2,
-  surgeAfterMs: 30 * 60_000,
-  surge: { category: 'plant_based_meat', region: 'west', durationMinutes: 90, multiplier: 5 },
+  triggerWindowMs: DEMO_SCHEDULE.triggerWindowMinutes * 60_000,
+  warmupWindows: DEMO_SCHEDULE.warmupWindows,
+  /** Where the simulated clock stopped, so a restart continues from there instead of replaying old time. */
+  clockFile: 'simulator-clock.json',
+  clockSaveIntervalMs: 5_000,
 } as const;
 
 const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
@@ -171,16 +181,23 @@ export async function run(argv: string[]): Promise<number> {
   const simulation = new AbortController();
   let simulator: Promise<unknown> = Promise.resolve();
   if (simulating) {
-    const start = SIMULATION_DEFAULTS.start;
-    const surge = { ...DEMO.surge, startsAt: new Date(Date.parse(start) + DEMO.surgeAfterMs).toISOString() };
-    simulator = writeToLog(
-      log,
-      simulate({ seed, start, surge, idPrefix: `s${seed}-${Date.now().toString(36)}-` }),
-      {
-        rate,
-        signal: simulation.signal,
-      },
-    ).catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'));
+    // A restart continues simulated time after where the last run stopped: the pipeline has already closed the
+    // windows before it, so replaying them would only produce late events and a demo that looks dead.
+    const clockPath = path.join(dataDir, DEMO.clockFile);
+    const startMs = demoStart(readSimulatedClock(clockPath));
+    const world = simulate(
+      demoSimulationOptions({ seed, startMs, idPrefix: `s${seed}-${Date.now().toString(36)}-` }),
+    );
+    const saveClock = () => writeSimulatedClock(clockPath, world.clockMs);
+    const clockTimer = setInterval(saveClock, DEMO.clockSaveIntervalMs);
+    clockTimer.unref();
+    simulator = writeToLog(log, world, { rate, signal: simulation.signal })
+      .catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'))
+      .finally(() => {
+        clearInterval(clockTimer);
+        saveClock();
+      });
+    logger.info({ simulatedStart: new Date(startMs).toISOString() }, 'simulator started');
   }
 
   // The gateway already loaded (or created) the development key; read the file again only if it did not.
@@ -245,6 +262,24 @@ function stopRequested(): Promise<string> {
     }, 500);
     watchdog.unref();
   });
+}
+
+/** The simulated time a previous run reached, or undefined (no file, or one that cannot be read). */
+function readSimulatedClock(file: string): number | undefined {
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { simulatedUntil?: unknown };
+    const ms = typeof saved.simulatedUntil === 'string' ? Date.parse(saved.simulatedUntil) : Number.NaN;
+    return Number.isFinite(ms) ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Save the simulated time reached (write and rename, so a crash leaves the old file or the new one). */
+function writeSimulatedClock(file: string, clockMs: number): void {
+  const temporary = `${file}.tmp`;
+  fs.writeFileSync(temporary, `${JSON.stringify({ simulatedUntil: new Date(clockMs).toISOString() })}\n`);
+  fs.renameSync(temporary, file);
 }
 
 function usageError(message: string): number {
