@@ -27,9 +27,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** Options of {@link startServe}. */
 export interface StartServeOptions {
   dataDir: string;
-  /** Run `npm start` (the README's command) instead of `bin/cleanroom.ts serve`. */
+  /** Run `npm start` (the README's command) instead of `node bin/cleanroom.ts serve`. */
   viaNpmStart?: boolean;
-  /** Run `bin/cleanroom serve` (the command line as installed) instead of `bin/cleanroom.ts serve`. */
+  /** Run `bin/cleanroom serve` (the command line as installed) instead of `node bin/cleanroom.ts serve`. */
   viaBin?: boolean;
   args?: string[];
   env?: Record<string, string>;
@@ -54,7 +54,7 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
           stdio: ['ignore', 'pipe', 'pipe'],
           detached: true,
         })
-      : spawn(process.execPath, ['--import', 'tsx', 'bin/cleanroom.ts', 'serve', ...(options.args ?? [])], {
+      : spawn(process.execPath, ['bin/cleanroom.ts', 'serve', ...(options.args ?? [])], {
           cwd: root,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
