@@ -6,6 +6,7 @@ import type {
   AuditPort,
   BudgetPort,
   ContractsPort,
+  HostPrivacyView,
   IdentityPort,
   Log,
   NoisePort,
@@ -18,6 +19,16 @@ import type { ReadModels } from './read-models/read-models.ts';
 import type { SignalHub } from './subscriptions/signal-hub.ts';
 import type { AudienceUploads } from './read-models/audience-uploads.ts';
 import type { LiveFeeds } from './subscriptions/live-feeds.ts';
+import type { ActivationGates } from './release/activation-gates.ts';
+import type { LiveStreams } from './release/live-streams.ts';
+import type { ReleaseStore } from './release/release-store.ts';
+
+/** The release step's own state: uploads, continual-release streams, activation gates. */
+export interface ReleaseServices {
+  store: ReleaseStore;
+  live: LiveStreams;
+  gates: ActivationGates;
+}
 
 /** Tunables of subscriptions. */
 export interface SubscriptionLimits {
@@ -46,6 +57,9 @@ export interface GatewayServices {
   /** Live subscriptions per principal id (for the contract's `maxSubscriptions`). */
   liveSubscriptions: Map<string, number>;
   limits: SubscriptionLimits;
+  /** The host's privacy settings (consent default, bounds, activation, continual release). */
+  privacy: HostPrivacyView;
+  release: ReleaseServices;
   devMode: boolean;
   now: () => Date;
 }

@@ -15,6 +15,7 @@ export type GatewayErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'RATE_LIMITED'
+  | 'DIFFERENCE_CHECK'
   | 'INTERNAL_SERVER_ERROR';
 
 /** Context attached to an error (never PII). */
@@ -23,6 +24,8 @@ export interface GatewayErrorContext {
   contractVersion?: string | null;
   field?: string;
   reason?: string;
+  /** Epsilon a refusal was charged (audited with it; never sent to the client). */
+  epsilonSpent?: number;
 }
 
 /** Base error of the gateway. */
@@ -67,6 +70,8 @@ export const badUserInput = factory('BAD_USER_INPUT', 'bad input');
 export const notFound = factory('NOT_FOUND', 'not found');
 /** Too many requests for the partner's contract. */
 export const rateLimited = factory('RATE_LIMITED', 'rate limit exceeded');
+/** The request's set of contributing inputs differs from an earlier one by fewer than k (a differencing probe). */
+export const differenceCheck = factory('DIFFERENCE_CHECK', 'too close to an earlier request');
 /** Something failed on our side (used when failing closed, e.g. the audit append failed). */
 export const internalError = factory('INTERNAL_SERVER_ERROR', 'internal server error');
 
@@ -100,6 +105,7 @@ export function isGatewayErrorCode(value: unknown): value is GatewayErrorCode {
       'BAD_USER_INPUT',
       'NOT_FOUND',
       'RATE_LIMITED',
+      'DIFFERENCE_CHECK',
       'INTERNAL_SERVER_ERROR',
     ].includes(value)
   );

@@ -1,7 +1,10 @@
 /**
- * The one path every resolver takes: authenticated principal -> `decide` -> obligations applied by the
- * resolver's body -> audit append (fail closed) -> answer. Denials and refusals (below threshold, budget
- * exhausted, not found) are audited too, before the error leaves.
+ * The one path every resolver takes: authenticated principal -> `decide` -> the body describes its answer ->
+ * the release step (gateway/release) charges, reads, noises, thresholds on the noised value and applies the
+ * field obligations -> audit append (fail closed) -> answer. Denials and refusals (below threshold, budget
+ * exhausted, difference check, not found) are audited too, with the epsilon they were charged, before the error
+ * leaves. A body that returns a plain value ({ value }) answers only what holds no shopper data (lists from
+ * the contract, the budget, the audit log).
  */
 import { createHash } from 'node:crypto';
 import type { GatewayContext } from './context.ts';
@@ -14,6 +17,8 @@ import {
   unauthenticated,
 } from './errors.ts';
 import type { GatewayErrorCode } from './errors.ts';
+import { isUnreleased, release } from './release/release-step.ts';
+import type { Unreleased } from './release/release-step.ts';
 import type {
   AuditEntry,
   ContractView,
@@ -23,7 +28,7 @@ import type {
   Principal,
 } from './ports.ts';
 
-/** What a governed body reports for the audit entry beside its value. */
+/** What a governed body answers that holds no shopper data, with what the audit entry records of it. */
 export interface GovernedResult<T> {
   value: T;
   rows?: number;
@@ -88,7 +93,9 @@ export async function governed<T>(
   action: GatewayAction,
   resource: DecisionResource,
   input: unknown,
-  body: (scope: GovernedScope) => Promise<GovernedResult<T>> | GovernedResult<T>,
+  body: (
+    scope: GovernedScope,
+  ) => Promise<GovernedResult<T> | Unreleased<T>> | GovernedResult<T> | Unreleased<T>,
 ): Promise<T> {
   const principal = requirePrincipal(context);
   const { services } = context;
@@ -113,17 +120,22 @@ export async function governed<T>(
   const contract = services.contracts.get(principal.id);
   let outcome: GovernedResult<T>;
   try {
-    outcome = await body({ principal, decision, contract });
+    const answer = await body({ principal, decision, contract });
+    outcome = isUnreleased(answer)
+      ? await release({ services, principal, decision, contract }, answer as Unreleased<T>)
+      : answer;
   } catch (error) {
     const code = codeOfError(error);
-    // A refusal the obligations produced is a decision too: record it before the error leaves.
+    // A refusal the obligations produced is a decision too: record it (with what it was charged) before the
+    // error leaves.
     if (code !== null && code !== 'INTERNAL_SERVER_ERROR') {
+      const charged = error instanceof GatewayError ? error.context.epsilonSpent : undefined;
       await appendOrFail(context, {
         ...base,
         effect: 'deny',
         code,
         reasons: [...decision.reasons, error instanceof Error ? error.message : code],
-        result: null,
+        result: charged === undefined ? null : { epsilonSpent: charged },
       });
       throw error instanceof GatewayError ? errorFor(error.code, error.message, error.context) : error;
     }

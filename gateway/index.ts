@@ -28,6 +28,7 @@ export type {
   BudgetPort,
   NoisePort,
   SegmentCatalogPort,
+  HostPrivacyView,
   Log,
 } from './ports.ts';
 export { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair, mintDevToken } from './auth/dev-keys.ts';
@@ -48,6 +49,7 @@ export {
   createPseudonymAdapter,
   policyNoise,
   toContractView,
+  toHostPrivacyView,
 } from './policy-adapters.ts';
 export type { PolicyServices } from './policy-adapters.ts';
 export { createStandInPolicy, ACCESS } from './stand-ins/stand-in-policy.ts';

@@ -7,9 +7,11 @@ import { parse as parseYaml } from 'yaml';
 import {
   RESOURCE_KIND_OF_ACTION,
   decide,
+  effectiveActivationMinimum,
   effectiveBudget,
   effectiveEpsilon,
   effectiveThreshold,
+  effectiveUploadLimits,
   noisyCount,
 } from '../policies/index.ts';
 import type {
@@ -29,6 +31,7 @@ import type {
   BudgetPort,
   ContractView,
   ContractsPort,
+  HostPrivacyView,
   IdentityPort,
   NoisePort,
   Obligations,
@@ -57,6 +60,24 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     pseudonymousSignals: contract.pseudonymousSignals,
     requestsPerMinute: contract.rateLimit.requestsPerMinute,
     maxSubscriptions: contract.rateLimit.maxSubscriptions,
+    activationMinimum: effectiveActivationMinimum(host, contract),
+    uploads: effectiveUploadLimits(host, contract),
+  };
+}
+
+/** The host's privacy settings as the gateway reads them. */
+export function toHostPrivacyView(host: HostConfig): HostPrivacyView {
+  const { privacy } = host;
+  return {
+    consentDefault: { ...host.consentDefault },
+    country: host.country,
+    contributionBounds: { ...privacy.contributionBounds },
+    activation: {
+      hysteresis: privacy.activation.hysteresis,
+      decisionIntervalSeconds: privacy.activation.decisionIntervalSeconds,
+      epsilonPerDecision: privacy.activation.epsilonPerDecision,
+    },
+    continualRelease: { ...privacy.continualRelease },
   };
 }
 
@@ -296,8 +317,10 @@ export function createBudgetAdapter(ledger: BudgetLedger): BudgetPort {
   };
 }
 
-/** Exact discrete Laplace noise from policies/privacy. */
-export const policyNoise: NoisePort = { noisyCount: (value, epsilon) => noisyCount(value, epsilon) };
+/** Exact discrete Laplace noise from policies/privacy (CSPRNG, integer arithmetic). */
+export const policyNoise: NoisePort = {
+  noisyCount: (value, epsilon, sensitivity = 1) => noisyCount(value, epsilon, sensitivity),
+};
 
 /** The identity store as an identity port (uploaded UID2 email hashes only). */
 export function createIdentityAdapter(store: IdentityStore): IdentityPort {
@@ -341,5 +364,6 @@ export function createPolicyPorts(services: PolicyServices) {
     noise: policyNoise,
     identity: createIdentityAdapter(services.identity),
     pseudonyms: createPseudonymAdapter(services.keys),
+    privacy: toHostPrivacyView(services.host),
   };
 }

@@ -110,6 +110,22 @@ export interface ContractView {
   requestsPerMinute: number | null;
   /** Most live subscriptions at once; null = unlimited. */
   maxSubscriptions: number | null;
+  /** Noised segment size at or above which audience signals flow (host minimum, raised by the contract). */
+  activationMinimum: number;
+  /** Audience uploads: fewest hashes per list, most lists per budget window. */
+  uploads: { minimumSize: number; maxPerWindow: number };
+}
+
+/** The host's privacy settings as the gateway reads them (policies/contracts host configuration). */
+export interface HostPrivacyView {
+  /** Consent of a shopper the loyalty feed has not described (ships as none). */
+  consentDefault: { measurement: boolean; personalization: boolean; partnerSharing: boolean };
+  /** Name a region is coarsened to when a contract's geography is `country`. */
+  country: string;
+  /** Per-subject clamps the stream applied to attribution aggregates (the noise scale follows them). */
+  contributionBounds: { conversions: number; revenue: number; spend: number; cellsPerCampaign: number };
+  activation: { hysteresis: number; decisionIntervalSeconds: number; epsilonPerDecision: number };
+  continualRelease: { tickSeconds: number; epsilonPerWindow: number };
 }
 
 /** The contract registry (policies/contracts). */
@@ -206,9 +222,9 @@ export interface BudgetPort {
   preview(partnerId: string, contract: ContractView): BudgetStatus | Promise<BudgetStatus>;
 }
 
-/** Noise (policies/privacy): an integer discrete Laplace draw added to `value`. */
+/** Noise (policies/privacy): an integer discrete Laplace draw of scale sensitivity / epsilon added to `value`. */
 export interface NoisePort {
-  noisyCount(value: number, epsilon: number): number;
+  noisyCount(value: number, epsilon: number, sensitivity?: number): number;
 }
 
 /** Optional segment names and descriptions (from segment definitions). */

@@ -4,6 +4,7 @@
  * composes the pipeline and hands the gateway its log, contracts, audit log, identity and privacy services.
  */
 import { createServer } from 'node:http';
+import path from 'node:path';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
@@ -27,6 +28,7 @@ import type {
   AuditPort,
   BudgetPort,
   ContractsPort,
+  HostPrivacyView,
   IdentityPort,
   Log,
   NoisePort,
@@ -36,6 +38,11 @@ import type {
   SegmentCatalogPort,
 } from './ports.ts';
 import { createAudienceUploads } from './read-models/audience-uploads.ts';
+import { DEFAULT_HOST_CONFIG } from '../policies/index.ts';
+import { toHostPrivacyView } from './policy-adapters.ts';
+import { createActivationGates } from './release/activation-gates.ts';
+import { createLiveStreams } from './release/live-streams.ts';
+import { openReleaseStore } from './release/release-store.ts';
 import { createMaterializer } from './read-models/materializer.ts';
 import type { Materializer } from './read-models/materializer.ts';
 import { createReadModels } from './read-models/read-models.ts';
@@ -74,6 +81,8 @@ export interface GatewayOptions {
   budget: BudgetPort;
   noise: NoisePort;
   catalog?: SegmentCatalogPort;
+  /** The host's privacy settings; default those of a host file with no `privacy` section. */
+  privacy?: HostPrivacyView;
   /** GraphiQL (served from this origin's own assets) and introspection for every role. Default false. */
   devMode?: boolean;
   auth?: GatewayAuthOptions;
@@ -152,7 +161,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const devMode = options.devMode ?? false;
   const metrics = createMetrics({ defaultMetrics: false });
-  const readModels = createReadModels();
+  const privacy = options.privacy ?? toHostPrivacyView(DEFAULT_HOST_CONFIG);
+  const readModels = createReadModels({ consentDefault: privacy.consentDefault });
+  const releaseStore = openReleaseStore(path.join(options.dataDir, 'release.sqlite'));
   const signals = createSignalHub({
     segmentsOf: (subjectId) => readModels.segmentsOf(subjectId),
     ...(options.retainedSignalRecords !== undefined
@@ -171,7 +182,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     noise: options.noise,
     catalog: options.catalog,
     readModels,
-    uploads: createAudienceUploads(options.identity),
+    uploads: createAudienceUploads(options.identity, releaseStore),
     signals,
     feeds,
     metrics,
@@ -179,6 +190,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     limits: {
       maxBufferedPerSubscriber: options.limits?.maxBufferedPerSubscriber ?? 1_000,
       campaignMetricsIntervalMs: options.limits?.campaignMetricsIntervalMs ?? 10_000,
+    },
+    privacy,
+    release: {
+      store: releaseStore,
+      live: createLiveStreams({ store: releaseStore, settings: privacy.continualRelease }),
+      gates: createActivationGates(releaseStore),
     },
     devMode,
     now: options.now ?? (() => new Date()),
@@ -318,6 +335,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await materializer.stop();
       started = false;
+      releaseStore.close();
     },
   };
 }

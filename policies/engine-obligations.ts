@@ -40,3 +40,34 @@ export function coarsestGeo(a: GeoGranularity, b: GeoGranularity): GeoGranularit
 export function droppedFields(host: HostConfig, contract: PartnerContract): string[] {
   return [...new Set([...host.dropFields, ...contract.dropFields])].sort();
 }
+
+/** The activation minimum in force: the host's, raised by the contract, never below the partner's k. */
+export function effectiveActivationMinimum(host: HostConfig, contract: PartnerContract): number {
+  return Math.max(
+    host.privacy.activation.minimumSize,
+    contract.privacy.activationMinimum ?? 0,
+    effectiveThreshold(host, contract),
+  );
+}
+
+/** The smaller partition-selection delta: the host's, or the contract's when it is stricter. */
+export function effectivePartitionSelectionDelta(host: HostConfig, contract: PartnerContract): number {
+  return Math.min(
+    host.privacy.partitionSelectionDelta,
+    contract.privacy.partitionSelectionDelta ?? Number.POSITIVE_INFINITY,
+  );
+}
+
+/** Upload limits in force: the larger minimum list size and the smaller number of lists per window. */
+export function effectiveUploadLimits(
+  host: HostConfig,
+  contract: PartnerContract,
+): { minimumSize: number; maxPerWindow: number } {
+  return {
+    minimumSize: Math.max(host.privacy.uploads.minimumSize, contract.privacy.uploads.minimumSize ?? 0),
+    maxPerWindow: Math.min(
+      host.privacy.uploads.maxPerWindow,
+      contract.privacy.uploads.maxPerWindow ?? Number.POSITIVE_INFINITY,
+    ),
+  };
+}

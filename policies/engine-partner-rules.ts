@@ -59,11 +59,15 @@ function invisibleSegments(contract: PartnerContract, segmentIds: readonly strin
   return segmentIds.filter((segmentId) => !contract.visibility.segments.includes(segmentId));
 }
 
+/** One refusal for a campaign that does not exist and one that is another partner's: no existence oracle. */
+const CAMPAIGN_NOT_VISIBLE = 'the campaign is not visible under the contract';
+
 function campaignVisibility({ principal, resource, contract }: PartnerRuleInput): string | null {
   const { own, ids } = contract.visibility.campaigns;
   if (resource.id !== undefined && ids.includes(resource.id)) return null;
-  if (resource.ownerPartnerId === undefined) return 'the campaign owner is unknown';
-  if (resource.ownerPartnerId !== principal.id) return 'the campaign belongs to another partner';
+  if (resource.ownerPartnerId === undefined || resource.ownerPartnerId !== principal.id) {
+    return CAMPAIGN_NOT_VISIBLE;
+  }
   return own ? null : 'the contract does not share its own campaigns';
 }
 

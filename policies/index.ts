@@ -104,6 +104,9 @@ export {
   effectiveBudget,
   coarsestGeo,
   droppedFields,
+  effectiveActivationMinimum,
+  effectivePartitionSelectionDelta,
+  effectiveUploadLimits,
 } from './engine-obligations.ts';
 export { ROLES, ACTIONS, RESOURCE_KIND_OF_ACTION } from './engine-model.ts';
 export type {
@@ -142,6 +145,11 @@ export {
   BUDGET_WINDOWS,
   budgetWindowBounds,
   createBudgetLedger,
+  partitionSelectionThreshold,
+  discreteLaplaceUpperTail,
+  createContinualCounter,
+  coveringNodes,
+  treeLevels,
 } from './privacy/index.ts';
 export type {
   PrivacyErrorCode,
@@ -157,6 +165,11 @@ export type {
   BudgetStatus,
   SpendResult,
   BudgetLedger,
+  PartitionSelectionParameters,
+  ContinualCounter,
+  ContinualCounterOptions,
+  ContinualCounterState,
+  TreeNode,
 } from './privacy/index.ts';
 export {
   AuditError,

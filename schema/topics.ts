@@ -257,6 +257,27 @@ export const attributionAggregateSchema = z.object({
   directRevenue: z.number(),
   haloRevenue: z.number(),
   spend: z.number(),
+  /**
+   * The same row with every subject's contribution bounded (host privacy.contributionBounds): at most
+   * `cellsPerCampaign` day-and-channel cells per subject and campaign, each cell's conversions, revenue and spend
+   * clamped. Partners are answered from these (noise scales with the bounds); the host from the exact sums.
+   */
+  bounded: z
+    .object({
+      exposedSubjects: z.number().int(),
+      conversions: z.number(),
+      revenue: z.number(),
+      spend: z.number(),
+      bounds: z
+        .object({
+          conversions: z.number(),
+          revenue: z.number(),
+          spend: z.number(),
+          cellsPerCampaign: z.number().int(),
+        })
+        .optional(),
+    })
+    .optional(),
   holdout: z
     .object({
       exposedSubjects: z.number().int(),

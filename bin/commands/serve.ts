@@ -90,7 +90,12 @@ export async function run(argv: string[]): Promise<number> {
   const contractsDir = path.resolve(
     values.contracts ?? process.env['CLEANROOM_CONTRACTS_DIR'] ?? 'examples/contracts',
   );
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Every file the product writes under the data folder (logs, state, secrets, the audit log and SQLite's own
+  // -wal and -shm files) is readable by its owner only: raw events hold emails and phone numbers until ingest has
+  // hashed them.
+  process.umask(0o077);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
 
   // JSON logs on stderr: ids, counts and codes only, never a payload, token or identifier.
   const logger = pino(

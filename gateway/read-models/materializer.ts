@@ -49,22 +49,30 @@ export interface MaterializerOptions {
   onError?: (error: unknown, record: LogRecord) => void;
 }
 
-/** Create the materializer. */
-export function createMaterializer(options: MaterializerOptions): Materializer {
-  const { log, models, hub, feeds, metrics } = options;
-  const groupId = options.groupId ?? `cleanroom-gateway-${randomUUID()}`;
-  const positions = new Map<string, number[]>();
-  let consumer: LogConsumer | null = null;
-  let rejectedCount = 0;
-
-  const apply = (record: LogRecord): void => {
+/**
+ * Apply one record of a materialized topic to the read models, the signal hub and the live feeds (throws on a
+ * record that fails its schema). Separate from the consumer so the consent logic can be tested on its own.
+ */
+export function createRecordApplier(targets: {
+  models: ReadModels;
+  hub: SignalHub;
+  feeds: LiveFeeds;
+}): (record: LogRecord) => void {
+  const { models, hub, feeds } = targets;
+  return (record: LogRecord): void => {
     const value: unknown = JSON.parse(record.value);
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
     switch (record.topic) {
       case TOPICS.segmentChanges: {
         const change = segmentChangeSchema.parse(value);
         models.applySegmentChange(change);
-        hub.ingest({ kind: 'segment-change', ...source, ...change });
+        // One consent view: the change's own flag and the subject's latest consent (or the host default).
+        hub.ingest({
+          kind: 'segment-change',
+          ...source,
+          ...change,
+          partnerSharing: change.partnerSharing && models.shareable(change.subjectId),
+        });
         return;
       }
       case TOPICS.consent: {
@@ -98,6 +106,17 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
         return;
     }
   };
+}
+
+/** Create the materializer. */
+export function createMaterializer(options: MaterializerOptions): Materializer {
+  const { log, models, hub, feeds, metrics } = options;
+  const groupId = options.groupId ?? `cleanroom-gateway-${randomUUID()}`;
+  const positions = new Map<string, number[]>();
+  let consumer: LogConsumer | null = null;
+  let rejectedCount = 0;
+
+  const apply = createRecordApplier({ models, hub, feeds });
 
   return {
     async start() {

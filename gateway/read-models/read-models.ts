@@ -2,6 +2,10 @@
  * In-memory read models the gateway serves from, materialized from the processors' output topics:
  * segment membership and consent, attribution aggregates (latest version per key), triggers and campaigns.
  * Nothing here holds a raw identifier: subjects are subject ids, which never leave the gateway.
+ *
+ * The consent view is the one every answer uses (sizes, overlaps, signals, activation gates): a subject's latest
+ * `cleanroom.consent` record, or — for a subject the loyalty feed never described — the host's declared default,
+ * which ships as "not measurable, not shareable". Never an assumption of its own.
  */
 import type {
   AttributionAggregate,
@@ -31,10 +35,14 @@ export interface ReadModels {
   consentCounts(): { total: number; optedOut: number; erased: number };
   /** Distinct members that may appear in aggregates (measurement consent, not erased). */
   segmentSize(segmentId: string): number;
+  /** Distinct members that may appear in partner signals (partner-sharing consent, not erased). */
+  shareableSegmentSize(segmentId: string): number;
   segmentsOf(subjectId: string): string[];
   consentOf(subjectId: string): SubjectConsent | undefined;
-  /** Whether a subject is known and may appear in an aggregate. */
+  /** Whether a subject may appear in an aggregate (its consent, or the host default without a record). */
   measurable(subjectId: string): boolean;
+  /** Whether a subject may appear in a partner signal (its consent, or the host default without a record). */
+  shareable(subjectId: string): boolean;
   campaign(campaignId: string): CampaignInfo | undefined;
   campaigns(): CampaignInfo[];
   aggregates(campaignId: string, model: AttributionModel): AttributionAggregate[];
@@ -43,8 +51,15 @@ export interface ReadModels {
   trigger(triggerId: string): Trigger | undefined;
 }
 
+/** Options of {@link createReadModels}. */
+export interface ReadModelOptions {
+  /** Consent of a subject with no consent record (the host configuration's `consentDefault`). */
+  consentDefault: { measurement: boolean; partnerSharing: boolean };
+}
+
 /** Create empty read models. */
-export function createReadModels(): ReadModels {
+export function createReadModels(options: ReadModelOptions): ReadModels {
+  const { consentDefault } = options;
   const members = new Map<string, Set<string>>();
   const segmentsBySubject = new Map<string, Set<string>>();
   const consent = new Map<string, SubjectConsent>();
@@ -55,7 +70,11 @@ export function createReadModels(): ReadModels {
 
   const measurable = (subjectId: string): boolean => {
     const known = consent.get(subjectId);
-    return known === undefined || (known.measurement && !known.erased);
+    return known === undefined ? consentDefault.measurement : known.measurement && !known.erased;
+  };
+  const shareable = (subjectId: string): boolean => {
+    const known = consent.get(subjectId);
+    return known === undefined ? consentDefault.partnerSharing : known.partnerSharing && !known.erased;
   };
 
   const removeMembership = (segmentId: string, subjectId: string): void => {
@@ -117,9 +136,15 @@ export function createReadModels(): ReadModels {
       for (const subjectId of members.get(segmentId) ?? []) if (measurable(subjectId)) size += 1;
       return size;
     },
+    shareableSegmentSize(segmentId) {
+      let size = 0;
+      for (const subjectId of members.get(segmentId) ?? []) if (shareable(subjectId)) size += 1;
+      return size;
+    },
     segmentsOf: (subjectId) => [...(segmentsBySubject.get(subjectId) ?? [])],
     consentOf: (subjectId) => consent.get(subjectId),
     measurable,
+    shareable,
     campaign: (campaignId) => campaigns.get(campaignId),
     campaigns: () => [...campaigns.values()].sort((a, b) => a.campaignId.localeCompare(b.campaignId)),
     aggregates(campaignId, model) {

@@ -1,15 +1,19 @@
 /**
  * Brand resolvers: segments its contract shares, noised segment sizes, its own campaigns and their
- * reports, audience uploads and overlaps. HOST_ADMIN reaches the same fields with exact answers.
+ * reports, audience uploads and overlaps. HOST_ADMIN reaches the same fields with exact answers. Every answer
+ * that holds shopper data is described as unreleased and released by gateway/release (charge, noise, noised
+ * threshold, field obligations); these resolvers never see a value they could release by themselves.
  */
 import type { AttributionModel } from '../../schema/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
 import { governed } from '../governance.ts';
+import { budgetWindowBounds } from '../../policies/index.ts';
 import { isIdentifierHash } from '../read-models/audience-uploads.ts';
 import type { ContractView, Principal } from '../ports.ts';
-import { epsilonOf, noised, requireThreshold, spendOrRefuse } from './obligations.ts';
-import { buildCampaignReport } from './campaign-report.ts';
+import { chargeBudget, costOf } from '../release/release-step.ts';
+import type { CountRelease } from '../release/release-step.ts';
+import { campaignReportTable, shapeCampaignReport } from './campaign-report.ts';
 
 /** The GraphQL enum value of each attribution model. */
 export const MODEL_BY_ENUM: Record<string, AttributionModel> = {
@@ -54,19 +58,18 @@ export const brandResolvers = {
         return { value: ids.sort().map((id) => describe(context, id)), rows: ids.length };
       }),
     segmentSize: (_root: unknown, args: { segmentId: string }, context: GatewayContext) =>
-      governed(context, 'segment.size', { kind: 'segment', id: args.segmentId }, args, async (scope) => {
-        const { decision, principal, contract } = scope;
-        const size = context.services.readModels.segmentSize(args.segmentId);
-        requireThreshold(decision, size, `segment ${args.segmentId}`);
-        const epsilon = epsilonOf(decision);
-        await spendOrRefuse(context.services, principal, contract, epsilon);
-        const value = noised(context.services, decision, size);
-        return {
-          value: { value, epsilonSpent: epsilon, exact: decision.obligations.exact },
-          rows: 1,
-          epsilonSpent: epsilon,
-        };
-      }),
+      governed(
+        context,
+        'segment.size',
+        { kind: 'segment', id: args.segmentId },
+        args,
+        (): CountRelease<unknown> => ({
+          kind: 'count',
+          what: `segment ${args.segmentId}`,
+          read: () => context.services.readModels.segmentSize(args.segmentId),
+          shape: (count) => count,
+        }),
+      ),
     campaigns: (_root: unknown, args: unknown, context: GatewayContext) =>
       governed(context, 'campaigns.list', { kind: 'campaigns' }, args, ({ principal, contract }) => {
         const own = context.services.readModels
@@ -94,36 +97,23 @@ export const brandResolvers = {
         id: args.campaignId,
         ...(campaign ? { ownerId: campaign.brand } : {}),
       };
-      return governed(
-        context,
-        'campaign.report',
-        resource,
-        args,
-        async ({ decision, principal, contract }) => {
-          if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand)) {
-            throw new GatewayError('FORBIDDEN', 'not your campaign', { partnerId: principal.id });
-          }
-          if (campaign === undefined && principal.role === 'HOST_ADMIN') {
-            throw new GatewayError('NOT_FOUND', `no campaign ${args.campaignId}`);
-          }
-          const epsilon = epsilonOf(decision);
-          await spendOrRefuse(context.services, principal, contract, epsilon);
-          const report = buildCampaignReport(context.services, decision, {
-            campaignId: args.campaignId,
-            modelEnum: args.model ?? 'LAST_TOUCH',
-            model: MODEL_BY_ENUM[args.model ?? 'LAST_TOUCH'] ?? 'last_touch',
-            from: args.from,
-            to: args.to,
-            groupBy: args.groupBy ?? ['DAY', 'CHANNEL'],
-          });
-          return {
-            value: { ...report, epsilonSpent: epsilon },
-            rows: report.rows.length,
-            suppressedRows: report.filteredRows.count,
-            epsilonSpent: epsilon,
-          };
-        },
-      );
+      return governed(context, 'campaign.report', resource, args, ({ principal, contract }) => {
+        if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand)) {
+          throw new GatewayError('FORBIDDEN', 'not your campaign', { partnerId: principal.id });
+        }
+        if (campaign === undefined && principal.role === 'HOST_ADMIN') {
+          throw new GatewayError('NOT_FOUND', `no campaign ${args.campaignId}`);
+        }
+        const request = {
+          campaignId: args.campaignId,
+          modelEnum: args.model ?? 'LAST_TOUCH',
+          model: MODEL_BY_ENUM[args.model ?? 'LAST_TOUCH'] ?? 'last_touch',
+          from: args.from,
+          to: args.to,
+          groupBy: args.groupBy ?? ['DAY', 'CHANNEL'],
+        };
+        return campaignReportTable(context.services, request, (table) => shapeCampaignReport(request, table));
+      });
     },
     audienceOverlap: (_root: unknown, args: { uploadId: string }, context: GatewayContext) => {
       const upload = context.services.uploads.get(args.uploadId);
@@ -141,24 +131,31 @@ export const brandResolvers = {
           if (upload === undefined || upload.partnerId !== principal.id) {
             throw new GatewayError('NOT_FOUND', `no upload ${args.uploadId}`);
           }
-          let overlap = 0;
-          for (const subjectId of upload.subjectIds)
-            if (context.services.readModels.measurable(subjectId)) overlap += 1;
-          requireThreshold(decision, overlap, 'audience overlap');
-          const epsilon = epsilonOf(decision);
-          await spendOrRefuse(context.services, principal, contract, epsilon);
-          return {
-            value: {
-              uploadId: upload.id,
-              overlap: {
-                value: noised(context.services, decision, overlap),
-                epsilonSpent: epsilon,
-                exact: decision.obligations.exact,
-              },
+          const overlap: CountRelease<unknown> = {
+            kind: 'count',
+            what: 'audience overlap',
+            read: () => {
+              let count = 0;
+              for (const subjectId of context.services.uploads.subjectsOf(upload.id))
+                if (context.services.readModels.measurable(subjectId)) count += 1;
+              return count;
             },
-            rows: 1,
-            epsilonSpent: epsilon,
+            shape: (count) => ({ uploadId: upload.id, overlap: count }),
           };
+          // A differencing probe: its list is within k of an earlier queried one. Refused, but charged like an
+          // answer (and audited naming both uploads), so the refusal costs what the answer would have.
+          const probe = context.services.uploads.differencing(upload, decision.obligations.thresholdK);
+          context.services.uploads.markQueried(upload.id, context.services.now().toISOString());
+          if (probe !== null && !decision.obligations.exact) {
+            const epsilon = costOf(overlap, decision);
+            await chargeBudget({ services: context.services, principal, decision, contract }, epsilon);
+            throw new GatewayError(
+              'DIFFERENCE_CHECK',
+              `upload ${upload.id} differs from upload ${probe.uploadId} by ${probe.difference} submitted hashes, fewer than k = ${decision.obligations.thresholdK}`,
+              { reason: 'DIFFERENCE_CHECK', epsilonSpent: epsilon, field: 'uploadId' },
+            );
+          }
+          return overlap;
         },
       );
     },
@@ -169,7 +166,7 @@ export const brandResolvers = {
       args: { name: string; hashedEmails: string[] },
       context: GatewayContext,
     ) =>
-      governed(context, 'audience.upload', { kind: 'audience-upload' }, args, ({ principal }) => {
+      governed(context, 'audience.upload', { kind: 'audience-upload' }, args, ({ principal, contract }) => {
         if (args.hashedEmails.length > MAX_UPLOAD) {
           throw new GatewayError('BAD_USER_INPUT', `at most ${MAX_UPLOAD} hashes per upload`, {
             field: 'hashedEmails',
@@ -181,11 +178,35 @@ export const brandResolvers = {
             field: `hashedEmails.${bad}`,
           });
         }
-        const upload = context.services.uploads.add(
+        const { services } = context;
+        const now = services.now();
+        // Limits on what the partner submits: they depend on its own input only, never on the data.
+        if (contract !== undefined) {
+          if (args.hashedEmails.length < contract.uploads.minimumSize) {
+            throw new GatewayError(
+              'BAD_USER_INPUT',
+              `an upload holds at least ${contract.uploads.minimumSize} hashes`,
+              { field: 'hashedEmails', reason: 'UPLOAD_TOO_SMALL' },
+            );
+          }
+        }
+        const windowStart = budgetWindowBounds(contract?.budgetWindow ?? 'day', now).start.toISOString();
+        if (
+          contract !== undefined &&
+          services.uploads.countInWindow(principal.id, windowStart) >= contract.uploads.maxPerWindow
+        ) {
+          throw new GatewayError(
+            'RATE_LIMITED',
+            `at most ${contract.uploads.maxPerWindow} uploads per ${contract.budgetWindow}`,
+            { reason: 'UPLOAD_CAP' },
+          );
+        }
+        const upload = services.uploads.add(
           principal.id,
           args.name,
           args.hashedEmails,
-          context.services.now().toISOString(),
+          now.toISOString(),
+          windowStart,
         );
         return {
           value: {

@@ -1,12 +1,15 @@
 /**
  * Restaurant-chain resolvers: cross-industry triggers in the categories and regions the contract names,
- * as a Relay connection.
+ * as a Relay connection. Trigger values were noised once at the source (processors/triggers); the release step
+ * charges the read, keeps the triggers whose noised distinct buyers reach k and applies the field obligations.
+ * A contract whose geography is `country` sees each window's triggers of one category merged over regions.
  */
 import type { Trigger } from '../../schema/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
 import { governed } from '../governance.ts';
-import type { ContractView, Principal } from '../ports.ts';
+import type { ContractView, Decision, Principal } from '../ports.ts';
+import type { NoisedRowsRelease } from '../release/release-step.ts';
 import { decodeListCursor, encodeListCursor } from '../subscriptions/cursor.ts';
 
 const MAX_PAGE = 500;
@@ -50,6 +53,36 @@ export function toTriggerNode(trigger: Trigger) {
   };
 }
 
+/** The public shape of a trigger. */
+export type TriggerNode = ReturnType<typeof toTriggerNode>;
+
+/**
+ * Triggers as a contract whose geography is `country` may see them: one per category and window, the noised
+ * observed demand, baseline and distinct buyers summed over regions and the lift recomputed from them (all
+ * post-processing of values released at the source).
+ */
+export function coarsenTriggers(triggers: Trigger[], decision: Decision, country: string): Trigger[] {
+  if (!decision.obligations.coarsenGeo) return triggers;
+  const merged = new Map<string, Trigger>();
+  for (const trigger of triggers) {
+    const key = `${trigger.category}|${trigger.windowStart}`;
+    const current = merged.get(key);
+    if (current === undefined) {
+      merged.set(key, {
+        ...trigger,
+        triggerId: `trigger:${trigger.category}:${country}:${trigger.windowStart}`,
+        region: country,
+      });
+    } else {
+      current.distinctBuyers += trigger.distinctBuyers;
+      current.observed += trigger.observed;
+      current.baseline += trigger.baseline;
+      current.lift = current.baseline > 0 ? current.observed / current.baseline : current.lift;
+    }
+  }
+  return [...merged.values()];
+}
+
 /** QSR queries. */
 export const qsrResolvers = {
   Query: {
@@ -67,7 +100,7 @@ export const qsrResolvers = {
           ...(args.regions ? { regions: args.regions } : {}),
         },
         args,
-        ({ principal, contract, decision }) => {
+        ({ principal, contract, decision }): NoisedRowsRelease<Trigger, unknown> => {
           const first = args.first ?? 50;
           if (first < 0 || first > MAX_PAGE) {
             throw new GatewayError('BAD_USER_INPUT', `first must be between 0 and ${MAX_PAGE}`, {
@@ -78,25 +111,28 @@ export const qsrResolvers = {
           if (args.after !== undefined && afterId === null) {
             throw new GatewayError('BAD_USER_INPUT', 'malformed cursor', { field: 'after' });
           }
-          const visible = context.services.readModels
-            .triggers()
-            .filter((t) => triggerVisible(t, principal, contract, args))
-            .filter((t) => t.distinctBuyers >= decision.obligations.thresholdK);
-          const start = afterId === null ? 0 : visible.findIndex((t) => t.triggerId === afterId) + 1;
-          const page = visible.slice(start, start + first);
-          const edges = page.map((t) => ({
-            cursor: encodeListCursor('trigger', t.triggerId),
-            node: toTriggerNode(t),
-          }));
           return {
-            value: {
-              edges,
-              pageInfo: {
-                hasNextPage: start + first < visible.length,
-                endCursor: edges.at(-1)?.cursor ?? null,
-              },
+            kind: 'noised-rows',
+            read: () =>
+              context.services.readModels
+                .triggers()
+                .filter((t) => triggerVisible(t, principal, contract, args)),
+            countOf: (trigger) => trigger.distinctBuyers,
+            shape: (kept) => {
+              const visible = coarsenTriggers(kept, decision, context.services.privacy.country).map(
+                toTriggerNode,
+              );
+              const start = afterId === null ? 0 : visible.findIndex((t) => t.id === afterId) + 1;
+              const page = visible.slice(start, start + first);
+              const edges = page.map((t) => ({ cursor: encodeListCursor('trigger', t.id), node: t }));
+              return {
+                edges,
+                pageInfo: {
+                  hasNextPage: start + first < visible.length,
+                  endCursor: edges.at(-1)?.cursor ?? null,
+                },
+              };
             },
-            rows: edges.length,
           };
         },
       ),

@@ -1,7 +1,10 @@
 /**
- * Subscription resolvers. Each subscription is decided and audited when it starts; `campaignMetrics` is
- * decided, spent and audited again at every push (at a bounded rate). Every stream sits behind a bounded
- * queue: a subscriber that falls behind is cut off with a reason instead of growing memory.
+ * Subscription resolvers. Each subscription is decided and audited when it starts. `audienceSignals` flow only
+ * through open activation gates (gateway/release/activation-gates.ts); `triggerFired` is charged once when it
+ * opens and each trigger passes the noised threshold and the field obligations; `campaignMetrics` is decided
+ * and audited at every push, and released by continual counting (one epsilon per budget window, not per push).
+ * Every stream sits behind a bounded queue: a subscriber that falls behind is cut off with a reason instead of
+ * growing memory.
  */
 import type { GatewayContext } from '../context.ts';
 import { GatewayError, errorFor, extensionCodeOf } from '../errors.ts';
@@ -11,13 +14,14 @@ import type { BoundedQueue } from '../subscriptions/bounded-queue.ts';
 import { decodeCursor, encodeCursor } from '../subscriptions/cursor.ts';
 import { CursorExpiredError } from '../subscriptions/signal-hub.ts';
 import type { SignalSubscription } from '../subscriptions/signal-hub.ts';
-import type { AuditEntry } from '../ports.ts';
+import type { AuditEntry, ContractView } from '../ports.ts';
 import { takeSubscriptionSlot } from './subscription-slots.ts';
 import type { SubscriptionSlot } from './subscription-slots.ts';
 import { ownsCampaign } from './brand.ts';
 import { toPolicyDecision } from './privacy-officer.ts';
 import { toTriggerNode, triggerVisible } from './qsr.ts';
-import { epsilonOf, noised, noisedAmount, requireThreshold, spendOrRefuse } from './obligations.ts';
+import { chargeBudget, epsilonOf, releasePushedRow } from '../release/release-step.ts';
+import type { LiveRelease } from '../release/release-step.ts';
 
 /**
  * Wrap a queue so that errors reach the client as coded GraphQL errors, the gauge stays right and the slot is
@@ -89,6 +93,45 @@ async function admitted<T>(
   return guarded(queue, context, field, slot);
 }
 
+/** Running totals of a campaign, released by continual counting (see gateway/release/live-streams.ts). */
+function campaignMetricsRelease(context: GatewayContext, campaignId: string): LiveRelease<unknown> {
+  const { contributionBounds: bounds } = context.services.privacy;
+  const cells = bounds.cellsPerCampaign;
+  return {
+    kind: 'live',
+    streamName: `campaign:${campaignId}`,
+    countMeasure: 'exposedSubjects',
+    measures: [
+      { name: 'exposedSubjects', unitsPerValue: 1, bound: cells },
+      { name: 'conversions', unitsPerValue: 100, bound: cells * bounds.conversions },
+      { name: 'revenue', unitsPerValue: 100, bound: cells * bounds.revenue },
+      { name: 'spend', unitsPerValue: 100, bound: cells * bounds.spend },
+    ],
+    read(bounded) {
+      const totals = { exposedSubjects: 0, conversions: 0, revenue: 0, spend: 0 };
+      for (const aggregate of context.services.readModels.aggregates(campaignId, 'last_touch')) {
+        const values = bounded ? (aggregate as { bounded?: Partial<typeof totals> }).bounded : aggregate;
+        if (values === undefined) continue;
+        totals.exposedSubjects += values.exposedSubjects ?? 0;
+        totals.conversions += values.conversions ?? 0;
+        totals.revenue += values.revenue ?? 0;
+        totals.spend += values.spend ?? 0;
+      }
+      return totals;
+    },
+    shape: (values, released) => ({
+      campaignId,
+      at: context.services.now().toISOString(),
+      exact: released.exact,
+      exposedSubjects: Math.round(values['exposedSubjects'] ?? 0),
+      conversions: Math.round((values['conversions'] ?? 0) * 100) / 100,
+      revenue: Math.round((values['revenue'] ?? 0) * 100) / 100,
+      spend: Math.round((values['spend'] ?? 0) * 100) / 100,
+      epsilonSpent: released.epsilonSpent,
+    }),
+  };
+}
+
 function queueFor<T>(context: GatewayContext, onClose: () => void, onPull?: () => void): BoundedQueue<T> {
   return createBoundedQueue<T>(context.services.limits.maxBufferedPerSubscriber, {
     onClose,
@@ -110,7 +153,7 @@ export const subscriptionResolvers = {
             kind: 'audience-signals',
             ...(args.segmentIds ? { segmentIds: args.segmentIds } : {}),
           };
-          return governed(context, 'signals.subscribe', resource, args, (scope) => {
+          return governed(context, 'signals.subscribe', resource, args, async (scope) => {
             const { principal, contract } = scope;
             const shared = new Set(contract?.segments ?? []);
             const requested = args.segmentIds ?? [...shared];
@@ -127,17 +170,44 @@ export const subscriptionResolvers = {
             }
             const wanted = new Set(requested);
             let handle: SignalSubscription | null = null;
+            const { pseudonyms, signals, release } = context.services;
+            // Activation gates: decided now (charged, audited) and again each interval while the stream lives.
+            const gateScope = { principal, decision: scope.decision, contract: contract as ContractView };
+            const decideGates = async (): Promise<void> => {
+              for (const segmentId of wanted)
+                await release.gates.decide(context.services, gateScope, segmentId);
+            };
+            const intervalMs = context.services.privacy.activation.decisionIntervalSeconds * 1_000;
+            const regate = setInterval(
+              () => {
+                decideGates().catch((error: unknown) =>
+                  stream.fail(error instanceof Error ? error : new Error(String(error))),
+                );
+              },
+              Math.max(250, Math.floor(intervalMs / 4)),
+            );
+            regate.unref();
             const limit = context.services.limits.maxBufferedPerSubscriber;
             const stream = queueFor<unknown>(
               context,
-              () => handle?.detach(),
+              () => {
+                clearInterval(regate);
+                handle?.detach();
+              },
               () => handle?.resume(),
             );
-            const { pseudonyms, signals } = context.services;
+            try {
+              await decideGates();
+            } catch (error) {
+              clearInterval(regate);
+              throw error;
+            }
             try {
               handle = signals.subscribe(
                 {
-                  accepts: (signal) => wanted.has(signal.segmentId),
+                  accepts: (signal) =>
+                    wanted.has(signal.segmentId) &&
+                    release.gates.isOpenAt(principal.id, signal.segmentId, signal.sequence),
                   deliver: ({ signal, position }) =>
                     stream.push({
                       segmentId: signal.segmentId,
@@ -185,16 +255,23 @@ export const subscriptionResolvers = {
             ...(args.categories ? { categories: args.categories } : {}),
             ...(args.regions ? { regions: args.regions } : {}),
           };
-          return governed(context, 'triggers.subscribe', resource, args, (scope) => {
+          return governed(context, 'triggers.subscribe', resource, args, async (scope) => {
             const { principal, contract, decision } = scope;
+            // Triggers were noised once at the source; a subscription pays what a read costs, once, up front.
+            const epsilon = epsilonOf(decision);
+            await chargeBudget({ services: context.services, ...scope }, epsilon);
             let detach: () => void = () => {};
             const stream = queueFor<unknown>(context, () => detach());
             detach = context.services.feeds.onTrigger((trigger) => {
               if (!triggerVisible(trigger, principal, contract, args)) return;
-              if (trigger.distinctBuyers < decision.obligations.thresholdK) return;
-              stream.push(toTriggerNode(trigger));
+              const released = releasePushedRow(
+                { services: context.services, ...scope },
+                toTriggerNode(trigger),
+                (node) => node.distinctBuyers,
+              );
+              if (released !== null) stream.push(released);
             });
-            return { value: stream };
+            return { value: stream, epsilonSpent: epsilon };
           });
         });
       },
@@ -225,37 +302,16 @@ export const subscriptionResolvers = {
               id: args.campaignId,
               ...(campaign ? { ownerId: campaign.brand } : {}),
             };
-            return governed(context, 'campaign.metrics.subscribe', resource, args, async (scope) => {
-              const { decision, principal, contract } = scope;
+            return governed(context, 'campaign.metrics.subscribe', resource, args, (scope) => {
+              const { principal, contract } = scope;
               if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand))
                 throw new GatewayError('FORBIDDEN', 'not your campaign');
-              const totals = { exposedSubjects: 0, conversions: 0, revenue: 0, spend: 0 };
-              for (const aggregate of context.services.readModels.aggregates(args.campaignId, 'last_touch')) {
-                totals.exposedSubjects += aggregate.exposedSubjects;
-                totals.conversions += aggregate.conversions;
-                totals.revenue += aggregate.revenue;
-                totals.spend += aggregate.spend;
-              }
-              requireThreshold(decision, totals.exposedSubjects, 'campaign metrics');
-              const epsilon = epsilonOf(decision);
-              await spendOrRefuse(context.services, principal, contract, epsilon);
-              return {
-                value: {
-                  campaignId: args.campaignId,
-                  at: context.services.now().toISOString(),
-                  exact: decision.obligations.exact,
-                  exposedSubjects: noised(context.services, decision, totals.exposedSubjects),
-                  conversions: noised(context.services, decision, totals.conversions),
-                  revenue: noisedAmount(context.services, decision, totals.revenue),
-                  spend: noisedAmount(context.services, decision, totals.spend),
-                  epsilonSpent: epsilon,
-                },
-                rows: 1,
-                epsilonSpent: epsilon,
-              };
+              return campaignMetricsRelease(context, args.campaignId);
             });
           };
           // The first push is decided before the subscription is acknowledged: a denial fails the subscribe.
+          // Later pushes: below k this tick is skipped; anything else (budget exhausted when a new window must be
+          // paid for, contract revoked) ends the stream.
           const first = await pushOnce();
           const stream = queueFor<unknown>(context, () => clearInterval(timer));
           stream.push(first);
@@ -268,7 +324,6 @@ export const subscriptionResolvers = {
                 .then(
                   (metrics) => stream.push(metrics),
                   (error: unknown) => {
-                    // Below k this tick: skip; anything else (budget exhausted, contract revoked) ends the stream.
                     if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
                     stream.fail(error instanceof Error ? error : new Error(String(error)));
                   },

@@ -3,7 +3,8 @@
  * budget ledger and noise. They keep the ports' semantics (audit append before release, atomic budget spending)
  * without durability; tests and early wiring use them until the policies/ adapters are injected.
  */
-import { createHash, createHmac, randomInt } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { noisyCount } from '../../policies/index.ts';
 import type {
   AuditEntry,
   AuditPort,
@@ -141,11 +142,6 @@ export function createStandInBudget(): BudgetPort {
 
 /** Two-sided geometric noise from a CSPRNG (a stand-in; policies/privacy has the exact sampler). */
 export function createStandInNoise(): NoisePort {
-  const geometric = (epsilon: number): number => {
-    const stay = Math.exp(-epsilon);
-    let count = 0;
-    while (randomInt(0, 1_000_000) / 1_000_000 < stay && count < 10_000) count += 1;
-    return count;
-  };
-  return { noisyCount: (value, epsilon) => value + geometric(epsilon) - geometric(epsilon) };
+  // The real sampler: a floating-point stand-in would be the very pattern the privacy model forbids.
+  return { noisyCount: (value, epsilon, sensitivity = 1) => noisyCount(value, epsilon, sensitivity) };
 }

@@ -17,6 +17,8 @@ export interface DerivedSignal {
   subjectId: string;
   action: 'ENTERED' | 'EXITED';
   at: string;
+  /** Which record of this process's hub derived it (1-based, in ingest order): activation gates hold from one. */
+  sequence: number;
 }
 
 /** A hub input: one record of a source topic, already validated. */
@@ -91,6 +93,8 @@ export interface SignalHub {
   subscribe(subscriber: SignalSubscriber, from: SignalPosition | null): SignalSubscription;
   /** The position after everything ingested so far. */
   position(): SignalPosition;
+  /** How many records this hub has ingested (the `sequence` of the latest derived signal, at most). */
+  sequence(): number;
   /** Live (caught-up) subscribers. */
   subscriberCount(): number;
 }
@@ -129,6 +133,7 @@ export function createSignalHub(options: SignalHubOptions): SignalHub {
   const visible = new Map<string, Set<string>>();
   const sharingRevoked = new Set<string>();
   const live = new Set<Attached>();
+  let ingested = 0;
 
   const show = (subjectId: string, segmentId: string): boolean => {
     const own = visible.get(subjectId) ?? new Set<string>();
@@ -146,29 +151,30 @@ export function createSignalHub(options: SignalHubOptions): SignalHub {
 
   const derive = (record: HubRecord): DerivedSignal[] => {
     const { subjectId, at } = record;
+    const sequence = ingested;
     if (record.kind === 'segment-change') {
       const shareable = record.partnerSharing && !sharingRevoked.has(subjectId);
       if (record.action === 'entered' && shareable) {
         return show(subjectId, record.segmentId)
-          ? [{ segmentId: record.segmentId, subjectId, action: 'ENTERED', at }]
+          ? [{ segmentId: record.segmentId, subjectId, action: 'ENTERED', at, sequence }]
           : [];
       }
       return hide(subjectId, record.segmentId)
-        ? [{ segmentId: record.segmentId, subjectId, action: 'EXITED', at }]
+        ? [{ segmentId: record.segmentId, subjectId, action: 'EXITED', at, sequence }]
         : [];
     }
     if (!record.partnerSharing) {
       sharingRevoked.add(subjectId);
       const held = [...(visible.get(subjectId) ?? [])].sort();
       visible.delete(subjectId);
-      return held.map((segmentId) => ({ segmentId, subjectId, action: 'EXITED' as const, at }));
+      return held.map((segmentId) => ({ segmentId, subjectId, action: 'EXITED' as const, at, sequence }));
     }
     sharingRevoked.delete(subjectId);
     return options
       .segmentsOf(subjectId)
       .sort()
       .filter((segmentId) => show(subjectId, segmentId))
-      .map((segmentId) => ({ segmentId, subjectId, action: 'ENTERED' as const, at }));
+      .map((segmentId) => ({ segmentId, subjectId, action: 'ENTERED' as const, at, sequence }));
   };
 
   const offer = (entry: Attached, key: string, offset: number, signals: DerivedSignal[]): boolean => {
@@ -221,6 +227,7 @@ export function createSignalHub(options: SignalHubOptions): SignalHub {
       const current = hubPosition[key];
       if (current !== undefined && record.offset < current[0]) return; // a redelivery: already ingested
       hubPosition[key] = [record.offset + 1, 0];
+      ingested += 1;
       const signals = derive(record);
       if (signals.length > 0) {
         ring.push({ key, offset: record.offset, signals });
@@ -272,6 +279,7 @@ export function createSignalHub(options: SignalHubOptions): SignalHub {
       };
     },
     position: () => structuredClone(hubPosition),
+    sequence: () => ingested,
     subscriberCount: () => live.size,
   };
 }

@@ -13,6 +13,28 @@ export type PartnerKind = (typeof PARTNER_KINDS)[number];
 export const HOST_ROLES = ['PRIVACY_OFFICER', 'HOST_ADMIN'] as const;
 export type HostRole = (typeof HOST_ROLES)[number];
 
+/**
+ * Result fields a contract or the host may withhold from partners (`dropFields`): the gateway's release step
+ * returns null for them in every answer and signal. Any other name is refused, so a typo cannot silently
+ * withhold nothing.
+ */
+export const DROPPABLE_FIELDS = [
+  'exposedSubjects',
+  'conversions',
+  'revenue',
+  'spend',
+  'roas',
+  'lift',
+  'distinctBuyers',
+  'observed',
+  'baseline',
+  'region',
+  'day',
+  'channel',
+] as const;
+export type DroppableField = (typeof DROPPABLE_FIELDS)[number];
+const droppableField = z.enum(DROPPABLE_FIELDS);
+
 /** Finest geography a partner may see: `region` (finer) or `country` (coarser). */
 export const GEO_GRANULARITIES = ['region', 'country'] as const;
 export type GeoGranularity = (typeof GEO_GRANULARITIES)[number];
@@ -71,7 +93,10 @@ const hostPrivacySchema = z.strictObject({
       cellsPerCampaign: z.number().int().positive().max(366).default(4),
     })
     .default({ conversions: 3, revenue: 200, spend: 50, cellsPerCampaign: 4 }),
-  /** Audience signals flow only while a noised segment size stays at or above the minimum (with hysteresis). */
+  /**
+   * Audience signals flow only while a noised segment size stays at or above the minimum (with hysteresis). The
+   * minimum in force is never below the threshold floor nor the contract's k.
+   */
   activation: z
     .strictObject({
       minimumSize: z.number().int().positive().default(100),
@@ -159,7 +184,7 @@ export const partnerContractSchema = z
       })
       .default({ requestsPerMinute: 600, maxSubscriptions: 10 }),
     /** Result fields this partner never receives, on top of the host's. */
-    dropFields: z.array(z.string().min(1)).default([]),
+    dropFields: z.array(droppableField).default([]),
     /** Privacy settings that may only tighten the host's (see `hostConfigSchema.privacy`). */
     privacy: contractPrivacySchema.default({ uploads: {} }),
     /** Optional validity period (ISO-8601 with zone); outside it every request is denied. */
@@ -243,7 +268,9 @@ export const hostConfigSchema = z
     /** Finest geography any partner may see. */
     geoGranularity: z.enum(GEO_GRANULARITIES).default('region'),
     /** Result fields no partner ever receives. */
-    dropFields: z.array(z.string().min(1)).default([]),
+    dropFields: z.array(droppableField).default([]),
+    /** The country every region belongs to: what a region becomes for a contract whose geography is `country`. */
+    country: z.string().min(1).max(100).default('US'),
     /** Consent assumed for a shopper the loyalty feed has not yet described. */
     consentDefault: consentDefaultSchema.default({
       measurement: false,
@@ -256,13 +283,6 @@ export const hostConfigSchema = z
     privacy: hostPrivacySchema.default(hostPrivacySchema.parse({})),
   })
   .superRefine((host, context) => {
-    if (host.privacy.activation.minimumSize < host.thresholdFloor) {
-      context.addIssue({
-        code: 'custom',
-        path: ['privacy', 'activation', 'minimumSize'],
-        message: 'must be at least thresholdFloor',
-      });
-    }
     if (host.dp.defaultEpsilonPerQuery > host.dp.maxEpsilonPerQuery) {
       context.addIssue({
         code: 'custom',

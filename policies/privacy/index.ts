@@ -32,3 +32,10 @@ export { createBudgetLedger } from './budget-ledger.ts';
 export type { BudgetKey, BudgetStatus, SpendResult, BudgetLedger } from './budget-ledger.ts';
 export { partitionSelectionThreshold, discreteLaplaceUpperTail } from './partition-selection.ts';
 export type { PartitionSelectionParameters } from './partition-selection.ts';
+export { createContinualCounter, coveringNodes, treeLevels } from './continual-counter.ts';
+export type {
+  ContinualCounter,
+  ContinualCounterOptions,
+  ContinualCounterState,
+  TreeNode,
+} from './continual-counter.ts';

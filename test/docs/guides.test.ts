@@ -43,7 +43,7 @@ import { extractBlocks } from './guide-blocks.ts';
 import type { GuideBlock } from './guide-blocks.ts';
 import { linkProjectInto, startGuideProduct } from './guide-product.ts';
 import type { GuideProduct } from './guide-product.ts';
-import { LOYALTY_MEMBERS, openProductData } from './product-data.ts';
+import { LOYALTY_MEMBERS, SEGMENT_MEMBERS, openProductData } from './product-data.ts';
 import type { ProductData } from './product-data.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
@@ -114,7 +114,8 @@ describe('the guides, run against the product', () => {
     await data.seed();
     await waitFor(
       async () =>
-        (await data.log.endOffsets(TOPICS.consent)).reduce((sum, n) => sum + n, 0) >= LOYALTY_MEMBERS,
+        (await data.log.endOffsets(TOPICS.consent)).reduce((sum, n) => sum + n, 0) >=
+        SEGMENT_MEMBERS + LOYALTY_MEMBERS,
       { timeout: 30_000, interval: 100, message: 'ingest to link the loyalty members' },
     );
     await waitFor(

@@ -10,6 +10,7 @@ import { RAW_TOPICS, TOPICS } from '../../schema/index.ts';
 import type {
   AttributionAggregate,
   CampaignInfo,
+  ConsentChange,
   LoyaltyEvent,
   SegmentChange,
   Trigger,
@@ -28,6 +29,8 @@ export const GUIDE_SEGMENT = 'plant-based-buyers';
  * (consent as in the demo), so the shipped sample audience (`examples/audiences/`) overlaps them as it does the demo.
  */
 export const LOYALTY_MEMBERS = 650;
+/** Members of the shared segment at the start: above the host's activation minimum (100), so signals flow. */
+export const SEGMENT_MEMBERS = 160;
 
 /** The demo world's first loyalty records, up to {@link LOYALTY_MEMBERS} members. */
 function demoLoyaltyRecords(): SimulatedRecord[] {
@@ -87,6 +90,24 @@ function aggregate(day: string, channel: 'online' | 'store', exposedSubjects: nu
     directRevenue: exposedSubjects * 2,
     haloRevenue: exposedSubjects / 2,
     spend: exposedSubjects,
+    // Every subject within the host's contribution bounds: the bounded sums equal the exact ones.
+    bounded: {
+      exposedSubjects,
+      conversions: exposedSubjects / 8,
+      revenue: exposedSubjects * 2.5,
+      spend: exposedSubjects,
+    },
+  };
+}
+
+/** A subject's first consent record, with partner sharing (what ingest writes for a consenting member). */
+function consenting(subjectId: string): ConsentChange {
+  return {
+    changeId: `consent:${subjectId}`,
+    subjectId,
+    occurredAt: new Date().toISOString(),
+    consent: { measurement: true, personalization: true, partnerSharing: true },
+    erased: false,
   };
 }
 
@@ -129,8 +150,14 @@ export function openProductData(dataDir: string): ProductData {
         json(GUIDE_CAMPAIGN, aggregate('2026-03-03', 'online', 12)),
       ]);
       await log.produce(
+        TOPICS.consent,
+        Array.from({ length: SEGMENT_MEMBERS }, (_, index) =>
+          json(`docs-subject-${index}`, consenting(`docs-subject-${index}`)),
+        ),
+      );
+      await log.produce(
         TOPICS.segmentChanges,
-        Array.from({ length: 70 }, (_, index) =>
+        Array.from({ length: SEGMENT_MEMBERS }, (_, index) =>
           json(`docs-subject-${index}`, segmentEntered(`docs-subject-${index}`, index)),
         ),
       );
@@ -142,7 +169,13 @@ export function openProductData(dataDir: string): ProductData {
         produced += 1;
         const subjectId = `docs-live-${produced}`;
         pending = Promise.all([
-          log.produce(TOPICS.segmentChanges, [json(subjectId, segmentEntered(subjectId, 1_000 + produced))]),
+          log
+            .produce(TOPICS.consent, [json(subjectId, consenting(subjectId))])
+            .then(() =>
+              log.produce(TOPICS.segmentChanges, [
+                json(subjectId, segmentEntered(subjectId, 1_000 + produced)),
+              ]),
+            ),
           log.produce(TOPICS.triggers, [json('plant_based_meat|south', trigger(10 + produced, 'south'))]),
         ]);
       }, intervalMs);

@@ -1,12 +1,13 @@
 /**
  * Plain HTTP clients against the gateway: GET queries, GraphiQL in development mode only, and the live
- * noised `campaignMetrics` subscription over graphql-ws spending budget until it is exhausted.
+ * `campaignMetrics` subscription over graphql-ws released by continual counting: one epsilon per budget window
+ * for a partner's stream of a campaign, however many pushes and subscriptions share it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../schema/index.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { collect, errorCodes, wsClient } from '../gateway/support/clients.ts';
-import { aggregate, brandContract, campaign, startHarness } from '../gateway/support/harness.ts';
+import { aggregate, brandContract, campaign, startHarness, testPrivacy } from '../gateway/support/harness.ts';
 import type { Harness } from '../gateway/support/harness.ts';
 
 describe('gateway over plain fetch (development mode)', () => {
@@ -14,9 +15,17 @@ describe('gateway over plain fetch (development mode)', () => {
   beforeAll(async () => {
     harness = await startHarness({
       contracts: [
-        brandContract('brand-acme', { campaigns: ['cmp-live'], budgetEpsilon: 1, epsilonPerAggregate: 0.5 }),
+        brandContract('brand-acme', {
+          campaigns: ['cmp-live', 'cmp-other'],
+          budgetEpsilon: 1,
+          epsilonPerAggregate: 0.5,
+        }),
       ],
-      overrides: { devMode: true, limits: { campaignMetricsIntervalMs: 1_000 } },
+      overrides: {
+        devMode: true,
+        limits: { campaignMetricsIntervalMs: 1_000 },
+        privacy: testPrivacy({ continualRelease: { tickSeconds: 1, epsilonPerWindow: 1 } }),
+      },
     });
   });
   afterAll(async () => {
@@ -39,30 +48,49 @@ describe('gateway over plain fetch (development mode)', () => {
     expect(await response.text()).toContain('GraphiQL');
   });
 
-  it('pushes noised campaign metrics, spending budget each time, until the budget is exhausted', async () => {
+  it('pushes campaign metrics charged once per window, and refuses a second stream the budget cannot pay', async () => {
     await harness.produce(TOPICS.campaigns, 'cmp-live', campaign('cmp-live', 'brand-acme'));
+    await harness.produce(TOPICS.campaigns, 'cmp-other', campaign('cmp-other', 'brand-acme'));
+    // Large enough that the tree mechanism's noise (scale ~680 at this tick length) keeps it above k.
     await harness.produce(
       TOPICS.attributions,
       'cmp-live',
-      aggregate('cmp-live', '2026-11-01', 'online', 400),
+      aggregate('cmp-live', '2026-11-01', 'online', 40_000),
     );
     await waitFor(
       () => harness.gateway.services.readModels.aggregates('cmp-live', 'last_touch').length === 1,
     );
-    const client = wsClient(harness.url, await harness.token('brand-acme', 'BRAND'));
-    const running = collect<{ exposedSubjects: number; epsilonSpent: number; exact: boolean }>(
-      client,
-      'subscription { campaignMetrics(campaignId: "cmp-live") { campaignId exposedSubjects epsilonSpent exact } }',
-      'campaignMetrics',
-    );
-    await waitFor(() => running.errors.length > 0, { timeout: 10_000 });
-    expect(running.items).toHaveLength(2);
-    expect(running.items.every((item) => item.epsilonSpent === 0.5 && !item.exact)).toBe(true);
-    expect(errorCodes(running.errors)).toEqual(['BUDGET_EXHAUSTED']);
+    const token = await harness.token('brand-acme', 'BRAND');
+    const client = wsClient(harness.url, token);
+    const query = (id: string) =>
+      `subscription { campaignMetrics(campaignId: "${id}") { campaignId exposedSubjects epsilonSpent exact } }`;
+    type Metrics = { exposedSubjects: number; epsilonSpent: number; exact: boolean };
+    const running = collect<Metrics>(client, query('cmp-live'), 'campaignMetrics');
+    await waitFor(() => running.items.length >= 3, { timeout: 15_000 });
+    expect(running.errors).toEqual([]);
+    // The window's epsilon (1, the whole budget) on the first push; every later push is free.
+    expect(running.items.map((item) => item.epsilonSpent).slice(0, 3)).toEqual([1, 0, 0]);
+    expect(running.items.every((item) => !item.exact)).toBe(true);
+    expect(running.items.some((item) => item.exposedSubjects !== 40_000)).toBe(true);
+    const budget = await harness.gql('{ privacyBudget { epsilonSpent epsilonRemaining } }', {}, token);
+    expect(budget.data?.['privacyBudget']).toEqual({ epsilonSpent: 1, epsilonRemaining: 0 });
+
+    // A second subscription to the same campaign shares the paid stream (it cannot average fresh noise).
+    const again = collect<Metrics>(client, query('cmp-live'), 'campaignMetrics');
+    await waitFor(() => again.items.length >= 1, { timeout: 10_000 });
+    expect(again.errors).toEqual([]);
+    expect(again.items[0]?.epsilonSpent).toBe(0);
+
+    // Another campaign is another stream: the spent budget refuses it before reading anything.
+    const other = collect<Metrics>(client, query('cmp-other'), 'campaignMetrics');
+    await waitFor(() => other.errors.length > 0, { timeout: 10_000 });
+    expect(errorCodes(other.errors)).toEqual(['BUDGET_EXHAUSTED']);
     const refusals = harness.audit.entries.filter(
       (entry) => entry.action === 'campaign.metrics.subscribe' && entry.code === 'BUDGET_EXHAUSTED',
     );
     expect(refusals).toHaveLength(1);
+    running.stop();
+    again.stop();
     await client.dispose();
   });
 });

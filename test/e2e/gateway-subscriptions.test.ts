@@ -8,7 +8,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 import { collect, errorCodes, sseClient, wsClient } from '../gateway/support/clients.ts';
 import {
   brandContract,
+  addMember,
   consentChange,
+  openSegment,
   segmentChange,
   startHarness,
   trigger,
@@ -23,6 +25,32 @@ interface Signal {
   cursor: string;
 }
 
+const described = new Set<string>();
+
+/**
+ * A shopper's first consent record (sharing as its first change says) before its first change, as ingest
+ * describes every loyalty member; a shopper already described keeps its consent (an opt-out stays).
+ */
+async function describeShoppers(
+  harness: Harness,
+  changes: ReturnType<typeof segmentChange>[],
+): Promise<void> {
+  const sharing = new Map<string, boolean>();
+  for (const change of changes) {
+    if (described.has(change.subjectId) || sharing.has(change.subjectId)) continue;
+    sharing.set(change.subjectId, change.partnerSharing);
+  }
+  for (const subjectId of sharing.keys()) described.add(subjectId);
+  if (sharing.size === 0) return;
+  await harness.log.produce(
+    TOPICS.consent,
+    [...sharing].map(([subjectId, partnerSharing]) => ({
+      key: subjectId,
+      value: JSON.stringify(consentChange(subjectId, partnerSharing)),
+    })),
+  );
+}
+
 const SIGNALS = `subscription ($segments: [ID!], $after: String) {
   audienceSignals(segmentIds: $segments, after: $after) { segmentId pseudonym action at cursor } }`;
 
@@ -30,12 +58,16 @@ describe('gateway subscriptions (real clients)', () => {
   let harness: Harness;
   beforeAll(async () => {
     harness = await startHarness();
+    // Signals flow only while a segment is above the activation minimum: start from populated segments.
+    await openSegment(harness, 'seg-plant');
+    await openSegment(harness, 'seg-coffee');
   });
   afterAll(async () => {
     await harness.close();
   });
 
   async function produceChanges(changes: ReturnType<typeof segmentChange>[]): Promise<void> {
+    await describeShoppers(harness, changes);
     await harness.log.produce(
       TOPICS.segmentChanges,
       changes.map((change) => ({ key: change.subjectId, value: JSON.stringify(change) })),
@@ -178,6 +210,7 @@ describe('subscription limits', () => {
       contracts: [brandContract('brand-acme', { maxSubscriptions: 1 })],
       overrides: { limits: { maxBufferedPerSubscriber: 10 } },
     });
+    await openSegment(harness, 'seg-plant');
   });
   afterAll(async () => {
     await harness.close();
@@ -206,22 +239,19 @@ describe('subscription limits', () => {
     const first = wsClient(harness.url, token);
     const before = collect<Signal>(first, SIGNALS, 'audienceSignals');
     await waitFor(() => harness.gateway.services.signals.subscriberCount() === 1, { message: 'live' });
-    await harness.produce(
-      TOPICS.segmentChanges,
-      'backlog-0',
-      segmentChange('seg-plant', 'backlog-0', 'entered'),
-    );
+    await addMember(harness, 'seg-plant', 'backlog-0');
     await waitFor(() => before.items.length === 1, { message: 'first signal' });
     before.stop();
     await first.dispose();
     const backlog = Array.from({ length: 300 }, (_, index) =>
       segmentChange('seg-plant', `backlog-${index + 1}`, 'entered'),
     );
+    await describeShoppers(harness, backlog);
     await harness.log.produce(
       TOPICS.segmentChanges,
       backlog.map((change) => ({ key: change.subjectId, value: JSON.stringify(change) })),
     );
-    await waitFor(() => harness.gateway.services.readModels.segmentSize('seg-plant') >= 301, {
+    await waitFor(() => harness.gateway.services.readModels.segmentSize('seg-plant') >= 451, {
       message: 'backlog',
     });
     const second = wsClient(harness.url, token);

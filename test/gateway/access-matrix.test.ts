@@ -2,6 +2,7 @@
  * Every role against every root field: allowed, or FORBIDDEN, exactly as the access rules say; every
  * decision (allowed or not) is on the audit log.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS, ROLES } from '../../gateway/index.ts';
 import type { GatewayAction, Role } from '../../gateway/index.ts';
@@ -18,6 +19,11 @@ const PRINCIPAL_OF: Record<Role, string> = {
   PRIVACY_OFFICER: 'officer-1',
   HOST_ADMIN: 'ops-1',
 };
+
+/** A list the host's minimum upload size (100) accepts. */
+const HASHES = JSON.stringify(
+  Array.from({ length: 100 }, (_, index) => createHash('sha256').update(`matrix-${index}`).digest('base64')),
+);
 
 const contractDocument = JSON.stringify({
   partnerId: 'brand-new',
@@ -99,7 +105,7 @@ const OPERATIONS: Array<{
   {
     field: 'uploadAudience',
     action: 'audience.upload',
-    document: 'mutation { uploadAudience(name: "list", hashedEmails: []) { id submitted } }',
+    document: `mutation { uploadAudience(name: "list", hashedEmails: ${HASHES}) { id submitted } }`,
   },
   {
     field: 'upsertContract',
@@ -145,7 +151,7 @@ describe.each(['stand-in', 'policies'] as const)('access matrix (%s ports)', (mo
     await harness.produce(TOPICS.campaigns, 'cmp-acme-1', campaign('cmp-acme-1', 'brand-acme'));
     await waitFor(() => harness.gateway.services.readModels.campaign('cmp-acme-1') !== undefined);
     const upload = await harness.gql(
-      'mutation { uploadAudience(name: "matrix", hashedEmails: []) { id } }',
+      `mutation { uploadAudience(name: "matrix", hashedEmails: ${HASHES}) { id } }`,
       {},
       await harness.token('brand-acme', 'BRAND'),
     );

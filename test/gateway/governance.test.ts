@@ -45,21 +45,22 @@ describe('governed answers', () => {
     const response = await harness.gql(sizeQuery, { id: 'seg-small' }, token);
     expect(codes(response)).toEqual(['BELOW_THRESHOLD']);
     expect(response.data).toBeNull();
+    // The refusal was decided on the noised count and paid for like an answer: a free refusal is an oracle.
     expect(harness.audit.entries.slice(before)).toEqual([
       expect.objectContaining({
         action: 'segment.size',
         effect: 'deny',
         code: 'BELOW_THRESHOLD',
         resource: 'segment:seg-small',
+        result: { epsilonSpent: 0.5 },
       }),
     ]);
   });
 
   it('spends the budget and then refuses with BUDGET_EXHAUSTED, audited', async () => {
     const token = await harness.token('brand-acme', 'BRAND');
-    for (let index = 0; index < 2; index += 1) {
-      expect((await harness.gql(sizeQuery, { id: 'seg-big' }, token)).errors).toBeUndefined();
-    }
+    // The refusal above cost 0.5 of the budget of 1: one answer is left.
+    expect((await harness.gql(sizeQuery, { id: 'seg-big' }, token)).errors).toBeUndefined();
     const budget = await harness.gql(
       '{ privacyBudget { epsilonLimit epsilonSpent epsilonRemaining } }',
       {},

@@ -34,8 +34,8 @@ describe('gateway on the real policies', () => {
 
   it('audits BELOW_THRESHOLD and BUDGET_EXHAUSTED in the Merkle log, which verifies', async () => {
     const token = await harness.token('brand-acme', 'BRAND');
+    // A refusal below k is decided on the noised count and charged like an answer: 0.5 of the budget of 1.
     expect(codes(await harness.gql(sizeQuery, { id: 'seg-small' }, token))).toEqual(['BELOW_THRESHOLD']);
-    expect(codes(await harness.gql(sizeQuery, { id: 'seg-big' }, token))).toEqual([]);
     expect(codes(await harness.gql(sizeQuery, { id: 'seg-big' }, token))).toEqual([]);
     expect(codes(await harness.gql(sizeQuery, { id: 'seg-big' }, token))).toEqual(['BUDGET_EXHAUSTED']);
     const budget = await harness.gql(
@@ -62,8 +62,8 @@ describe('gateway on the real policies', () => {
         edges: Array<{ node: { code: string | null; epsilonSpent: number } }>;
       }
     ).edges.map((edge) => edge.node);
-    expect(nodes.map((node) => node.code)).toEqual(['BELOW_THRESHOLD', null, null, 'BUDGET_EXHAUSTED']);
-    expect(nodes.map((node) => node.epsilonSpent)).toEqual([0, 0.5, 0.5, 0]);
+    expect(nodes.map((node) => node.code)).toEqual(['BELOW_THRESHOLD', null, 'BUDGET_EXHAUSTED']);
+    expect(nodes.map((node) => node.epsilonSpent)).toEqual([0.5, 0.5, 0]);
 
     const audit = await harness.gql(
       '{ verifyAuditLog { valid size firstBadSequence } signedTreeHead { size rootHash signature } }',
@@ -72,7 +72,7 @@ describe('gateway on the real policies', () => {
     );
     const verification = audit.data?.['verifyAuditLog'] as { valid: boolean; size: number };
     expect(verification.valid).toBe(true);
-    expect(verification.size).toBeGreaterThanOrEqual(6);
+    expect(verification.size).toBeGreaterThanOrEqual(5);
     const proof = await harness.gql(
       '{ inclusionProof(sequence: 1) { sequence treeSize leafHash rootHash path } }',
       {},

@@ -65,7 +65,8 @@ describe('gateway over plain HTTP', () => {
       () => harness.gateway.services.readModels.aggregates('cmp-acme-1', 'last_touch').length === 2,
     );
     const acme = await harness.token('brand-acme', 'BRAND');
-    const query = `query ($id: ID!) { campaignReport(campaignId: $id) {
+    // One day of the flight: a domain of two rows (online and store), whatever the data.
+    const query = `query ($id: ID!) { campaignReport(campaignId: $id, from: "2026-11-01T00:00:00Z", to: "2026-11-01T23:59:59Z") {
       campaignId model exact rows { day channel exposedSubjects conversions revenue spend roas } filteredRows { count } } }`;
     const own = await harness.gql(query, { id: 'cmp-acme-1' }, acme);
     expect(own.errors).toBeUndefined();

@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client as SseClient } from 'graphql-sse';
 import type { Client as WsClient } from 'graphql-ws';
-import { TOPICS } from '../../../schema/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { collect, sseClient, wsClient } from '../support/clients.ts';
-import { segmentChange, startHarness } from '../support/harness.ts';
+import { addMember, openSegment, startHarness } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 
 const nested = (depth: number): string => (depth === 0 ? 'id' : `me { ${nested(depth - 1)} }`);
@@ -74,6 +73,7 @@ describe('useArmor', () => {
   });
 
   it('refuses over graphql-ws with BAD_USER_INPUT and leaves the connection serving', async () => {
+    await openSegment(harness, 'seg-plant');
     const client = wsClient(harness.url, token);
     let closed = false;
     client.on('closed', () => {
@@ -89,7 +89,7 @@ describe('useArmor', () => {
     for (const { reason, document } of [...BOMBS, ...BOMBS]) {
       expect(await refusalOver(client, document), reason).toMatchObject(refusedAs(reason));
     }
-    await harness.produce(TOPICS.segmentChanges, 'armor-1', segmentChange('seg-plant', 'armor-1', 'entered'));
+    await addMember(harness, 'seg-plant', 'armor-1');
     await waitFor(() => held.items.length > 0, { message: 'a signal on the held subscription' });
     expect(held.errors).toEqual([]);
     expect(closed).toBe(false);

@@ -4,10 +4,9 @@
  * append is a group commit, so each subscribe waits a while between its admission and its set-up).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOPICS } from '../../../schema/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { errorCodes, wsClient } from '../support/clients.ts';
-import { brandContract, segmentChange, startHarness } from '../support/harness.ts';
+import { addMember, brandContract, openSegment, startHarness } from '../support/harness.ts';
 import { metricValue } from '../support/metrics.ts';
 import type { Harness } from '../support/harness.ts';
 
@@ -39,6 +38,7 @@ describe('subscription slots', () => {
       contracts: [brandContract('brand-burst', { maxSubscriptions: CAP })],
     });
     const h = harness;
+    await openSegment(h, 'seg-plant');
     const token = await h.token('brand-burst', 'BRAND');
     const clients = Array.from({ length: CONNECTIONS }, () => wsClient(h.url, token));
     const subscribe = (client: (typeof clients)[number]): Outcome => {
@@ -73,7 +73,7 @@ describe('subscription slots', () => {
     );
 
     // The ones not refused really are live: each receives the next signal.
-    await h.produce(TOPICS.segmentChanges, 'slot-1', segmentChange('seg-plant', 'slot-1', 'entered'));
+    await addMember(h, 'seg-plant', 'slot-1');
     await waitFor(() => outcomes.filter((outcome) => outcome.signals > 0).length === CAP, {
       message: 'a signal on every live subscription',
     });

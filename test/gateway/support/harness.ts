@@ -22,9 +22,19 @@ import {
   createStandInPolicy,
   createStandInPseudonyms,
   mintDevToken,
+  toHostPrivacyView,
 } from '../../../gateway/index.ts';
-import type { AuditEntry, ContractView, Gateway, GatewayOptions, Role } from '../../../gateway/index.ts';
+import { DEFAULT_HOST_CONFIG } from '../../../policies/index.ts';
+import type {
+  AuditEntry,
+  ContractView,
+  Gateway,
+  GatewayOptions,
+  HostPrivacyView,
+  Role,
+} from '../../../gateway/index.ts';
 import { openRealPolicies } from './real-policies.ts';
+import type { RealPolicyOptions } from './real-policies.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 
 /** A brand contract for tests. */
@@ -46,6 +56,8 @@ export function brandContract(partnerId: string, overrides: Partial<ContractView
     pseudonymousSignals: true,
     requestsPerMinute: null,
     maxSubscriptions: null,
+    activationMinimum: 50,
+    uploads: { minimumSize: 1, maxPerWindow: 1_000 },
     ...overrides,
   };
 }
@@ -61,6 +73,19 @@ export function qsrContract(partnerId: string, overrides: Partial<ContractView> 
     pseudonymousSignals: false,
     ...overrides,
   });
+}
+
+/**
+ * The host's default privacy settings, with activation gates decided every 30 s at epsilon 0.5 (noise scale 2)
+ * so that a test segment of a hundred members is reliably above a minimum of 50.
+ */
+export function testPrivacy(overrides: Partial<HostPrivacyView> = {}): HostPrivacyView {
+  const defaults = toHostPrivacyView(DEFAULT_HOST_CONFIG);
+  return {
+    ...defaults,
+    activation: { hysteresis: 0, decisionIntervalSeconds: 30, epsilonPerDecision: 0.5 },
+    ...overrides,
+  };
 }
 
 /** What a test gets. */
@@ -92,7 +117,13 @@ export type PortsMode = 'stand-in' | 'policies';
 
 /** Start a gateway. */
 export async function startHarness(
-  options: { contracts?: ContractView[]; overrides?: Partial<GatewayOptions>; mode?: PortsMode } = {},
+  options: {
+    contracts?: ContractView[];
+    overrides?: Partial<GatewayOptions>;
+    mode?: PortsMode;
+    /** Policies mode: more contracts in the file format, and host settings. */
+    real?: RealPolicyOptions;
+  } = {},
 ): Promise<Harness> {
   const dataDir = createTempDir('gateway');
   const log = createEmbeddedLog({
@@ -100,17 +131,18 @@ export async function startHarness(
     pollIntervalMs: 20,
     heartbeatIntervalMs: 100,
   });
-  const contractViews = options.contracts ?? [
-    brandContract('brand-acme', { campaigns: ['cmp-acme-1'] }),
-    brandContract('brand-zest', { campaigns: ['cmp-zest-1'], segments: ['seg-coffee'] }),
-    qsrContract('qsr-burger'),
-  ];
+  const contractViews = options.contracts ??
+    (options.real?.contractInputs ? [] : undefined) ?? [
+      brandContract('brand-acme', { campaigns: ['cmp-acme-1'] }),
+      brandContract('brand-zest', { campaigns: ['cmp-zest-1'], segments: ['seg-coffee'] }),
+      qsrContract('qsr-burger'),
+    ];
   const audit = createStandInAudit();
   const identityLinks = new Map<string, string>();
   let closePorts = async (): Promise<void> => {};
   let ports: Omit<GatewayOptions, 'log' | 'dataDir'>;
   if (options.mode === 'policies') {
-    const real = await openRealPolicies(dataDir, contractViews);
+    const real = await openRealPolicies(dataDir, contractViews, options.real);
     closePorts = real.close;
     ports = { ...real.ports, auth: { hostPrincipals: real.hostPrincipals } };
   } else {
@@ -125,7 +157,13 @@ export async function startHarness(
       noise: createStandInNoise(),
     };
   }
-  const gateway = await createGateway({ log, dataDir, ...ports, ...options.overrides });
+  const gateway = await createGateway({
+    log,
+    dataDir,
+    ...ports,
+    privacy: testPrivacy(),
+    ...options.overrides,
+  });
   const { url } = await gateway.listen(0, '127.0.0.1');
   const keys = gateway.devKeys;
   if (keys === null) throw new Error('the harness uses the development key');
@@ -196,18 +234,52 @@ export function segmentChange(
   };
 }
 
-/** Produce `count` distinct members into a segment (subject ids `<prefix>-<n>`). */
+/**
+ * Produce `count` distinct members into a segment (subject ids `<prefix>-<n>`), each first described by a
+ * consent record with measurement and partner sharing, as ingest describes every loyalty member (a subject
+ * without a record has the host's default consent, which is none).
+ */
 export async function fillSegment(
   harness: Harness,
   segmentId: string,
   count: number,
   prefix = 'subj',
 ): Promise<void> {
-  const messages = Array.from({ length: count }, (_, index) => {
-    const change = segmentChange(segmentId, `${prefix}-${index}`, 'entered');
+  const subjects = Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+  await harness.log.produce(
+    TOPICS.consent,
+    subjects.map((subjectId) => ({ key: subjectId, value: JSON.stringify(consentChange(subjectId, true)) })),
+  );
+  const messages = subjects.map((subjectId) => {
+    const change = segmentChange(segmentId, subjectId, 'entered');
     return { key: change.subjectId, value: JSON.stringify(change) };
   });
   await harness.log.produce(TOPICS.segmentChanges, messages);
+}
+
+/** Produce one new member of a segment, described first by a consent record with partner sharing. */
+export async function addMember(harness: Harness, segmentId: string, subjectId: string): Promise<void> {
+  await harness.produce(TOPICS.consent, subjectId, consentChange(subjectId, true));
+  await harness.produce(TOPICS.segmentChanges, subjectId, segmentChange(segmentId, subjectId, 'entered'));
+}
+
+/**
+ * Fill a segment well above the activation minimum (50 for the test contracts, the host default of 100 for real
+ * contracts) and wait until the gateway sees it, so that audience-signal gates open: a test about something
+ * else than activation starts from here.
+ */
+export async function openSegment(
+  harness: Harness,
+  segmentId: string,
+  prefix = `${segmentId}-base`,
+): Promise<void> {
+  const target = 150;
+  await fillSegment(harness, segmentId, target, prefix);
+  const deadline = Date.now() + 10_000;
+  while (harness.gateway.services.readModels.shareableSegmentSize(segmentId) < target) {
+    if (Date.now() > deadline) throw new Error(`segment ${segmentId} did not fill`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A consent change record. */
@@ -259,6 +331,13 @@ export function aggregate(
     directRevenue: exposedSubjects * 2,
     haloRevenue: exposedSubjects,
     spend: exposedSubjects,
+    // As the attribution stage bounds them: here every subject is within the bounds, so they equal the sums.
+    bounded: {
+      exposedSubjects,
+      conversions: Math.floor(exposedSubjects / 10),
+      revenue: exposedSubjects * 3,
+      spend: exposedSubjects,
+    },
   };
 }
 

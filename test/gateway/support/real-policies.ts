@@ -12,7 +12,7 @@ import {
   hostConfigSchema,
   loadOrCreateAuditSigningKey,
 } from '../../../policies/index.ts';
-import type { AuditLog, PartnerContractInput } from '../../../policies/index.ts';
+import type { AuditLog, HostConfigInput, PartnerContractInput } from '../../../policies/index.ts';
 import { createPolicyPorts } from '../../../gateway/policy-adapters.ts';
 import type { ContractView } from '../../../gateway/index.ts';
 
@@ -44,10 +44,21 @@ export function toContractInput(view: ContractView): PartnerContractInput {
   };
 }
 
+/** What else a test may give the real policies: contracts in the file format, host settings. */
+export interface RealPolicyOptions {
+  contractInputs?: PartnerContractInput[];
+  host?: Omit<HostConfigInput, 'kind' | 'principals'>;
+}
+
 /** Open the real services and their ports. */
-export async function openRealPolicies(dataDir: string, contracts: ContractView[]) {
+export async function openRealPolicies(
+  dataDir: string,
+  contracts: ContractView[],
+  options: RealPolicyOptions = {},
+) {
   const host = hostConfigSchema.parse({
     kind: 'HOST',
+    ...options.host,
     principals: [
       { id: 'officer-1', role: 'PRIVACY_OFFICER' },
       { id: 'ops-1', role: 'HOST_ADMIN' },
@@ -56,6 +67,7 @@ export async function openRealPolicies(dataDir: string, contracts: ContractView[
   const hostSecret = new Uint8Array(randomBytes(32));
   const registry = createContractRegistry(`${dataDir}/contracts.sqlite`);
   for (const view of contracts) await registry.upsert(toContractInput(view), 'file', { host });
+  for (const input of options.contractInputs ?? []) await registry.upsert(input, 'file', { host });
   const auditLog: AuditLog = createAuditLog({
     path: `${dataDir}/audit.sqlite`,
     signingKey: await loadOrCreateAuditSigningKey(dataDir),

@@ -1,0 +1,129 @@
+/**
+ * Continual release of live aggregates (`campaignMetrics`): each partner's stream of one aggregate in one
+ * budget window is a set of binary-tree counters (policies/privacy/continual-counter.ts), one per measure. The
+ * stream costs the host's `continualRelease.epsilonPerWindow` once per window — charged when the partner's first
+ * subscription of the window opens it — and then every tick releases noisy running totals for free: the
+ * error grows with log2(ticks per window), not with the number of ticks. All subscriptions of a partner to the
+ * same aggregate share the stream (so a second subscription cannot average the noise away), and its node noise
+ * is kept in the release store (so a restart cannot either).
+ */
+import { budgetWindowBounds, createContinualCounter } from '../../policies/index.ts';
+import type { ContinualCounter } from '../../policies/index.ts';
+import type { ContractView, HostPrivacyView } from '../ports.ts';
+import type { ReleaseStore } from './release-store.ts';
+
+/** A measure of a live stream, in integer units. */
+export interface LiveMeasure {
+  name: string;
+  unitsPerValue: number;
+  /** Most one subject's contribution to the running total can be, in value units. */
+  bound: number;
+}
+
+/** One partner's open stream in the current window. */
+export interface LiveStreamHandle {
+  /** Release the running totals at `now` (exact, contribution-bounded values in value units). */
+  release(now: Date, exact: Record<string, number>): Record<string, number>;
+  /** The window this handle belongs to (a later tick outside it needs a new handle, and a new charge). */
+  readonly windowStart: string;
+  readonly windowEnd: number;
+}
+
+/** The live streams of a gateway. */
+export interface LiveStreams {
+  /**
+   * The stream of `streamName` for a partner in the window containing `now`, and whether opening it must be
+   * charged (`needsCharge`: no stream of that window was paid for yet). Call `open` after charging.
+   */
+  status(partnerId: string, streamName: string, contract: ContractView, now: Date): { needsCharge: boolean };
+  open(
+    partnerId: string,
+    streamName: string,
+    contract: ContractView,
+    now: Date,
+    measures: LiveMeasure[],
+  ): LiveStreamHandle;
+  /** Epsilon one window of a stream costs. */
+  readonly epsilonPerWindow: number;
+  /** Ticks per window and tick length (for documentation and tests). */
+  horizonOf(contract: ContractView, now: Date): { ticks: number; tickMs: number };
+}
+
+/** Options of {@link createLiveStreams}. */
+export interface LiveStreamsOptions {
+  store: ReleaseStore;
+  settings: HostPrivacyView['continualRelease'];
+}
+
+/** A stream key: partner, stream and window. */
+function keyOf(partnerId: string, streamName: string, windowStart: string): string {
+  return `${partnerId}|${streamName}|${windowStart}`;
+}
+
+/** Create the live streams. */
+export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
+  const { store, settings } = options;
+  const tickMs = settings.tickSeconds * 1_000;
+  const open = new Map<string, Map<string, ContinualCounter>>();
+  const windowOf = (contract: ContractView, now: Date) => budgetWindowBounds(contract.budgetWindow, now);
+
+  return {
+    epsilonPerWindow: settings.epsilonPerWindow,
+    horizonOf(contract, now) {
+      const { start, end } = windowOf(contract, now);
+      return { ticks: Math.ceil((end.getTime() - start.getTime()) / tickMs), tickMs };
+    },
+    status(partnerId, streamName, contract, now) {
+      const windowStart = windowOf(contract, now).start.toISOString();
+      return { needsCharge: store.liveStream(keyOf(partnerId, streamName, windowStart)) === undefined };
+    },
+    open(partnerId, streamName, contract, now, measures) {
+      const { start, end } = windowOf(contract, now);
+      const windowStart = start.toISOString();
+      const key = keyOf(partnerId, streamName, windowStart);
+      const horizon = Math.ceil((end.getTime() - start.getTime()) / tickMs);
+      const epsilonPerMeasure = settings.epsilonPerWindow / measures.length;
+      let counters = open.get(key);
+      if (counters === undefined) {
+        const stored = store.liveStream(key);
+        counters = new Map(
+          measures.map((measure) => [
+            measure.name,
+            createContinualCounter({
+              horizon,
+              epsilon: epsilonPerMeasure,
+              // A subject's bounded contribution may enter the running total and leave it again (a retraction,
+              // an opt-out): twice its bound over the stream, plus a unit of rounding each way.
+              sensitivity: 2 * Math.ceil(measure.bound * measure.unitsPerValue) + 2,
+              ...(stored?.counters[measure.name] ? { state: stored.counters[measure.name] } : {}),
+            }),
+          ]),
+        );
+        open.set(key, counters);
+        if (stored === undefined) {
+          store.saveLiveStream(key, partnerId, windowStart, { counters: {}, chargedAt: now.toISOString() });
+        }
+      }
+      const own = counters;
+      return {
+        windowStart,
+        windowEnd: end.getTime(),
+        release(at, exact) {
+          const tick = Math.min(horizon, Math.floor((at.getTime() - start.getTime()) / tickMs) + 1);
+          const released: Record<string, number> = {};
+          for (const measure of measures) {
+            const counter = own.get(measure.name) as ContinualCounter;
+            const units = Math.round((exact[measure.name] ?? 0) * measure.unitsPerValue);
+            // Post-processing: a running total is never shown below zero.
+            released[measure.name] = Math.max(0, counter.release(tick, units)) / measure.unitsPerValue;
+          }
+          store.saveLiveStream(key, partnerId, windowStart, {
+            counters: Object.fromEntries([...own].map(([name, counter]) => [name, counter.state()])),
+            chargedAt: store.liveStream(key)?.chargedAt ?? at.toISOString(),
+          });
+          return released;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Tables of the gateway's release state (drizzle definitions): audience uploads with the keyed digests of
+ * what was submitted (for difference checks) and the subjects they resolved to, continual-release counters,
+ * and activation-gate decisions. All of it must outlive a restart: a gateway that forgot a counter's noise
+ * would draw fresh noise for the same tick (an averaging attack), and one that forgot uploads would let a
+ * differencing probe start over.
+ */
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** One audience upload. `window_start` is the budget window it counts against. */
+export const uploads = sqliteTable(
+  'release_uploads',
+  {
+    uploadId: text('upload_id').primaryKey(),
+    partnerId: text('partner_id').notNull(),
+    name: text('name').notNull(),
+    submitted: integer('submitted').notNull(),
+    createdAt: text('created_at').notNull(),
+    windowStart: text('window_start').notNull(),
+    /** When its overlap was first asked for (it then takes part in later difference checks). */
+    queriedAt: text('queried_at'),
+  },
+  (table) => [index('release_uploads_partner').on(table.partnerId, table.windowStart)],
+);
+
+/** HMAC digests (gateway key) of each submitted hash: comparable between uploads, useless without the key. */
+export const uploadDigests = sqliteTable(
+  'release_upload_digests',
+  {
+    uploadId: text('upload_id').notNull(),
+    digest: text('digest').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.uploadId, table.digest] })],
+);
+
+/** Subject ids an upload resolved to (pseudonymous; never a hash or an identifier). */
+export const uploadSubjects = sqliteTable(
+  'release_upload_subjects',
+  {
+    uploadId: text('upload_id').notNull(),
+    subjectId: text('subject_id').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.uploadId, table.subjectId] })],
+);
+
+/** A continual-release stream of one partner: its counter states and whether its epsilon was charged. */
+export const liveStreams = sqliteTable('release_live_streams', {
+  streamKey: text('stream_key').primaryKey(),
+  partnerId: text('partner_id').notNull(),
+  windowStart: text('window_start').notNull(),
+  /** JSON: counter state per measure. */
+  counters: text('counters').notNull(),
+  chargedAt: text('charged_at').notNull(),
+});
+
+/** Every activation-gate decision, in order. */
+export const activationDecisions = sqliteTable(
+  'release_activation_decisions',
+  {
+    partnerId: text('partner_id').notNull(),
+    segmentId: text('segment_id').notNull(),
+    decidedAt: text('decided_at').notNull(),
+    open: integer('open', { mode: 'boolean' }).notNull(),
+    /** The hub position (absolute signal sequence) from which the decision holds. */
+    fromSequence: integer('from_sequence').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.partnerId, table.segmentId, table.decidedAt] })],
+);
+
+/** Key-value settings of the release state (the digest key). */
+export const releaseMeta = sqliteTable('release_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** DDL of the tables above, until the project's migrations own them. */
+export const RELEASE_DDL = `
+  CREATE TABLE IF NOT EXISTS release_uploads (
+    upload_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, name TEXT NOT NULL, submitted INTEGER NOT NULL,
+    created_at TEXT NOT NULL, window_start TEXT NOT NULL, queried_at TEXT
+  );
+  CREATE INDEX IF NOT EXISTS release_uploads_partner ON release_uploads (partner_id, window_start);
+  CREATE TABLE IF NOT EXISTS release_upload_digests (
+    upload_id TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (upload_id, digest)
+  );
+  CREATE TABLE IF NOT EXISTS release_upload_subjects (
+    upload_id TEXT NOT NULL, subject_id TEXT NOT NULL, PRIMARY KEY (upload_id, subject_id)
+  );
+  CREATE TABLE IF NOT EXISTS release_live_streams (
+    stream_key TEXT PRIMARY KEY, partner_id TEXT NOT NULL, window_start TEXT NOT NULL, counters TEXT NOT NULL,
+    charged_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS release_activation_decisions (
+    partner_id TEXT NOT NULL, segment_id TEXT NOT NULL, decided_at TEXT NOT NULL, open INTEGER NOT NULL,
+    from_sequence INTEGER NOT NULL, PRIMARY KEY (partner_id, segment_id, decided_at)
+  );
+  CREATE TABLE IF NOT EXISTS release_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
