@@ -7,26 +7,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoStart } from '../../simulator/index.ts';
-import { graphql, startServe } from '../helpers/serve-process.ts';
+import { collect, wsClient } from '../gateway/support/clients.ts';
+import { startServe } from '../helpers/serve-process.ts';
 import type { ServeProcess } from '../helpers/serve-process.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-interface Triggers {
-  crossIndustryTriggers: { edges: Array<{ node: { windowStart: string } }> };
-}
-
-async function latestTrigger(serve: ServeProcess): Promise<string> {
-  const answer = await graphql<Triggers>(
-    serve.graphqlUrl,
-    serve.tokens.get('burger-barn'),
-    '{ crossIndustryTriggers(first: 100) { edges { node { windowStart } } } }',
-  );
-  return (
-    answer.data?.crossIndustryTriggers.edges
-      .map((edge) => edge.node.windowStart)
-      .sort()
-      .at(-1) ?? ''
+/** The restaurant chain's trigger subscription (paid once; the trigger list is charged per query). */
+function watchTriggers(serve: ServeProcess) {
+  return collect<{ windowStart: string }>(
+    wsClient(serve.graphqlUrl, serve.tokens.get('burger-barn')),
+    'subscription { triggerFired { windowStart } }',
+    'triggerFired',
   );
 }
 
@@ -42,12 +34,18 @@ describe('the demo across a restart', () => {
   it('carries on from the simulated time it reached, and fires triggers again', async () => {
     serve = await startServe({ dataDir });
     const first = serve;
-    await waitFor(async () => (await latestTrigger(first)) !== '', {
+    const firstRun = watchTriggers(first);
+    await waitFor(() => firstRun.items.length > 0, {
       timeout: 120_000,
-      interval: 2_000,
-      message: 'a trigger in the first run',
+      interval: 1_000,
+      message: `a trigger in the first run (${JSON.stringify(firstRun.errors)})`,
     });
-    const firstRunLatest = await latestTrigger(first);
+    firstRun.stop();
+    const firstRunLatest =
+      firstRun.items
+        .map((trigger) => trigger.windowStart)
+        .sort()
+        .at(-1) ?? '';
     await first.stop();
     serve = undefined;
     const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'simulator-clock.json'), 'utf8')) as {
@@ -58,16 +56,18 @@ describe('the demo across a restart', () => {
 
     serve = await startServe({ dataDir });
     const second = serve;
-    const resumedAt = /"simulatedStart":"([^"]+)"/.exec(second.stderr())?.[1];
+    const resumedAt = /"simulatedStart":"([^"]+)"/.exec(second.stderr())?.[1] ?? '';
     expect(resumedAt).toBe(new Date(demoStart(reached)).toISOString());
     // A trigger of a window after the restart point: the demo is alive again.
-    await waitFor(async () => (await latestTrigger(second)) > (resumedAt ?? ''), {
+    const secondRun = watchTriggers(second);
+    await waitFor(() => secondRun.items.some((trigger) => trigger.windowStart >= resumedAt), {
       timeout: 150_000,
-      interval: 2_000,
-      message: 'a trigger of a window after the restart',
+      interval: 1_000,
+      message: `a trigger of a window after the restart (${JSON.stringify(secondRun.errors)})`,
     });
+    secondRun.stop();
     process.stdout.write(
-      `demo restart: first run reached ${saved.simulatedUntil}, resumed at ${resumedAt}, next trigger ${await latestTrigger(second)}\n`,
+      `demo restart: first run reached ${saved.simulatedUntil}, resumed at ${resumedAt}, next trigger ${secondRun.items[0]?.windowStart}\n`,
     );
   }, 400_000);
 });

@@ -23,14 +23,18 @@ import type { SimulatedRecord } from '../../simulator/index.ts';
 /** The campaign the partner guide reports on (the simulator's fresh-oats campaign has the same id). */
 export const GUIDE_CAMPAIGN = 'cmp-fresh-oats-spring';
 /** The segment the partner guide subscribes to and sizes. */
-export const GUIDE_SEGMENT = 'plant-based-buyers';
+export const GUIDE_SEGMENT = 'plant-milk-buyers';
 /**
  * Loyalty members produced: the first ones the demo's world introduces, as its simulator writes their profiles
  * (consent as in the demo), so the shipped sample audience (`examples/audiences/`) overlaps them as it does the demo.
  */
 export const LOYALTY_MEMBERS = 650;
-/** Members of the shared segment at the start: above the host's activation minimum (100), so signals flow. */
-export const SEGMENT_MEMBERS = 160;
+/**
+ * Members of the shared segment at the start: far above the host's activation minimum (100 + a hysteresis of 10),
+ * so signals flow from the first gate decision. The sample host decides on a size noised at epsilon 0.02 (noise of
+ * scale 50): with 160 members, about one first decision in five came out closed and the next came only 30 s later.
+ */
+export const SEGMENT_MEMBERS = 400;
 
 /** The demo world's first loyalty records, up to {@link LOYALTY_MEMBERS} members. */
 function demoLoyaltyRecords(): SimulatedRecord[] {

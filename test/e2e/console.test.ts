@@ -133,13 +133,15 @@ describe.skipIf(skipReason !== undefined)(
       // A brand's token is refused: the console is for privacy officers.
       await page.fill('#token', serve.tokens.get('fresh-oats') ?? '');
       await page.click('#sign-in-form button[type=submit]');
-      await expect.poll(() => page.textContent('#sign-in-error')).toMatch(/not a privacy officer/);
+      await expect
+        .poll(() => page.textContent('#sign-in-error'), { timeout: 15_000 })
+        .toMatch(/not a privacy officer/);
       expect(await page.isVisible('#dashboard')).toBe(false);
 
       await page.fill('#token', serve.tokens.get('dpo') ?? '');
       await page.click('#sign-in-form button[type=submit]');
       await page.waitForSelector('#dashboard:not([hidden])');
-      await expect.poll(() => page.textContent('#whoami')).toContain('dpo');
+      await expect.poll(() => page.textContent('#whoami'), { timeout: 15_000 }).toContain('dpo');
       expect(await page.isVisible('#sign-in')).toBe(false);
 
       // Newest first, the officer's own reads hidden, refusals told apart by their code.
@@ -221,7 +223,9 @@ describe.skipIf(skipReason !== undefined)(
       await page.fill('input[name=to]', '');
       await page.click('#filters button[type=submit]');
       await rowsSettle(page, (all) => all.length === 0);
-      await expect.poll(() => page.textContent('#decision-status')).toMatch(/No decision matches/);
+      await expect
+        .poll(() => page.textContent('#decision-status'), { timeout: 15_000 })
+        .toMatch(/No decision matches/);
 
       // Reset: everything back, own reads still hidden. Then ask for them.
       await page.click('#filters button[type=reset]');
