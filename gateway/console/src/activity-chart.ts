@@ -42,17 +42,25 @@ function rowsOf(activity: Activity, slots: number): Row[] {
   const slotMs = activity.bucketSeconds * 1000;
   const rows = new Map<string, Row>();
   for (const bucket of activity.buckets) {
-    const anonymous = bucket.role === null && bucket.principal === 'anonymous';
-    const row = rows.get(bucket.principal) ?? {
+    // Rows are principal and role: a request whose token was refused has no role (nor a verified principal), and
+    // must not be counted in the row of the partner it claimed to be.
+    const key = `${bucket.principal}\u0000${bucket.role ?? ''}`;
+    const unnamed = ['', 'anonymous', 'unknown', '-'].includes(bucket.principal.trim().toLowerCase());
+    const row = rows.get(key) ?? {
       principal: bucket.principal,
-      label: anonymous ? 'anonymous' : `${bucket.principal}${bucket.role ? ` (${bucket.role})` : ''}`,
+      label:
+        bucket.role !== null
+          ? `${bucket.principal} (${bucket.role})`
+          : unnamed
+            ? 'anonymous'
+            : `${bucket.principal} (no role)`,
       allowed: new Array<number>(slots).fill(0),
       refused: new Array<number>(slots).fill(0),
     };
     const slot = Math.min(slots - 1, Math.max(0, Math.floor((Date.parse(bucket.start) - sinceMs) / slotMs)));
     const series = bucket.effect.toLowerCase() === 'deny' ? row.refused : row.allowed;
     series[slot] = (series[slot] ?? 0) + bucket.count;
-    rows.set(bucket.principal, row);
+    rows.set(key, row);
   }
   const total = (row: Row) => row.allowed.reduce((a, b) => a + b, 0) + row.refused.reduce((a, b) => a + b, 0);
   const sorted = [...rows.values()].sort((a, b) => total(b) - total(a) || a.label.localeCompare(b.label));
