@@ -60,6 +60,8 @@ export interface GatewayServices {
   /** The host's privacy settings (consent default, bounds, activation, continual release). */
   privacy: HostPrivacyView;
   release: ReleaseServices;
+  /** Resolves once the read models have caught up with the log after start (a rebuild is over). */
+  readModelsCaughtUp: () => Promise<void>;
   devMode: boolean;
   now: () => Date;
 }

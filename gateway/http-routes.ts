@@ -1,6 +1,8 @@
 /**
  * The operational routes beside `/graphql`: `/healthz` (the process answers), `/readyz` (the log answers and
- * the read models are caught up within a bound) and `/metrics` (Prometheus). Also the request body limit.
+ * the read models are caught up within a bound) and `/metrics` (Prometheus, for the host's operators only: it
+ * counts partners' spending and the host's records exactly, so it asks for a host principal's bearer token).
+ * Also the request body limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.ts';
@@ -40,7 +42,13 @@ export async function readiness(
 export async function handleOperationalRoute(
   request: IncomingMessage,
   response: ServerResponse,
-  options: { probe: ReadinessProbe; metrics: Metrics; maxBodyBytes: number },
+  options: {
+    probe: ReadinessProbe;
+    metrics: Metrics;
+    maxBodyBytes: number;
+    /** Whether an Authorization value names one of the host's own principals (operator, privacy officer). */
+    isOperator: (authorization: string | undefined) => Promise<boolean>;
+  },
 ): Promise<boolean> {
   const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (pathname === '/healthz') {
@@ -53,6 +61,18 @@ export async function handleOperationalRoute(
     return true;
   }
   if (pathname === '/metrics') {
+    if (!(await options.isOperator(request.headers.authorization))) {
+      response.setHeader('www-authenticate', 'Bearer');
+      json(response, 401, {
+        errors: [
+          {
+            message: "/metrics needs a bearer token of the host's operator or privacy officer",
+            extensions: { code: 'UNAUTHENTICATED' },
+          },
+        ],
+      });
+      return true;
+    }
     await options.probe.lag().catch(() => undefined);
     const body = await options.metrics.registry.metrics();
     response.writeHead(200, { 'content-type': options.metrics.registry.contentType });

@@ -11,7 +11,7 @@ import { createYoga } from 'graphql-yoga';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair } from './auth/dev-keys.ts';
 import type { DevKeyPair } from './auth/dev-keys.ts';
-import { useJoseAuth } from './auth/use-jose-auth.ts';
+import { authenticate, useJoseAuth } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
 import { createTokenVerifier } from './auth/verifier.ts';
 import type { KeySource } from './auth/verifier.ts';
@@ -164,7 +164,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const privacy = options.privacy ?? toHostPrivacyView(DEFAULT_HOST_CONFIG);
   const readModels = createReadModels({ consentDefault: privacy.consentDefault });
   const releaseStore = openReleaseStore(path.join(options.dataDir, 'release.sqlite'));
+  const clock = options.now ?? (() => new Date());
   const signals = createSignalHub({
+    now: () => clock().getTime(),
     segmentsOf: (subjectId) => readModels.segmentsOf(subjectId),
     ...(options.retainedSignalRecords !== undefined
       ? { retainedRecords: options.retainedSignalRecords }
@@ -197,6 +199,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       live: createLiveStreams({ store: releaseStore, settings: privacy.continualRelease }),
       gates: createActivationGates(releaseStore),
     },
+    readModelsCaughtUp: () => materializer.caughtUp(),
     devMode,
     now: options.now ?? (() => new Date()),
   };
@@ -207,6 +210,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     feeds,
     metrics,
     ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
+    onErased: (subjectId) => services.uploads.forgetSubject(subjectId),
     onError: (error, record) =>
       logger.warn(
         {
@@ -285,8 +289,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         },
       })
     : async () => false;
+  const isOperator = async (authorization: string | undefined): Promise<boolean> => {
+    const outcome = await authenticate(authorization, auth).catch(() => ({ rejected: 'error' }));
+    return (
+      'principal' in outcome &&
+      outcome.principal !== null &&
+      (outcome.principal.role === 'HOST_ADMIN' || outcome.principal.role === 'PRIVACY_OFFICER')
+    );
+  };
   const server = createServer((request, response) => {
-    handleOperationalRoute(request, response, { probe, metrics, maxBodyBytes })
+    handleOperationalRoute(request, response, { probe, metrics, maxBodyBytes, isOperator })
       .then(async (handled) => handled || graphiqlRoute(request, response))
       .then(async (handled) => handled || serveExtraRoute(options.httpRoutes ?? [], request, response))
       .then(

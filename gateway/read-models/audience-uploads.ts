@@ -46,12 +46,14 @@ export interface AudienceUploads {
   /** Uploads the partner made in the window. */
   countInWindow(partnerId: string, windowStart: string): number;
   /**
-   * The first earlier upload of the same partner and window, already queried, whose submitted list differs from
-   * this one's by more than 0 and fewer than `k` hashes; null when there is none.
+   * The first other upload of the same partner queried in the current budget window (`windowStart`) whose
+   * submitted list differs from this one's by more than 0 and fewer than `k` hashes; null when there is none.
    */
-  differencing(upload: AudienceUpload, k: number): DifferencingMatch | null;
-  /** Record that the upload's overlap was asked for (it takes part in later checks). */
-  markQueried(uploadId: string, at: string): void;
+  differencing(upload: AudienceUpload, k: number, windowStart: string): DifferencingMatch | null;
+  /** Record that the upload's overlap was asked for (it takes part in later checks of the window). */
+  markQueried(uploadId: string, at: string, windowStart: string): void;
+  /** Forget an erased subject in every upload. */
+  forgetSubject(subjectId: string): void;
 }
 
 /** A UID2-style hash: Base64 of 32 raw bytes. */
@@ -91,7 +93,7 @@ export function createAudienceUploads(identity: IdentityPort, store: ReleaseStor
         windowStart,
       };
       store.addUpload(row, hashes.map(digestOf), subjectIds);
-      return toUpload({ ...row, queriedAt: null });
+      return toUpload({ ...row, queriedAt: null, queriedWindow: null });
     },
     get(uploadId) {
       const row = store.upload(uploadId);
@@ -99,13 +101,14 @@ export function createAudienceUploads(identity: IdentityPort, store: ReleaseStor
     },
     subjectsOf: (uploadId) => store.uploadSubjects(uploadId),
     countInWindow: (partnerId, windowStart) => store.uploadCount(partnerId, windowStart),
-    differencing(upload, k) {
-      for (const earlier of store.queriedUploads(upload.partnerId, upload.windowStart, upload.id)) {
+    differencing(upload, k, windowStart) {
+      for (const earlier of store.queriedUploads(upload.partnerId, windowStart, upload.id)) {
         const difference = store.symmetricDifference(earlier.uploadId, upload.id);
         if (difference > 0 && difference < k) return { uploadId: earlier.uploadId, difference };
       }
       return null;
     },
-    markQueried: (uploadId, at) => store.markQueried(uploadId, at),
+    markQueried: (uploadId, at, windowStart) => store.markQueried(uploadId, at, windowStart),
+    forgetSubject: (subjectId) => store.forgetSubject(subjectId),
   };
 }

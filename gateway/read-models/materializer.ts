@@ -34,6 +34,8 @@ export interface Materializer {
   lag(): Promise<Record<string, number>>;
   /** Records that failed their schema. */
   rejected(): number;
+  /** Resolves once, after start, the models have read every record that was in the log (lag 0). */
+  caughtUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export interface MaterializerOptions {
   /** Consumer group id; unique per gateway instance by default (each instance keeps its own models). */
   groupId?: string;
   onError?: (error: unknown, record: LogRecord) => void;
+  /** Told of each erased subject (the gateway forgets it in audience uploads). */
+  onErased?: (subjectId: string) => void;
 }
 
 /**
@@ -57,6 +61,8 @@ export function createRecordApplier(targets: {
   models: ReadModels;
   hub: SignalHub;
   feeds: LiveFeeds;
+  /** Told of each erased subject, so stores outside the read models forget it too. */
+  onErased?: (subjectId: string) => void;
 }): (record: LogRecord) => void {
   const { models, hub, feeds } = targets;
   return (record: LogRecord): void => {
@@ -78,6 +84,7 @@ export function createRecordApplier(targets: {
       case TOPICS.consent: {
         const change = consentChangeSchema.parse(value);
         models.applyConsent(change);
+        if (change.erased) targets.onErased?.(change.subjectId);
         hub.ingest({
           kind: 'consent',
           ...source,
@@ -115,8 +122,18 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
   const positions = new Map<string, number[]>();
   let consumer: LogConsumer | null = null;
   let rejectedCount = 0;
+  let markCaughtUp: () => void = () => {};
+  const caughtUp = new Promise<void>((resolve) => {
+    markCaughtUp = resolve;
+  });
+  let watching: NodeJS.Timeout | undefined;
 
-  const apply = createRecordApplier({ models, hub, feeds });
+  const apply = createRecordApplier({
+    models,
+    hub,
+    feeds,
+    ...(options.onErased ? { onErased: options.onErased } : {}),
+  });
 
   return {
     async start() {
@@ -143,6 +160,21 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
           metrics.eventsProcessed.inc({ topic: record.topic });
         }
       });
+      // The end offsets as they are now: once the models read that far, the rebuild is over.
+      const targets = new Map<string, number[]>();
+      for (const topic of MATERIALIZED_TOPICS) targets.set(topic, await log.endOffsets(topic));
+      const check = (): void => {
+        for (const [topic, ends] of targets) {
+          const own = positions.get(topic) ?? [];
+          if (ends.some((end, partition) => (own[partition] ?? 0) < end)) return;
+        }
+        if (watching !== undefined) clearInterval(watching);
+        watching = undefined;
+        markCaughtUp();
+      };
+      watching = setInterval(check, 50);
+      watching.unref();
+      check();
     },
     async lag() {
       const lagByTopic: Record<string, number> = {};
@@ -158,7 +190,9 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
       return lagByTopic;
     },
     rejected: () => rejectedCount,
+    caughtUp: () => caughtUp,
     async stop() {
+      if (watching !== undefined) clearInterval(watching);
       await consumer?.stop();
       consumer = null;
     },

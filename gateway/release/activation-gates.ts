@@ -6,74 +6,99 @@
  * `activation.epsilonPerDecision` charged to the partner), with hysteresis — it opens at minimum + h and closes
  * below minimum - h, so noise around the minimum does not make it flap — and at most once per
  * `activation.decisionIntervalSeconds` while the partner has a live subscription to the segment. Every decision
- * is audited before it takes effect. A decision holds from the signal hub's position when it was made: a signal
- * reaches the partner only if the gate was open when the hub derived it, so resuming from an old cursor cannot
- * replay what happened while the gate was closed. After a restart, the earlier decisions keep their state and
- * their interval, but signals derived before the first decision of the new process count as closed.
+ * is audited before it takes effect.
+ *
+ * Which signals a decision covers, so that no cursor can replay what a closed gate held back:
+ * - a decision holds for the signals the hub derives after it (hub sequences), and only until it expires (1.5
+ *   intervals after it was made: a live subscription decides again every quarter interval, so an open gate
+ *   never lapses while someone listens). A partner that comes back with a cursor within that time resumes
+ *   exactly; signals derived after the last decision expired count as closed, so a cursor cannot replay a
+ *   segment that shrank while nobody was deciding (such a resumption has a gap);
+ * - decisions are not carried over a restart (the hub's sequences start afresh): a restarted gateway decides
+ *   anew once its read models have caught up with the log, so a signal rebuilt from an old record never passes.
+ * An opt-out or erasure of a shopper the partner was shown is delivered whatever the gate's state: the partner
+ * must stop using that pseudonym, and learns nothing it did not hold.
  */
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
 import type { GatewayServices } from '../context.ts';
 import type { ContractView, Decision, Principal } from '../ports.ts';
+import type { DerivedSignal } from '../subscriptions/signal-hub.ts';
 import { chargeBudget } from './release-step.ts';
 import type { ReleaseStore } from './release-store.ts';
 
-/** One decision in force from a hub position on. */
+/** A gate state in force for the signals derived from `fromSequence` on, until `validUntil` (ms). */
 interface GateState {
-  decidedAt: number;
   open: boolean;
   fromSequence: number;
+  validUntil: number;
+  /** When the decision behind it was made (a lapse or a reinstatement keeps its decision's time). */
+  decidedAt: number;
+}
+
+/** Who a gate decision is for. */
+export interface GateScope {
+  principal: Principal;
+  decision: Decision;
+  contract: ContractView;
 }
 
 /** The activation gates of a gateway. */
 export interface ActivationGates {
   /**
    * Make the decision of a partner's gate for `segmentId` if none was made in the current interval (charged,
-   * audited); returns whether the gate is open now.
+   * audited); returns whether the gate is open now. Waits for the read models to catch up first.
    */
-  decide(
-    services: GatewayServices,
-    scope: { principal: Principal; decision: Decision; contract: ContractView },
-    segmentId: string,
-  ): Promise<boolean>;
-  /** Whether a signal the hub derived at `sequence` may reach the partner. */
-  isOpenAt(partnerId: string, segmentId: string, sequence: number): boolean;
+  decide(services: GatewayServices, scope: GateScope, segmentId: string): Promise<boolean>;
+  /** A subscription of the partner to the segment starts (counted: the gates a partner listens to). */
+  attach(services: GatewayServices, partnerId: string, segmentId: string): void;
+  /** A subscription ends. */
+  detach(services: GatewayServices, partnerId: string, segmentId: string): void;
+  /**
+   * Whether `signal` may reach the partner: its gate was open and in force when the hub derived it, or it is an
+   * opt-out of a shopper the partner was shown. Records what the partner is shown.
+   */
+  admits(partnerId: string, signal: DerivedSignal): boolean;
 }
 
-/** Create the gates over the release store. */
+/** Create the gates over the release store (where every decision is also recorded). */
 export function createActivationGates(store: ReleaseStore): ActivationGates {
   const gates = new Map<string, GateState[]>();
+  const listeners = new Map<string, number>();
+  const shown = new Map<string, Set<string>>();
   const pending = new Map<string, Promise<boolean>>();
   const keyOf = (partnerId: string, segmentId: string) => `${partnerId}\u0000${segmentId}`;
-
-  const historyOf = (partnerId: string, segmentId: string, sequenceNow: number): GateState[] => {
-    const key = keyOf(partnerId, segmentId);
+  const historyOf = (key: string): GateState[] => {
     let history = gates.get(key);
     if (history === undefined) {
-      const stored = store.activationHistory(partnerId, segmentId).at(-1);
-      // A decision of an earlier process: its state and time hold, but hub positions started afresh, so it
-      // covers only what the hub derives from now on.
-      history =
-        stored === undefined
-          ? []
-          : [{ decidedAt: Date.parse(stored.decidedAt), open: stored.open, fromSequence: sequenceNow + 1 }];
+      history = [];
       gates.set(key, history);
     }
     return history;
   };
+  const push = (history: GateState[], state: GateState): void => {
+    history.push(state);
+    // Old states only decide signals no one can replay any more; keep the list short.
+    if (history.length > 256) history.splice(0, history.length - 256);
+  };
+  const lastDecision = (history: GateState[]): GateState | undefined => history.at(-1);
 
   const decideNow = async (
     services: GatewayServices,
-    scope: { principal: Principal; decision: Decision; contract: ContractView },
+    scope: GateScope,
     segmentId: string,
   ): Promise<boolean> => {
     const { principal, contract } = scope;
-    const sequenceNow = services.signals.sequence();
-    const history = historyOf(principal.id, segmentId, sequenceNow);
-    const last = history.at(-1);
+    // A restarted gateway rebuilds its read models from the log: decide on the rebuilt size, from after it.
+    await services.readModelsCaughtUp();
+    const key = keyOf(principal.id, segmentId);
+    const history = historyOf(key);
+    const last = lastDecision(history);
     const now = services.now();
     const intervalMs = services.privacy.activation.decisionIntervalSeconds * 1_000;
-    if (last !== undefined && now.getTime() - last.decidedAt < intervalMs) return last.open;
+    if (last !== undefined && now.getTime() - last.decidedAt < intervalMs) {
+      return last.open && now.getTime() < last.validUntil;
+    }
     const { epsilonPerDecision, hysteresis } = services.privacy.activation;
     const minimum = contract.activationMinimum;
     const wasOpen = last?.open ?? false;
@@ -90,9 +115,7 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
         1,
       );
       open = wasOpen ? noised >= minimum - hysteresis : noised >= minimum + hysteresis;
-      reason = open
-        ? `activation gate open: noised size ${noised} against minimum ${minimum} (hysteresis ${hysteresis})`
-        : `activation gate closed: noised size ${noised} against minimum ${minimum} (hysteresis ${hysteresis})`;
+      reason = `activation gate ${open ? 'open' : 'closed'}: noised size ${noised} against minimum ${minimum} (hysteresis ${hysteresis})`;
       if (!open) code = 'BELOW_THRESHOLD';
     } catch (error) {
       if (!(error instanceof GatewayError) || error.code !== 'BUDGET_EXHAUSTED') throw error;
@@ -100,7 +123,7 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
       reason = 'activation gate closed: the budget cannot pay for a decision';
       code = 'BUDGET_EXHAUSTED';
     }
-    // Audited before it takes effect; if the log is down the gate stays as it was (closed when new).
+    // Audited before it takes effect; if the log is down the gate stays as it was.
     await services.audit.append({
       at: now.toISOString(),
       principal: principal.id,
@@ -115,17 +138,19 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
       contractVersion: contract.version,
       result: { epsilonSpent },
     });
-    // It holds for every signal the hub derives from now on (hub sequences are 1-based).
-    const state = { decidedAt: now.getTime(), open, fromSequence: services.signals.sequence() + 1 };
-    history.push(state);
-    // Only the transitions matter for `isOpenAt`; keep the list short.
-    if (history.length > 64) history.splice(0, history.length - 64);
+    const decidedAt = now.getTime();
+    push(history, {
+      open,
+      fromSequence: services.signals.sequence() + 1,
+      validUntil: decidedAt + intervalMs * 1.5,
+      decidedAt,
+    });
     store.recordActivation({
       partnerId: principal.id,
       segmentId,
       decidedAt: now.toISOString(),
       open,
-      fromSequence: state.fromSequence,
+      fromSequence: services.signals.sequence() + 1,
     });
     return open;
   };
@@ -140,15 +165,36 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
       pending.set(key, next);
       return next;
     },
-    isOpenAt(partnerId, segmentId, sequence) {
-      const history = gates.get(keyOf(partnerId, segmentId));
-      if (history === undefined) return false;
-      let open = false;
-      for (const state of history) {
-        if (state.fromSequence > sequence) break;
-        open = state.open;
+    attach(_services, partnerId, segmentId) {
+      const key = keyOf(partnerId, segmentId);
+      listeners.set(key, (listeners.get(key) ?? 0) + 1);
+    },
+    detach(_services, partnerId, segmentId) {
+      const key = keyOf(partnerId, segmentId);
+      const count = (listeners.get(key) ?? 1) - 1;
+      if (count > 0) listeners.set(key, count);
+      else listeners.delete(key);
+    },
+    admits(partnerId, signal) {
+      const key = keyOf(partnerId, signal.segmentId);
+      const held = shown.get(key);
+      if (signal.action === 'EXITED' && signal.cause === 'consent' && held?.has(signal.subjectId) === true) {
+        return true;
       }
-      return open;
+      const history = gates.get(key);
+      if (history === undefined) return false;
+      let state: GateState | undefined;
+      for (const candidate of history) {
+        if (candidate.fromSequence > signal.sequence) break;
+        state = candidate;
+      }
+      const open = state !== undefined && state.open && signal.derivedAt < state.validUntil;
+      if (!open) return false;
+      const own = held ?? new Set<string>();
+      if (signal.action === 'ENTERED') own.add(signal.subjectId);
+      else own.delete(signal.subjectId);
+      shown.set(key, own);
+      return true;
     },
   };
 }

@@ -8,9 +8,27 @@ import type { Decision } from '../ports.ts';
 /** The field that carries geography in every answer that has one. */
 export const GEO_FIELD = 'region';
 
+/**
+ * Fields computed from others: withholding a source withholds what is computed from it, or the partner would get
+ * it back by arithmetic (revenue = roas x spend).
+ */
+export const DERIVED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  roas: ['revenue', 'spend'],
+  lift: ['observed', 'baseline'],
+};
+
+/** Every field withheld: those named, and those derived from one of them. */
+export function withheldFields(dropFields: readonly string[]): Set<string> {
+  const withheld = new Set(dropFields);
+  for (const [derived, sources] of Object.entries(DERIVED_FIELDS)) {
+    if (sources.some((source) => withheld.has(source))) withheld.add(derived);
+  }
+  return withheld;
+}
+
 /** Whether the decision withholds `field`. */
 export function dropsField(decision: Decision, field: string): boolean {
-  return decision.obligations.dropFields.includes(field);
+  return withheldFields(decision.obligations.dropFields).has(field);
 }
 
 /**
@@ -24,7 +42,7 @@ export function dropsField(decision: Decision, field: string): boolean {
 export function applyFieldObligations<T>(value: T, decision: Decision, country: string): T {
   const { dropFields, coarsenGeo } = decision.obligations;
   if (dropFields.length === 0 && !coarsenGeo) return value;
-  const dropped = new Set(dropFields);
+  const dropped = withheldFields(dropFields);
   const walk = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(walk);
     if (node === null || typeof node !== 'object' || Object.getPrototypeOf(node) !== Object.prototype) {

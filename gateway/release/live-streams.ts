@@ -65,6 +65,9 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
   const { store, settings } = options;
   const tickMs = settings.tickSeconds * 1_000;
   const open = new Map<string, Map<string, ContinualCounter>>();
+  // The answer of each stream's latest tick, given again to every release of that tick: two releases of one
+  // tick share their noise, so answering the data as it is at the second would hand out the exact change.
+  const frozen = new Map<string, { tick: number; values: Record<string, number> }>();
   const windowOf = (contract: ContractView, now: Date) => budgetWindowBounds(contract.budgetWindow, now);
 
   return {
@@ -86,6 +89,7 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
       let counters = open.get(key);
       if (counters === undefined) {
         const stored = store.liveStream(key);
+        if (stored?.frozen !== undefined) frozen.set(key, stored.frozen);
         counters = new Map(
           measures.map((measure) => [
             measure.name,
@@ -110,6 +114,8 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
         windowEnd: end.getTime(),
         release(at, exact) {
           const tick = Math.min(horizon, Math.floor((at.getTime() - start.getTime()) / tickMs) + 1);
+          const earlier = frozen.get(key);
+          if (earlier !== undefined && earlier.tick === tick) return { ...earlier.values };
           const released: Record<string, number> = {};
           for (const measure of measures) {
             const counter = own.get(measure.name) as ContinualCounter;
@@ -117,11 +123,13 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
             // Post-processing: a running total is never shown below zero.
             released[measure.name] = Math.max(0, counter.release(tick, units)) / measure.unitsPerValue;
           }
+          frozen.set(key, { tick, values: released });
           store.saveLiveStream(key, partnerId, windowStart, {
             counters: Object.fromEntries([...own].map(([name, counter]) => [name, counter.state()])),
             chargedAt: store.liveStream(key)?.chargedAt ?? at.toISOString(),
+            frozen: { tick, values: released },
           });
-          return released;
+          return { ...released };
         },
       };
     },

@@ -19,6 +19,8 @@ export const uploads = sqliteTable(
     windowStart: text('window_start').notNull(),
     /** When its overlap was first asked for (it then takes part in later difference checks). */
     queriedAt: text('queried_at'),
+    /** The budget window in which it was last asked for: difference checks compare within the current one. */
+    queriedWindow: text('queried_window'),
   },
   (table) => [index('release_uploads_partner').on(table.partnerId, table.windowStart)],
 );
@@ -77,7 +79,7 @@ export const releaseMeta = sqliteTable('release_meta', {
 export const RELEASE_DDL = `
   CREATE TABLE IF NOT EXISTS release_uploads (
     upload_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, name TEXT NOT NULL, submitted INTEGER NOT NULL,
-    created_at TEXT NOT NULL, window_start TEXT NOT NULL, queried_at TEXT
+    created_at TEXT NOT NULL, window_start TEXT NOT NULL, queried_at TEXT, queried_window TEXT
   );
   CREATE INDEX IF NOT EXISTS release_uploads_partner ON release_uploads (partner_id, window_start);
   CREATE TABLE IF NOT EXISTS release_upload_digests (

@@ -29,6 +29,8 @@ export type ActivationDecision = typeof activationDecisions.$inferSelect;
 export interface StoredLiveStream {
   counters: Record<string, ContinualCounterState>;
   chargedAt: string;
+  /** The answer of the latest tick released (given again within that tick). */
+  frozen?: { tick: number; values: Record<string, number> };
 }
 
 /** The release state. */
@@ -36,7 +38,7 @@ export interface ReleaseStore {
   /** The key that digests submitted hashes (generated once, kept in the file). */
   digestKey(): Uint8Array;
   addUpload(
-    upload: Omit<StoredUpload, 'queriedAt'>,
+    upload: Omit<StoredUpload, 'queriedAt' | 'queriedWindow'>,
     digests: readonly string[],
     subjectIds: Iterable<string>,
   ): void;
@@ -44,9 +46,12 @@ export interface ReleaseStore {
   uploadSubjects(uploadId: string): string[];
   /** Uploads a partner made in a budget window. */
   uploadCount(partnerId: string, windowStart: string): number;
-  /** The partner's other uploads of the window whose overlap was already asked for. */
+  /** The partner's other uploads whose overlap was asked for in the budget window starting at `windowStart`. */
   queriedUploads(partnerId: string, windowStart: string, exceptUploadId: string): StoredUpload[];
-  markQueried(uploadId: string, at: string): void;
+  /** Record that an upload's overlap was asked for at `at`, in the budget window starting at `windowStart`. */
+  markQueried(uploadId: string, at: string, windowStart: string): void;
+  /** Forget a subject in every upload (erasure). */
+  forgetSubject(subjectId: string): void;
   /** |A Δ B| over the submitted digests of two uploads. */
   symmetricDifference(uploadA: string, uploadB: string): number;
   liveStream(streamKey: string): StoredLiveStream | undefined;
@@ -98,7 +103,11 @@ export function openReleaseStore(file: string): ReleaseStore {
   };
 
   const addUpload = sqlite.transaction(
-    (upload: Omit<StoredUpload, 'queriedAt'>, digests: readonly string[], subjectIds: Iterable<string>) => {
+    (
+      upload: Omit<StoredUpload, 'queriedAt' | 'queriedWindow'>,
+      digests: readonly string[],
+      subjectIds: Iterable<string>,
+    ) => {
       db.insert(uploads).values(upload).run();
       // Chunked multi-row inserts: one statement per 400 rows keeps a 100,000-hash upload quick.
       const digestRows = [...new Set(digests)].map((digest) => ({ uploadId: upload.uploadId, digest }));
@@ -148,18 +157,21 @@ export function openReleaseStore(file: string): ReleaseStore {
         .where(
           and(
             eq(uploads.partnerId, partnerId),
-            eq(uploads.windowStart, windowStart),
+            eq(uploads.queriedWindow, windowStart),
             isNotNull(uploads.queriedAt),
             ne(uploads.uploadId, exceptUploadId),
           ),
         )
         .orderBy(asc(uploads.queriedAt))
         .all(),
-    markQueried(uploadId, at) {
+    markQueried(uploadId, at, windowStart) {
       db.update(uploads)
-        .set({ queriedAt: at })
-        .where(and(eq(uploads.uploadId, uploadId), sql`${uploads.queriedAt} IS NULL`))
+        .set({ queriedAt: sql`coalesce(${uploads.queriedAt}, ${at})`, queriedWindow: windowStart })
+        .where(eq(uploads.uploadId, uploadId))
         .run();
+    },
+    forgetSubject(subjectId) {
+      db.delete(uploadSubjects).where(eq(uploadSubjects.subjectId, subjectId)).run();
     },
     symmetricDifference(uploadA, uploadB) {
       const shared =
@@ -175,13 +187,18 @@ export function openReleaseStore(file: string): ReleaseStore {
     liveStream(streamKey) {
       const row = db.select().from(liveStreams).where(eq(liveStreams.streamKey, streamKey)).get();
       if (row === undefined) return undefined;
+      const stored = JSON.parse(row.counters) as {
+        counters?: Record<string, ContinualCounterState>;
+        frozen?: StoredLiveStream['frozen'];
+      };
       return {
-        counters: JSON.parse(row.counters) as Record<string, ContinualCounterState>,
+        counters: stored.counters ?? {},
         chargedAt: row.chargedAt,
+        ...(stored.frozen !== undefined ? { frozen: stored.frozen } : {}),
       };
     },
     saveLiveStream(streamKey, partnerId, windowStart, stream) {
-      const counters = JSON.stringify(stream.counters);
+      const counters = JSON.stringify({ counters: stream.counters, frozen: stream.frozen });
       db.insert(liveStreams)
         .values({ streamKey, partnerId, windowStart, counters, chargedAt: stream.chargedAt })
         .onConflictDoUpdate({ target: liveStreams.streamKey, set: { counters } })

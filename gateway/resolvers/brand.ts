@@ -144,8 +144,14 @@ export const brandResolvers = {
           };
           // A differencing probe: its list is within k of an earlier queried one. Refused, but charged like an
           // answer (and audited naming both uploads), so the refusal costs what the answer would have.
-          const probe = context.services.uploads.differencing(upload, decision.obligations.thresholdK);
-          context.services.uploads.markQueried(upload.id, context.services.now().toISOString());
+          const now = context.services.now();
+          const window = budgetWindowBounds(contract?.budgetWindow ?? 'day', now).start.toISOString();
+          const probe = context.services.uploads.differencing(
+            upload,
+            decision.obligations.thresholdK,
+            window,
+          );
+          context.services.uploads.markQueried(upload.id, now.toISOString(), window);
           if (probe !== null && !decision.obligations.exact) {
             const epsilon = costOf(overlap, decision);
             await chargeBudget({ services: context.services, principal, decision, contract }, epsilon);
@@ -182,10 +188,11 @@ export const brandResolvers = {
         const now = services.now();
         // Limits on what the partner submits: they depend on its own input only, never on the data.
         if (contract !== undefined) {
-          if (args.hashedEmails.length < contract.uploads.minimumSize) {
+          // Distinct hashes: a list padded with copies of one hash is still a list of one.
+          if (new Set(args.hashedEmails).size < contract.uploads.minimumSize) {
             throw new GatewayError(
               'BAD_USER_INPUT',
-              `an upload holds at least ${contract.uploads.minimumSize} hashes`,
+              `an upload holds at least ${contract.uploads.minimumSize} distinct hashes`,
               { field: 'hashedEmails', reason: 'UPLOAD_TOO_SMALL' },
             );
           }

@@ -83,6 +83,19 @@ export function coarsenTriggers(triggers: Trigger[], decision: Decision, country
   return [...merged.values()];
 }
 
+/**
+ * A contract that sees regions only as the country may not narrow by region either: a `regions` filter would
+ * hand it one region's figures under the country's name.
+ */
+export function refuseRegionsWhenCoarsened(decision: Decision, args: TriggerFilterArgs): void {
+  if (decision.obligations.coarsenGeo && args.regions !== undefined) {
+    throw new GatewayError('BAD_USER_INPUT', 'the contract sees triggers by country: no regions filter', {
+      field: 'regions',
+      reason: 'GEO_COARSENED',
+    });
+  }
+}
+
 /** QSR queries. */
 export const qsrResolvers = {
   Query: {
@@ -107,6 +120,7 @@ export const qsrResolvers = {
               field: 'first',
             });
           }
+          refuseRegionsWhenCoarsened(decision, args);
           const afterId = args.after === undefined ? null : decodeListCursor('trigger', args.after);
           if (args.after !== undefined && afterId === null) {
             throw new GatewayError('BAD_USER_INPUT', 'malformed cursor', { field: 'after' });

@@ -14,12 +14,14 @@ import type { BoundedQueue } from '../subscriptions/bounded-queue.ts';
 import { decodeCursor, encodeCursor } from '../subscriptions/cursor.ts';
 import { CursorExpiredError } from '../subscriptions/signal-hub.ts';
 import type { SignalSubscription } from '../subscriptions/signal-hub.ts';
-import type { AuditEntry, ContractView } from '../ports.ts';
+import type { AuditEntry, ContractView, DecisionResource } from '../ports.ts';
 import { takeSubscriptionSlot } from './subscription-slots.ts';
 import type { SubscriptionSlot } from './subscription-slots.ts';
 import { ownsCampaign } from './brand.ts';
 import { toPolicyDecision } from './privacy-officer.ts';
-import { toTriggerNode, triggerVisible } from './qsr.ts';
+import { coarsenTriggers, refuseRegionsWhenCoarsened, toTriggerNode, triggerVisible } from './qsr.ts';
+import { budgetWindowBounds } from '../../policies/index.ts';
+import type { Trigger } from '../../schema/index.ts';
 import { chargeBudget, epsilonOf, releasePushedRow } from '../release/release-step.ts';
 import type { LiveRelease } from '../release/release-step.ts';
 
@@ -91,6 +93,85 @@ async function admitted<T>(
     throw error;
   }
   return guarded(queue, context, field, slot);
+}
+
+/** How long a country-level trigger subscription waits for the other regions of a window before pushing. */
+const COARSENED_TRIGGER_WAIT_MS = 1_000;
+
+/** How often a live stream is decided again (a withdrawn or changed contract ends it). */
+const REDECIDE_MS = 2_000;
+
+function windowStartOf(contract: ContractView | undefined, now: Date): string {
+  return budgetWindowBounds(contract?.budgetWindow ?? 'day', now).start.toISOString();
+}
+
+/**
+ * Decide a live stream again every few seconds: when the policy no longer allows it (the contract was withdrawn
+ * or narrowed), the refusal is audited through `governed` and the stream ends with its code. `onAllowed` runs
+ * after each check that still allows it. Returns the function that stops the checks.
+ */
+function keepDecided(
+  context: GatewayContext,
+  action: 'signals.subscribe' | 'triggers.subscribe',
+  resource: DecisionResource,
+  args: unknown,
+  stream: BoundedQueue<unknown>,
+  onAllowed?: () => Promise<void>,
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || stream.closed) return;
+    const principal = context.principal;
+    if (principal === null) return;
+    running = true;
+    const decision = context.services.policy.decide(principal, action, resource, { input: args });
+    const check =
+      decision.effect === 'deny'
+        ? governed(context, action, resource, args, () => ({ value: null }))
+        : (onAllowed?.() ?? Promise.resolve());
+    check
+      .then(() => {
+        if (decision.effect === 'deny')
+          stream.fail(new GatewayError('FORBIDDEN', decision.reasons[0] ?? 'forbidden'));
+      })
+      .catch((error: unknown) => stream.fail(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        running = false;
+      });
+  }, REDECIDE_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * A check before each push of a live stream: when the partner's contract is no longer the version the stream was
+ * opened under, the policy decides again (pure, synchronous); a denial ends the stream at once and nothing more
+ * is pushed (the periodic check audits the refusal).
+ */
+function contractGuard(
+  context: GatewayContext,
+  action: 'signals.subscribe' | 'triggers.subscribe',
+  resource: DecisionResource,
+  args: unknown,
+  contract: ContractView | undefined,
+): (stream: BoundedQueue<unknown>) => boolean {
+  let version = contract?.version;
+  let allowed = true;
+  return (stream) => {
+    if (!allowed) return false;
+    const principal = context.principal;
+    if (principal === null) return false;
+    const current = context.services.contracts.get(principal.id)?.version;
+    if (current === version) return true;
+    const decision = context.services.policy.decide(principal, action, resource, { input: args });
+    if (decision.effect === 'deny') {
+      allowed = false;
+      stream.fail(new GatewayError('FORBIDDEN', decision.reasons[0] ?? 'forbidden by policy'));
+      return false;
+    }
+    version = current;
+    return true;
+  };
 }
 
 /** Running totals of a campaign, released by continual counting (see gateway/release/live-streams.ts). */
@@ -171,13 +252,22 @@ export const subscriptionResolvers = {
             const wanted = new Set(requested);
             let handle: SignalSubscription | null = null;
             const { pseudonyms, signals, release } = context.services;
-            // Activation gates: decided now (charged, audited) and again each interval while the stream lives.
+            const { services } = context;
+            // Activation gates: decided now (charged, audited) and again each interval while the stream lives;
+            // they lapse when the partner's last subscription to a segment ends.
             const gateScope = { principal, decision: scope.decision, contract: contract as ContractView };
-            const decideGates = async (): Promise<void> => {
-              for (const segmentId of wanted)
-                await release.gates.decide(context.services, gateScope, segmentId);
+            const stillAllowed = contractGuard(context, 'signals.subscribe', resource, args, contract);
+            for (const segmentId of wanted) release.gates.attach(services, principal.id, segmentId);
+            let attached = true;
+            const letGo = (): void => {
+              if (!attached) return;
+              attached = false;
+              for (const segmentId of wanted) release.gates.detach(services, principal.id, segmentId);
             };
-            const intervalMs = context.services.privacy.activation.decisionIntervalSeconds * 1_000;
+            const decideGates = async (): Promise<void> => {
+              for (const segmentId of wanted) await release.gates.decide(services, gateScope, segmentId);
+            };
+            const intervalMs = services.privacy.activation.decisionIntervalSeconds * 1_000;
             const regate = setInterval(
               () => {
                 decideGates().catch((error: unknown) =>
@@ -187,19 +277,25 @@ export const subscriptionResolvers = {
               Math.max(250, Math.floor(intervalMs / 4)),
             );
             regate.unref();
-            const limit = context.services.limits.maxBufferedPerSubscriber;
+            const limit = services.limits.maxBufferedPerSubscriber;
             const stream = queueFor<unknown>(
               context,
               () => {
                 clearInterval(regate);
+                stopChecks();
                 handle?.detach();
+                letGo();
               },
               () => handle?.resume(),
             );
+            // A withdrawn or narrowed contract ends the stream (audited), within seconds.
+            const stopChecks = keepDecided(context, 'signals.subscribe', resource, args, stream);
             try {
               await decideGates();
             } catch (error) {
               clearInterval(regate);
+              stopChecks();
+              letGo();
               throw error;
             }
             try {
@@ -207,7 +303,8 @@ export const subscriptionResolvers = {
                 {
                   accepts: (signal) =>
                     wanted.has(signal.segmentId) &&
-                    release.gates.isOpenAt(principal.id, signal.segmentId, signal.sequence),
+                    stillAllowed(stream) &&
+                    release.gates.admits(principal.id, signal),
                   deliver: ({ signal, position }) =>
                     stream.push({
                       segmentId: signal.segmentId,
@@ -229,6 +326,9 @@ export const subscriptionResolvers = {
                 from,
               );
             } catch (error) {
+              clearInterval(regate);
+              stopChecks();
+              letGo();
               if (error instanceof CursorExpiredError) {
                 throw new GatewayError('BAD_USER_INPUT', error.message, {
                   field: 'after',
@@ -257,20 +357,77 @@ export const subscriptionResolvers = {
           };
           return governed(context, 'triggers.subscribe', resource, args, async (scope) => {
             const { principal, contract, decision } = scope;
-            // Triggers were noised once at the source; a subscription pays what a read costs, once, up front.
+            const { services } = context;
+            refuseRegionsWhenCoarsened(decision, args);
+            const stillAllowed = contractGuard(context, 'triggers.subscribe', resource, args, contract);
+            // Triggers were noised once at the source; a subscription pays what a read costs, up front, and
+            // again in each new budget window it lives into.
             const epsilon = epsilonOf(decision);
-            await chargeBudget({ services: context.services, ...scope }, epsilon);
+            await chargeBudget({ services, ...scope }, epsilon);
+            let paidWindow = windowStartOf(contract, services.now());
             let detach: () => void = () => {};
-            const stream = queueFor<unknown>(context, () => detach());
-            detach = context.services.feeds.onTrigger((trigger) => {
-              if (!triggerVisible(trigger, principal, contract, args)) return;
-              const released = releasePushedRow(
-                { services: context.services, ...scope },
-                toTriggerNode(trigger),
-                (node) => node.distinctBuyers,
-              );
-              if (released !== null) stream.push(released);
+            const pending = new Map<string, { triggers: Trigger[]; timer: NodeJS.Timeout }>();
+            const pushed = new Set<string>();
+            const stream = queueFor<unknown>(context, () => {
+              detach();
+              stopChecks();
+              for (const { timer } of pending.values()) clearTimeout(timer);
             });
+            const push = (triggers: Trigger[]): void => {
+              for (const trigger of coarsenTriggers(triggers, decision, services.privacy.country)) {
+                const released = releasePushedRow(
+                  { services, ...scope },
+                  toTriggerNode(trigger),
+                  (node) => node.distinctBuyers,
+                );
+                if (released !== null) stream.push(released);
+              }
+            };
+            detach = services.feeds.onTrigger((trigger) => {
+              if (!stillAllowed(stream)) return;
+              if (!triggerVisible(trigger, principal, contract, args)) return;
+              // Below k in one region is below k: the threshold holds per region before any merge.
+              if (!decision.obligations.exact && trigger.distinctBuyers < decision.obligations.thresholdK)
+                return;
+              if (!decision.obligations.coarsenGeo) {
+                push([trigger]);
+                return;
+              }
+              // A contract that sees the country gets one trigger per category and window, merged over the
+              // regions that fire together (the trigger stage emits a window's triggers at once); a region that
+              // fires later for a window already pushed is only in the query answers.
+              const key = `${trigger.category}|${trigger.windowStart}`;
+              if (pushed.has(key)) return;
+              const waiting = pending.get(key);
+              if (waiting !== undefined) {
+                waiting.triggers.push(trigger);
+                return;
+              }
+              const timer = setTimeout(() => {
+                const batch = pending.get(key);
+                pending.delete(key);
+                pushed.add(key);
+                if (batch !== undefined) push(batch.triggers);
+              }, COARSENED_TRIGGER_WAIT_MS);
+              timer.unref();
+              pending.set(key, { triggers: [trigger], timer });
+            });
+            const stopChecks = keepDecided(
+              context,
+              'triggers.subscribe',
+              resource,
+              args,
+              stream,
+              async () => {
+                const window = windowStartOf(contract, services.now());
+                if (window === paidWindow) return;
+                paidWindow = window;
+                await governed(context, 'triggers.subscribe', resource, args, async (again) => {
+                  await chargeBudget({ services, ...again }, epsilonOf(again.decision));
+                  return { value: null, epsilonSpent: epsilonOf(again.decision) };
+                });
+              },
+            );
             return { value: stream, epsilonSpent: epsilon };
           });
         });

@@ -19,6 +19,10 @@ export interface DerivedSignal {
   at: string;
   /** Which record of this process's hub derived it (1-based, in ingest order): activation gates hold from one. */
   sequence: number;
+  /** When the hub derived it (ms, the gateway's clock): an expired gate decision covers nothing after. */
+  derivedAt: number;
+  /** `consent`: an opt-out or erasure (delivered to a partner that was shown the shopper, gate or not). */
+  cause: 'membership' | 'consent';
 }
 
 /** A hub input: one record of a source topic, already validated. */
@@ -119,6 +123,8 @@ export interface SignalHubOptions {
   segmentsOf: (subjectId: string) => string[];
   /** Most records with signals kept for resumption. */
   retainedRecords?: number;
+  /** The clock signals are stamped with (default `Date.now`). */
+  now?: () => number;
 }
 
 /** Create a hub. */
@@ -152,29 +158,45 @@ export function createSignalHub(options: SignalHubOptions): SignalHub {
   const derive = (record: HubRecord): DerivedSignal[] => {
     const { subjectId, at } = record;
     const sequence = ingested;
+    const derivedAt = (options.now ?? Date.now)();
+    const stamp = { sequence, derivedAt };
     if (record.kind === 'segment-change') {
       const shareable = record.partnerSharing && !sharingRevoked.has(subjectId);
       if (record.action === 'entered' && shareable) {
         return show(subjectId, record.segmentId)
-          ? [{ segmentId: record.segmentId, subjectId, action: 'ENTERED', at, sequence }]
+          ? [{ segmentId: record.segmentId, subjectId, action: 'ENTERED', at, ...stamp, cause: 'membership' }]
           : [];
       }
       return hide(subjectId, record.segmentId)
-        ? [{ segmentId: record.segmentId, subjectId, action: 'EXITED', at, sequence }]
+        ? [{ segmentId: record.segmentId, subjectId, action: 'EXITED', at, ...stamp, cause: 'membership' }]
         : [];
     }
     if (!record.partnerSharing) {
       sharingRevoked.add(subjectId);
       const held = [...(visible.get(subjectId) ?? [])].sort();
       visible.delete(subjectId);
-      return held.map((segmentId) => ({ segmentId, subjectId, action: 'EXITED' as const, at, sequence }));
+      return held.map((segmentId) => ({
+        segmentId,
+        subjectId,
+        action: 'EXITED' as const,
+        at,
+        ...stamp,
+        cause: 'consent' as const,
+      }));
     }
     sharingRevoked.delete(subjectId);
     return options
       .segmentsOf(subjectId)
       .sort()
       .filter((segmentId) => show(subjectId, segmentId))
-      .map((segmentId) => ({ segmentId, subjectId, action: 'ENTERED' as const, at, sequence }));
+      .map((segmentId) => ({
+        segmentId,
+        subjectId,
+        action: 'ENTERED' as const,
+        at,
+        ...stamp,
+        cause: 'consent' as const,
+      }));
   };
 
   const offer = (entry: Attached, key: string, offset: number, signals: DerivedSignal[]): boolean => {

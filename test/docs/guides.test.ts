@@ -212,7 +212,13 @@ describe('the guides, run against the product', () => {
       ...(texts.get('docs/operations.md') ?? '').matchAll(/^\| `(cleanroom_[a-z_]+)` \|/gm),
     ].map((match) => match[1]);
     const exported = [
-      ...(await (await fetch(`${product.baseUrl}/metrics`)).text()).matchAll(/^# TYPE (cleanroom_\w+) /gm),
+      ...(
+        await (
+          await fetch(`${product.baseUrl}/metrics`, {
+            headers: { authorization: `Bearer ${tokens.get('host-ops') ?? ''}` },
+          })
+        ).text()
+      ).matchAll(/^# TYPE (cleanroom_\w+) /gm),
     ].map((match) => match[1]);
     expect(documented.sort()).toEqual(exported.sort());
   });

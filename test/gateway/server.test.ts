@@ -23,7 +23,16 @@ describe('gateway over plain HTTP', () => {
     const base = harness.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // /metrics is the host's: refused without a host principal's token, served with one.
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const brand = await harness.token('brand-acme', 'BRAND');
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${brand}` } })).status).toBe(
+      401,
+    );
+    const operator = await harness.token('ops', 'HOST_ADMIN');
+    const metrics = await (
+      await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${operator}` } })
+    ).text();
     expect(metrics).toContain('cleanroom_gateway_requests_total');
     expect(metrics).toContain('cleanroom_gateway_consumer_lag_records');
   });

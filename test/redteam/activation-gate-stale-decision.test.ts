@@ -113,6 +113,10 @@ describe('red team: a stale open gate decision covers the time the partner was a
       after: cursor,
     });
     await waitFor(async () => (await decisions('seg-stale')).length >= 2);
+    // Both gates are decided anew (one after the other) before the sentinel is derived.
+    await waitFor(
+      async () => (await decisions('seg-ref')).filter((entry) => entry.effect === 'allow').length >= 2,
+    );
     await addMember(harness, 'seg-ref', 'ref-sentinel');
     await waitFor(() => resumed.items.some((item) => item.segmentId === 'seg-ref'), { timeout: 10_000 });
     resumed.stop();

@@ -196,9 +196,19 @@ describe('red team: the gate after a restart', () => {
     const client = wsClient(restarted.url, token);
     const resumed = collect<Signal>(client, SIGNALS, 'audienceSignals', { segments: ['seg-g', 'seg-ref'] });
     try {
-      await waitFor(() => after.services.signals.subscriberCount() === 1);
+      // The subscription has reached the gateway (its slot is taken) while the rebuild is held back.
+      await waitFor(() => (after.services.liveSubscriptions.get('brand-restart') ?? 0) === 1);
       slow.resume();
       await waitFor(() => after.services.readModels.shareableSegmentSize('seg-g') === 313);
+      // The restarted gateway decides both gates anew once rebuilt; the sentinel comes after those decisions.
+      await waitFor(async () =>
+        (await after.services.audit.list({ first: 1_000 })).entries.some(
+          (entry) =>
+            entry.action === 'signals.activation' &&
+            entry.resource === 'segment:seg-ref' &&
+            entry.at >= new Date(clock).toISOString(),
+        ),
+      );
       await produceMembers('seg-ref', ['ref-sentinel-2'], 'entered');
       const sentinel = after.services.pseudonyms.pseudonymFor('brand-restart', 'ref-sentinel-2');
       await waitFor(() => resumed.items.some((s) => s.pseudonym === sentinel), { timeout: 20_000 });

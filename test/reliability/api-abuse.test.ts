@@ -48,8 +48,10 @@ async function post(
 }
 
 /** Live `audienceSignals` subscribers as the gateway's /metrics reports them (only the abuser subscribes). */
-const liveSubscribers = (url: string): Promise<number> =>
-  metricValue(url, 'cleanroom_gateway_subscribers_count', { subscription: 'audienceSignals' });
+const liveSubscribers = async (url: string): Promise<number> =>
+  metricValue(url, await harness!.token('ops-1', 'HOST_ADMIN'), 'cleanroom_gateway_subscribers_count', {
+    subscription: 'audienceSignals',
+  });
 
 const nested = (depth: number): string => (depth === 0 ? 'id' : `me { ${nested(depth - 1)} }`);
 

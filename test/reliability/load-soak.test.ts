@@ -42,8 +42,13 @@ const brandIds = Array.from({ length: BRANDS }, (_, i) => `brand-soak-${i}`);
 const QUERIES = ['{ me { id } }', '{ segments { id name } }', '{ campaigns { id } }'];
 
 /** The gateway's full-GC count and the heap its latest full GC retained, from one scrape of /metrics. */
-async function heapAfterGc(base: string): Promise<{ fullGcs: number; retainedBytes: number }> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+async function heapAfterGc(
+  base: string,
+  operatorToken: string,
+): Promise<{ fullGcs: number; retainedBytes: number }> {
+  const text = await (
+    await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${operatorToken}` } })
+  ).text();
   const sample = (name: string): number =>
     Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {
@@ -112,7 +117,8 @@ describe('load and soak', () => {
         const rss: Array<[number, number]> = [];
         // One [seconds, bytes] per full GC during the run: the live heap as that GC left it.
         const liveHeap: Array<[number, number]> = [];
-        let fullGcsSeen = (await heapAfterGc(gateway.base)).fullGcs;
+        const operator = await tokenFor(dataDir, 'ops-soak', 'HOST_ADMIN');
+        let fullGcsSeen = (await heapAfterGc(gateway.base, operator)).fullGcs;
         const lags: number[] = [];
         const started = performance.now();
         const deadline = started + SECONDS * 1000;
@@ -159,7 +165,7 @@ describe('load and soak', () => {
               lag?: Record<string, number>;
             };
             lags.push(Object.values(ready.lag ?? {}).reduce((sum, n) => sum + n, 0));
-            const heap = await heapAfterGc(gateway.base);
+            const heap = await heapAfterGc(gateway.base, operator);
             if (heap.fullGcs > fullGcsSeen && Number.isFinite(heap.retainedBytes))
               liveHeap.push([elapsed / 1000, heap.retainedBytes]);
             fullGcsSeen = heap.fullGcs;

@@ -29,7 +29,8 @@ describe('ids at the edge', () => {
     await harness.close();
   });
 
-  const metric = (name: string): Promise<number> => metricValue(harness.url, name);
+  const metric = async (name: string): Promise<number> =>
+    metricValue(harness.url, await harness.token('ops-1', 'HOST_ADMIN'), name);
 
   it('refuses a 100,000-character segmentId with BAD_USER_INPUT before deciding', async () => {
     const entries = (await harness.auditEntries()).length;

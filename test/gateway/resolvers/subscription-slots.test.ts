@@ -22,8 +22,10 @@ afterEach(async () => {
 });
 
 /** Live `audienceSignals` subscribers as the gateway's /metrics reports them. */
-const liveSubscribers = (url: string): Promise<number> =>
-  metricValue(url, 'cleanroom_gateway_subscribers_count', { subscription: 'audienceSignals' });
+const liveSubscribers = async (url: string): Promise<number> =>
+  metricValue(url, await harness!.token('ops-1', 'HOST_ADMIN'), 'cleanroom_gateway_subscribers_count', {
+    subscription: 'audienceSignals',
+  });
 
 interface Outcome {
   errors: unknown[];
