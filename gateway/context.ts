@@ -1,6 +1,7 @@
 /**
  * The services every resolver reaches through the GraphQL context, and the context type itself.
  */
+import type { AuthAuditor } from './auth/auth-audit.ts';
 import type { Metrics } from './metrics.ts';
 import type {
   AuditPort,
@@ -64,10 +65,14 @@ export interface GatewayServices {
   readModelsCaughtUp: () => Promise<void>;
   devMode: boolean;
   now: () => Date;
+  /** Audits refused authentications, folded per source and reason (`refused(clientAddress, reason)`). */
+  authAudit: AuthAuditor;
 }
 
 /** The GraphQL context of one operation. */
 export interface GatewayContext {
   principal: Principal | null;
+  /** The client's network address, for `services.authAudit.refused` (undefined when unknown). */
+  clientAddress?: string | undefined;
   services: GatewayServices;
 }

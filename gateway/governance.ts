@@ -54,10 +54,16 @@ function resourceName(resource: DecisionResource): string {
   return resource.id === undefined ? resource.kind : `${resource.kind}:${resource.id}`;
 }
 
-/** The principal of the operation, or UNAUTHENTICATED. */
-export function requirePrincipal(context: GatewayContext): Principal {
-  if (context.principal === null) throw unauthenticated('authentication required');
-  return context.principal;
+/**
+ * The principal of the operation, or UNAUTHENTICATED — audited like a refused token (`NO_TOKEN`, folded per
+ * source and second), and only after the entry is written or has failed.
+ */
+export async function requirePrincipal(context: GatewayContext): Promise<Principal> {
+  if (context.principal !== null) return context.principal;
+  await context.services.authAudit.refused(context.clientAddress, 'NO_TOKEN');
+  throw unauthenticated('authentication required: send Authorization: Bearer <token>', {
+    reason: 'NO_TOKEN',
+  });
 }
 
 function codeOfError(error: unknown): GatewayErrorCode | null {
@@ -97,7 +103,7 @@ export async function governed<T>(
     scope: GovernedScope,
   ) => Promise<GovernedResult<T> | Unreleased<T>> | GovernedResult<T> | Unreleased<T>,
 ): Promise<T> {
-  const principal = requirePrincipal(context);
+  const principal = await requirePrincipal(context);
   const { services } = context;
   const decision = services.policy.decide(principal, action, resource, { input });
   services.metrics.decisions.inc({ effect: decision.effect, action });

@@ -28,15 +28,57 @@ export type {
   BudgetPort,
   NoisePort,
   SegmentCatalogPort,
+  PartnerIdentityProvider,
   HostPrivacyView,
   Log,
 } from './ports.ts';
 export { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair, mintDevToken } from './auth/dev-keys.ts';
 export type { DevKeyPair, MintTokenOptions } from './auth/dev-keys.ts';
-export { ALLOWED_ALGORITHMS, createTokenVerifier, TokenRejectedError } from './auth/verifier.ts';
-export type { KeySource, TokenVerifier, TokenVerifierOptions } from './auth/verifier.ts';
+export {
+  ALLOWED_ALGORITHMS,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  createClaimsVerifier,
+  createTokenVerifier,
+} from './auth/verifier.ts';
+export type {
+  ClaimsVerifier,
+  IdentityProviderConfig,
+  JwksCacheOptions,
+  KeySource,
+  TokenVerifier,
+  TokenVerifierOptions,
+} from './auth/verifier.ts';
+export {
+  AUTH_REFUSAL_REASONS,
+  TOKEN_REFUSAL_REASONS,
+  TokenRejectedError,
+  isAuthRefusalReason,
+  refusalMessage,
+} from './auth/refusal-reasons.ts';
+export type { AuthRefusalReason, TokenRefusalReason } from './auth/refusal-reasons.ts';
+export { createTokenAuthenticator } from './auth/token-authenticator.ts';
+export type {
+  HostPrincipalEntry,
+  TokenAuthenticator,
+  TokenAuthenticatorOptions,
+} from './auth/token-authenticator.ts';
+export {
+  ANONYMOUS_PRINCIPAL,
+  AUTH_AUDIT_ACTION,
+  OTHER_SOURCES,
+  createAuthAuditor,
+} from './auth/auth-audit.ts';
+export type { AuthAuditor, AuthAuditorOptions, AuthAuditScheduler } from './auth/auth-audit.ts';
+export {
+  clientAddressOf,
+  createSourcePseudonyms,
+  loadOrCreateSourceKey,
+  sourceOfAddress,
+} from './auth/client-source.ts';
 export { useJoseAuth } from './auth/use-jose-auth.ts';
 export type { JoseAuthOptions, AuthContext } from './auth/use-jose-auth.ts';
+export { WS_CLOSE_UNAUTHORIZED } from './websocket.ts';
 export { GatewayError } from './errors.ts';
 export type { GatewayErrorCode } from './errors.ts';
 export {

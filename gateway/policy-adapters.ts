@@ -62,6 +62,7 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     maxSubscriptions: contract.rateLimit.maxSubscriptions,
     activationMinimum: effectiveActivationMinimum(host, contract),
     uploads: effectiveUploadLimits(host, contract),
+    identityProvider: contract.identityProvider ?? null,
   };
 }
 

@@ -3,6 +3,7 @@
  * needs; `createGateway` takes implementations injected. Adapters in `policy-adapters.ts` bind them to the
  * policies/ area; stand-ins in `stand-ins/` serve tests until every real piece is wired.
  */
+import type { JWK } from 'jose';
 import type { Log, LogConsumer, LogRecord } from '../processors/runtime/index.ts';
 
 export type { Log, LogConsumer, LogRecord };
@@ -114,6 +115,16 @@ export interface ContractView {
   activationMinimum: number;
   /** Audience uploads: fewest hashes per list, most lists per budget window. */
   uploads: { minimumSize: number; maxPerWindow: number };
+  /** The partner's own identity provider: its tokens are verified only against it. Absent: the host's. */
+  identityProvider?: PartnerIdentityProvider | null;
+}
+
+/** A partner's own identity provider, as its contract names it: a JWKS URL or inline public keys. */
+export interface PartnerIdentityProvider {
+  issuer: string;
+  audience: string | string[];
+  jwksUrl?: string;
+  keys?: JWK[];
 }
 
 /** The host's privacy settings as the gateway reads them (policies/contracts host configuration). */

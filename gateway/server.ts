@@ -9,12 +9,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { DEV_ISSUER, GATEWAY_AUDIENCE, loadOrCreateDevKeyPair } from './auth/dev-keys.ts';
+import { createAuthAuditor } from './auth/auth-audit.ts';
+import { loadOrCreateSourceKey } from './auth/client-source.ts';
+import { GATEWAY_AUDIENCE, loadOrCreateDevKeyPair } from './auth/dev-keys.ts';
 import type { DevKeyPair } from './auth/dev-keys.ts';
-import { authenticate, useJoseAuth } from './auth/use-jose-auth.ts';
+import { createTokenAuthenticator } from './auth/token-authenticator.ts';
+import type { HostPrincipalEntry } from './auth/token-authenticator.ts';
+import { authenticateCredential, useJoseAuth } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
-import { createTokenVerifier } from './auth/verifier.ts';
-import type { KeySource } from './auth/verifier.ts';
+import type { JwksCacheOptions, KeySource } from './auth/verifier.ts';
 import type { GatewayServices, SubscriptionLimits } from './context.ts';
 import { createGraphiqlRoute } from './graphiql.ts';
 import { handleOperationalRoute, readiness } from './http-routes.ts';
@@ -33,7 +36,6 @@ import type {
   Log,
   NoisePort,
   PolicyPort,
-  Principal,
   PseudonymPort,
   SegmentCatalogPort,
 } from './ports.ts';
@@ -59,13 +61,31 @@ export interface GatewayLogger {
   error(object: object, message?: string): void;
 }
 
-/** Token verification settings. Without `keys`, the embedded default's development key is used. */
+/**
+ * Token verification settings. A partner whose contract names its own identity provider is verified against it
+ * alone; everyone else against the host's provider (`keys`, `issuer`, `audience`) and, with `devTokens`, the
+ * development key.
+ */
 export interface GatewayAuthOptions {
+  /** The host's identity provider keys (a JWKS URL or public keys). */
   keys?: KeySource;
+  /** Issuer of the host provider's tokens; required with `keys`. */
   issuer?: string | string[];
+  /** Audience the host provider's tokens must name. Default `cleanroom-gateway`. */
   audience?: string | string[];
-  /** Ids allowed to act as PRIVACY_OFFICER or HOST_ADMIN; absent: any verified host-role token. */
-  hostPrincipals?: string[];
+  /** Accept tokens signed by the development key (`cleanroom token`). Default: true when `keys` is absent. */
+  devTokens?: boolean;
+  /**
+   * Host principals: `{ id, role }` binds an id to its role; a bare id may take either host role. Absent: any
+   * verified host-role token.
+   */
+  hostPrincipals?: HostPrincipalEntry[];
+  /** Seconds of clock skew tolerated on exp, nbf and iat. Default 5. */
+  clockToleranceSeconds?: number;
+  /** Caching of JWKS URLs (the host's and partners'). */
+  jwks?: JwksCacheOptions;
+  /** Folding of refused-token audit entries (per source and reason). */
+  refusalAudit?: { windowMs?: number; maxTrackedSources?: number };
 }
 
 /** Options of `createGateway`. */
@@ -202,6 +222,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     readModelsCaughtUp: () => materializer.caughtUp(),
     devMode,
     now: options.now ?? (() => new Date()),
+    authAudit: createAuthAuditor({
+      audit: options.audit,
+      sourceKey: loadOrCreateSourceKey(options.dataDir),
+      ...options.auth?.refusalAudit,
+      onAppendError: (error) => {
+        metrics.auditFailures.inc();
+        logger.error({ error: (error as Error).message }, 'gateway: a refused token could not be audited');
+      },
+    }),
   };
   const materializer: Materializer = createMaterializer({
     log: options.log,
@@ -223,21 +252,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ),
   });
 
-  const devKeys = options.auth?.keys === undefined ? await loadOrCreateDevKeyPair(options.dataDir) : null;
-  const verify = createTokenVerifier({
-    keys: options.auth?.keys ?? { publicKeys: [(devKeys as DevKeyPair).publicJwk] },
-    issuer: options.auth?.issuer ?? DEV_ISSUER,
-    audience: options.auth?.audience ?? GATEWAY_AUDIENCE,
-  });
-  const hostPrincipals = options.auth?.hostPrincipals ? new Set(options.auth.hostPrincipals) : null;
+  const authOptions = options.auth ?? {};
+  if (authOptions.keys !== undefined && authOptions.issuer === undefined)
+    throw new TypeError('createGateway: auth.issuer is required with auth.keys');
+  const devKeys =
+    (authOptions.devTokens ?? authOptions.keys === undefined)
+      ? await loadOrCreateDevKeyPair(options.dataDir)
+      : null;
   const auth: JoseAuthOptions = {
-    verify,
-    isKnownPrincipal: (principal: Principal) => {
-      if (principal.role === 'BRAND' || principal.role === 'QSR') {
-        return options.contracts.get(principal.id)?.kind === principal.role;
-      }
-      return hostPrincipals === null || hostPrincipals.has(principal.id);
-    },
+    authenticate: createTokenAuthenticator({
+      contracts: options.contracts,
+      ...(authOptions.keys !== undefined && authOptions.issuer !== undefined
+        ? {
+            hostProvider: {
+              keys: authOptions.keys,
+              issuer: authOptions.issuer,
+              audience: authOptions.audience ?? GATEWAY_AUDIENCE,
+            },
+          }
+        : {}),
+      devKeys,
+      hostPrincipals: authOptions.hostPrincipals ?? null,
+      ...(authOptions.clockToleranceSeconds !== undefined
+        ? { clockToleranceSeconds: authOptions.clockToleranceSeconds }
+        : {}),
+      ...(authOptions.jwks !== undefined ? { jwks: authOptions.jwks } : {}),
+    }),
+    audit: services.authAudit,
     onRejected: (reason) => metrics.authRejections.inc({ reason }),
   };
 
@@ -290,7 +331,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       })
     : async () => false;
   const isOperator = async (authorization: string | undefined): Promise<boolean> => {
-    const outcome = await authenticate(authorization, auth).catch(() => ({ rejected: 'error' }));
+    const outcome = await authenticateCredential(authorization, auth).catch(() => ({ rejected: 'error' }));
     return (
       'principal' in outcome &&
       outcome.principal !== null &&
@@ -345,6 +386,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       webSocket = null;
       server.closeAllConnections();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Folded refusals still waiting for their second go to the log before it closes.
+      await services.authAudit.close();
       await materializer.stop();
       started = false;
       releaseStore.close();

@@ -7,9 +7,35 @@ import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { authenticate } from './auth/use-jose-auth.ts';
+import { authenticateCredential, refuse } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
+
+/**
+ * Close code of a connection whose token was refused: graphql-ws's own `CloseCode.Unauthorized`, which its client
+ * treats as fatal (no reconnect loop). The close reason is the refusal reason (`TOKEN_EXPIRED`, ...), well under
+ * the 123 bytes a close frame allows.
+ */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
+
+/** setTimeout's largest delay; longer waits are taken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function closeAtExpiry(socket: WebSocket, validUntilMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const left = validUntilMs - Date.now();
+    if (left <= 0) {
+      socket.close(WS_CLOSE_UNAUTHORIZED, 'TOKEN_EXPIRED');
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
 
 function isGraphQLErrorLike(error: unknown): error is GraphQLError {
   return error instanceof Error && 'extensions' in error && 'locations' in error;
@@ -39,12 +65,20 @@ export function attachWebSocket(
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       // Refuse bad credentials at connection time; a missing token stays anonymous (only `health` answers).
       onConnect: async (ctx) => {
-        const outcome = await authenticate(ctx.connectionParams?.['authorization'], auth);
-        if ('rejected' in outcome) {
-          auth.onRejected?.(outcome.rejected);
-          return false;
+        const params = ctx.connectionParams ?? {};
+        const outcome = await authenticateCredential(
+          params['authorization'] ?? params['Authorization'],
+          auth,
+        );
+        if (!('rejected' in outcome)) {
+          // A live connection ends when its token expires, as a new request with that token would be refused.
+          if (outcome.principal !== null) closeAtExpiry(ctx.extra.socket, outcome.validUntilMs);
+          return true;
         }
-        return true;
+        await refuse(outcome, ctx.extra.request.socket.remoteAddress, auth);
+        // Closed here with 4401 and the reason; graphql-ws's own close (4403) that follows `false` is then a no-op.
+        ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, outcome.rejected);
+        return false;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({

@@ -5,7 +5,8 @@ export interface BannerInput {
   url: string;
   logKind: string;
   dataDir: string;
-  tokens: Array<{ id: string; role: string; token: string }>;
+  /** Development tokens per principal; null when the gateway does not accept them (no `--dev-tokens`). */
+  tokens: Array<{ id: string; role: string; token: string }> | null;
   simulating: boolean;
 }
 
@@ -27,12 +28,16 @@ export function banner(input: BannerInput): string {
     '',
     'cleanroom is running',
     `  GraphiQL      ${graphql}`,
-    `  console       ${consoleUrl}  (sign in with the dpo token)`,
+    `  console       ${consoleUrl}  (sign in with ${input.tokens === null ? 'a PRIVACY_OFFICER token' : 'the dpo token'})`,
     `  log           ${input.logKind}${input.logKind === 'embedded' ? ` (${input.dataDir})` : ''}`,
     `  simulator     ${input.simulating ? 'writing a simulated retail world to the raw topics' : 'off'}`,
     '',
-    'development tokens (paste into GraphiQL headers as {"Authorization": "Bearer <token>"}):',
-    ...input.tokens.flatMap((token) => [`  ${token.id} (${token.role})`, `    ${token.token}`]),
+    ...(input.tokens === null
+      ? ['development tokens: off (tokens come from the identity providers; --dev-tokens turns them on)']
+      : [
+          'development tokens (paste into GraphiQL headers as {"Authorization": "Bearer <token>"}):',
+          ...input.tokens.flatMap((token) => [`  ${token.id} (${token.role})`, `    ${token.token}`]),
+        ]),
     '',
     'try:',
     EXAMPLES,

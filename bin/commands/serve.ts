@@ -1,7 +1,9 @@
 /**
  * `cleanroom serve` (and `npm start`): the whole product in one process — the log (embedded, or Kafka when
  * `KAFKA_BROKERS` is set), the pipeline, the governed gateway, and on the embedded default the simulator at a
- * gentle rate. Prints the GraphiQL address, a development token per sample principal and operations to try.
+ * gentle rate. Prints the GraphiQL address, a development token per sample principal (only with `--dev-tokens`, which
+ * `npm start` passes: the gateway accepts development tokens only then) and operations to try. Tokens are otherwise
+ * verified against the host's identity provider (`--jwks-url`, `--issuer`) and partners' own (their contracts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,10 +14,11 @@ import {
   consoleResponse,
   createGateway,
   createPolicyPorts,
-  loadOrCreateDevKeyPair,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  MAX_CLOCK_TOLERANCE_SECONDS,
   mintDevToken,
 } from '../../gateway/index.ts';
-import type { Role } from '../../gateway/index.ts';
+import type { GatewayAuthOptions, Role } from '../../gateway/index.ts';
 import {
   createBudgetLedger,
   createContractRegistry,
@@ -51,6 +54,8 @@ const DEMO = {
 
 const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
                       [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
+                      [--dev-tokens] [--jwks-url URL --issuer ISSUER [--audience AUDIENCE]]
+                      [--clock-tolerance SECONDS]
 `;
 
 /** Run `cleanroom serve`; resolves to the exit code once stopped by SIGINT or SIGTERM. */
@@ -67,6 +72,11 @@ export async function run(argv: string[]): Promise<number> {
         'no-simulate': { type: 'boolean', default: false },
         rate: { type: 'string', default: '400' },
         seed: { type: 'string', default: '1' },
+        'dev-tokens': { type: 'boolean', default: false },
+        'jwks-url': { type: 'string' },
+        issuer: { type: 'string' },
+        audience: { type: 'string' },
+        'clock-tolerance': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -85,6 +95,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) return usageError(`--port must be a port number`);
   if (!(rate > 0)) return usageError('--rate must be positive');
   if (!Number.isInteger(seed)) return usageError('--seed must be an integer');
+  const auth = authSettings(values);
+  if (typeof auth === 'string') return usageError(auth);
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
   const dataDir = path.resolve(values['data-dir'] ?? process.env['CLEANROOM_DATA_DIR'] ?? './data');
   const contractsDir = path.resolve(
@@ -177,9 +189,22 @@ export async function run(argv: string[]): Promise<number> {
       },
     },
     devMode: true,
-    auth: { hostPrincipals: imported.host.principals.map((principal) => principal.id) },
+    auth: {
+      ...auth,
+      hostPrincipals: imported.host.principals.map((principal) => ({
+        id: principal.id,
+        role: principal.role as Role,
+      })),
+    },
     logger,
   });
+  if (!auth.devTokens && auth.keys === undefined) {
+    logger.warn(
+      {},
+      'no host identity provider (--jwks-url) and no --dev-tokens: only partners whose contract names its own ' +
+        'identity provider can sign in',
+    );
+  }
 
   await pipeline.start();
   const { url } = await gateway.listen(port, host);
@@ -205,18 +230,23 @@ export async function run(argv: string[]): Promise<number> {
     logger.info({ simulatedStart: new Date(startMs).toISOString() }, 'simulator started');
   }
 
-  // The gateway already loaded (or created) the development key; read the file again only if it did not.
-  const devKeys = gateway.devKeys ?? (await loadOrCreateDevKeyPair(dataDir));
+  // Development tokens only when the gateway accepts them, and not for partners with their own provider.
+  const devKeys = gateway.devKeys;
   const principals: Array<{ id: string; role: Role }> = [
-    ...imported.contracts.map(({ contract }) => ({ id: contract.partnerId, role: contract.kind as Role })),
+    ...imported.contracts
+      .filter(({ contract }) => contract.identityProvider === undefined)
+      .map(({ contract }) => ({ id: contract.partnerId, role: contract.kind as Role })),
     ...imported.host.principals.map((principal) => ({ id: principal.id, role: principal.role as Role })),
   ];
-  const tokens = await Promise.all(
-    principals.map(async (principal) => ({
-      ...principal,
-      token: await mintDevToken(devKeys, { partnerId: principal.id, role: principal.role, ttl: '12h' }),
-    })),
-  );
+  const tokens =
+    devKeys === null
+      ? null
+      : await Promise.all(
+          principals.map(async (principal) => ({
+            ...principal,
+            token: await mintDevToken(devKeys, { partnerId: principal.id, role: principal.role, ttl: '12h' }),
+          })),
+        );
   process.stdout.write(banner({ url, logKind: log.kind, dataDir, tokens, simulating }));
 
   const reason = await stopRequested();
@@ -255,7 +285,7 @@ export async function run(argv: string[]): Promise<number> {
  */
 function stopRequested(): Promise<string> {
   return new Promise((resolve) => {
-    // Handlers stay installed: a group-wide Ctrl-C reaches npm, tsx and this process, and the copies relayed
+    // Handlers stay installed: a group-wide Ctrl-C reaches npm and this process, and the copies relayed
     // after it must not kill the process halfway through its clean stop (the deadline bounds the stop instead).
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve(signal));
     const parent = process.ppid;
@@ -285,6 +315,47 @@ function writeSimulatedClock(file: string, clockMs: number): void {
   const temporary = `${file}.tmp`;
   fs.writeFileSync(temporary, `${JSON.stringify({ simulatedUntil: new Date(clockMs).toISOString() })}\n`);
   fs.renameSync(temporary, file);
+}
+
+/** The gateway's auth settings from the flags and environment, or a usage error. */
+function authSettings(values: {
+  'dev-tokens'?: boolean;
+  'jwks-url'?: string;
+  issuer?: string;
+  audience?: string;
+  'clock-tolerance'?: string;
+}): (GatewayAuthOptions & { devTokens: boolean }) | string {
+  const jwksUrl = values['jwks-url'] ?? process.env['CLEANROOM_JWKS_URL'];
+  const issuer = values.issuer ?? process.env['CLEANROOM_TOKEN_ISSUER'];
+  const audience = values.audience ?? process.env['CLEANROOM_TOKEN_AUDIENCE'];
+  const tolerance =
+    values['clock-tolerance'] ??
+    process.env['CLEANROOM_CLOCK_TOLERANCE_SECONDS'] ??
+    String(DEFAULT_CLOCK_TOLERANCE_SECONDS);
+  const clockToleranceSeconds = Number(tolerance);
+  if (!/^\d+$/.test(tolerance) || clockToleranceSeconds > MAX_CLOCK_TOLERANCE_SECONDS)
+    return `--clock-tolerance must be whole seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`;
+  if ((jwksUrl === undefined) !== (issuer === undefined))
+    return '--jwks-url and --issuer go together (the host identity provider)';
+  if (audience !== undefined && jwksUrl === undefined)
+    return '--audience is the audience of the host identity provider: give --jwks-url and --issuer too';
+  if (jwksUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      return '--jwks-url must be a URL';
+    }
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)))
+      return '--jwks-url must be https (plain http only for a loopback address)';
+  }
+  return {
+    devTokens: values['dev-tokens'] === true,
+    clockToleranceSeconds,
+    ...(jwksUrl !== undefined && issuer !== undefined ? { keys: { jwksUrl }, issuer } : {}),
+    ...(audience !== undefined ? { audience } : {}),
+  };
 }
 
 function usageError(message: string): number {

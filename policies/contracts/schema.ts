@@ -131,6 +131,111 @@ const hostPrivacySchema = z.strictObject({
     })
     .default({ epsilonPerWindow: 1, maxUnitsPerBuyer: 5, maxCategoriesPerBuyer: 3 }),
 });
+/** Algorithms a partner's identity provider may sign with (the gateway accepts no others). */
+export const IDENTITY_PROVIDER_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
+
+/** JWK members that only a private or secret key has: a contract names public keys only. */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
+
+/** One public verification key (RFC 7517): Ed25519 (OKP), P-256 (EC) or RSA of at least 2048 bits. */
+const publicJwkSchema = z
+  .looseObject({
+    kty: z.enum(['OKP', 'EC', 'RSA']),
+    kid: z.string().min(1).max(256).optional(),
+    alg: z.enum(IDENTITY_PROVIDER_ALGORITHMS).optional(),
+    use: z.literal('sig', 'must be "sig" (a signing key)').optional(),
+    crv: z.string().optional(),
+    x: base64url.optional(),
+    y: base64url.optional(),
+    n: base64url.optional(),
+    e: base64url.optional(),
+  })
+  .superRefine((jwk, context) => {
+    for (const member of PRIVATE_JWK_MEMBERS) {
+      if (member in jwk) {
+        context.addIssue({
+          code: 'custom',
+          path: [member],
+          message: `a contract holds public keys only: remove the private member "${member}"`,
+        });
+      }
+    }
+    const requireMembers = (members: Array<'crv' | 'x' | 'y' | 'n' | 'e'>): void => {
+      for (const member of members) {
+        if (jwk[member] === undefined)
+          context.addIssue({ code: 'custom', path: [member], message: `is required for a ${jwk.kty} key` });
+      }
+    };
+    const expectedAlg = { OKP: 'EdDSA', EC: 'ES256', RSA: 'RS256' }[jwk.kty];
+    if (jwk.alg !== undefined && jwk.alg !== expectedAlg)
+      context.addIssue({
+        code: 'custom',
+        path: ['alg'],
+        message: `a ${jwk.kty} key signs with ${expectedAlg}`,
+      });
+    if (jwk.kty === 'OKP') {
+      requireMembers(['crv', 'x']);
+      if (jwk.crv !== undefined && jwk.crv !== 'Ed25519')
+        context.addIssue({ code: 'custom', path: ['crv'], message: 'must be Ed25519' });
+    } else if (jwk.kty === 'EC') {
+      requireMembers(['crv', 'x', 'y']);
+      if (jwk.crv !== undefined && jwk.crv !== 'P-256')
+        context.addIssue({ code: 'custom', path: ['crv'], message: 'must be P-256 (ES256)' });
+    } else {
+      requireMembers(['n', 'e']);
+      // 2048 bits = 256 bytes = 342 base64url characters (a leading zero byte may add one or two).
+      if (jwk.n !== undefined && jwk.n.length < 342)
+        context.addIssue({ code: 'custom', path: ['n'], message: 'RSA keys must have at least 2048 bits' });
+    }
+  });
+
+const httpsOrLoopback = z.url().refine((value) => {
+  const url = new URL(value);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}, 'must be an https URL (plain http only for a loopback address)');
+
+const audienceValue = z.string().min(1).max(512);
+
+/**
+ * The partner's own identity provider: its tokens are verified against these keys, this issuer and this
+ * audience only, never against the host's provider or another partner's. Keys come from a JWKS URL (fetched,
+ * cached and refetched when a token names an unknown `kid`) or are listed inline.
+ */
+const identityProviderSchema = z
+  .strictObject({
+    /** The `iss` its tokens carry, exactly. */
+    issuer: z.string().min(1).max(512),
+    /** The `aud` its tokens must name (one of them, if a list). */
+    audience: z.union([audienceValue, z.array(audienceValue).min(1).max(10)], {
+      error: 'must be the audience (a string, or a list of 1 to 10) that its tokens name',
+    }),
+    jwksUrl: httpsOrLoopback.optional(),
+    /** Public JWKs, when the partner hands keys over instead of publishing a JWKS. */
+    keys: z.array(publicJwkSchema).min(1).max(20).optional(),
+  })
+  .superRefine((provider, context) => {
+    if ((provider.jwksUrl === undefined) === (provider.keys === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['jwksUrl'],
+        message: 'name exactly one of jwksUrl or keys',
+      });
+    }
+    const kids = new Set<string>();
+    provider.keys?.forEach((key, index) => {
+      if (key.kid === undefined) return;
+      if (kids.has(key.kid))
+        context.addIssue({ code: 'custom', path: ['keys', index, 'kid'], message: 'duplicate kid' });
+      kids.add(key.kid);
+    });
+  });
+
+/** A partner's own identity provider, as validated. */
+export type IdentityProvider = z.output<typeof identityProviderSchema>;
+
 const allOrList = z.union([z.literal('all'), z.array(identifier)]);
 
 const campaignVisibilitySchema = z
@@ -187,6 +292,8 @@ export const partnerContractSchema = z
     dropFields: z.array(droppableField).default([]),
     /** Privacy settings that may only tighten the host's (see `hostConfigSchema.privacy`). */
     privacy: contractPrivacySchema.default({ uploads: {} }),
+    /** The partner's own identity provider; absent, its tokens come from the host's. */
+    identityProvider: identityProviderSchema.optional(),
     /** Optional validity period (ISO-8601 with zone); outside it every request is denied. */
     validFrom: z.iso.datetime({ offset: true }).optional(),
     validUntil: z.iso.datetime({ offset: true }).optional(),

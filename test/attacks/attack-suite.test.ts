@@ -94,7 +94,10 @@ describe('attack suite (an adversarial brand against the product)', () => {
         pseudonymousSignals: true,
       }),
     );
-    product = await startServe({ dataDir, args: ['--no-simulate', '--contracts', contracts] });
+    product = await startServe({
+      dataDir,
+      args: ['--no-simulate', '--dev-tokens', '--contracts', contracts],
+    });
     url = product.graphqlUrl;
     // Half the opted-out shoppers join with every consent withheld (the host default: the record that was
     // never passed on before), half join consenting and withdraw later.

@@ -32,7 +32,7 @@ describe('the demo across a restart', () => {
   });
 
   it('carries on from the simulated time it reached, and fires triggers again', async () => {
-    serve = await startServe({ dataDir });
+    serve = await startServe({ dataDir, args: ['--dev-tokens'] });
     const first = serve;
     const firstRun = watchTriggers(first);
     await waitFor(() => firstRun.items.length > 0, {
@@ -54,7 +54,7 @@ describe('the demo across a restart', () => {
     const reached = Date.parse(saved.simulatedUntil);
     expect(reached).toBeGreaterThan(Date.parse(firstRunLatest));
 
-    serve = await startServe({ dataDir });
+    serve = await startServe({ dataDir, args: ['--dev-tokens'] });
     const second = serve;
     const resumedAt = /"simulatedStart":"([^"]+)"/.exec(second.stderr())?.[1] ?? '';
     expect(resumedAt).toBe(new Date(demoStart(reached)).toISOString());

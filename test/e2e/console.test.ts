@@ -55,7 +55,7 @@ describe.skipIf(skipReason !== undefined)(
 
     beforeAll(async () => {
       dataDir = createTempDir('console');
-      serve = await startServe({ dataDir, args: ['--no-simulate'] });
+      serve = await startServe({ dataDir, args: ['--no-simulate', '--dev-tokens'] });
       browser = await launchBrowser();
 
       // The decisions the officer will look at.
@@ -90,6 +90,9 @@ describe.skipIf(skipReason !== undefined)(
       expect(triggers.errors).toBeUndefined();
       const contracts = await graphql(serve.graphqlUrl, host, '{ contracts { partnerId } }');
       expect(contracts.errors).toBeUndefined();
+      // A token the gateway refuses: a decision without a verified principal.
+      const refusedToken = await graphql(serve.graphqlUrl, 'not-a-token', '{ me { id } }');
+      expect(refusedToken.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }, 180_000);
 
     afterAll(async () => {
@@ -158,6 +161,7 @@ describe.skipIf(skipReason !== undefined)(
         'BELOW_THRESHOLD',
         'BELOW_THRESHOLD',
         'FORBIDDEN',
+        'UNAUTHENTICATED',
       ]);
       // Effect: allow.
       await page.selectOption('select[name=effect]', 'allow');
@@ -175,6 +179,14 @@ describe.skipIf(skipReason !== undefined)(
       await page.selectOption('select[name=code]', 'FORBIDDEN');
       rows = await rowsSettle(page, (all) => all.length === 1);
       expect(rows[0]?.['action']).toBe('campaign.report');
+      // Code: UNAUTHENTICATED, the refused token, shown without a principal, with its reason.
+      await page.selectOption('select[name=code]', 'UNAUTHENTICATED');
+      rows = await rowsSettle(page, (all) => all.length === 1);
+      expect(rows[0]).toMatchObject({ principal: 'anonymous', role: 'none', action: 'auth.authenticate' });
+      expect(rows[0]?.['reasons']).toMatch(/\w+/);
+      expect(await page.getAttribute('#decision-rows td[data-column="principal"]', 'class')).toBe(
+        'anonymous',
+      );
       await page.selectOption('select[name=code]', '');
 
       // Role: the restaurant chain, then the host operator.
@@ -250,7 +262,7 @@ describe.skipIf(skipReason !== undefined)(
 
       // Live tail under a filter: a new refusal appears on top, a new allowed read does not.
       await page.selectOption('select[name=effect]', 'deny');
-      await rowsSettle(page, (all) => all.length === 3);
+      await rowsSettle(page, (all) => all.length === 4);
       const brand = serve.tokens.get('fresh-oats') ?? '';
       await graphql(serve.graphqlUrl, brand, '{ privacyBudget { epsilonRemaining } }');
       const refused = await graphql(
@@ -259,7 +271,7 @@ describe.skipIf(skipReason !== undefined)(
         '{ campaignReport(campaignId: "cmp-vista-tv-launch") { campaignId } }',
       );
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      rows = await rowsSettle(page, (all) => all.length === 4);
+      rows = await rowsSettle(page, (all) => all.length === 5);
       expect(rows[0]?.['resource']).toBe('campaign:cmp-vista-tv-launch');
       expect(await page.getAttribute('#decision-rows tr:first-child', 'class')).toContain('fresh');
       expect(rows.every((row) => row['effect'] === 'deny')).toBe(true);

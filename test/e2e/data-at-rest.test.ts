@@ -29,7 +29,7 @@ describe('data at rest', () => {
 
   it('keeps every file of the data folder readable by its owner only', async () => {
     dataDir = createTempDir('data-at-rest');
-    product = await startServe({ dataDir });
+    product = await startServe({ dataDir, args: ['--dev-tokens'] });
     const running = product;
     // Raw events have reached the log and ingest has written state: the folder holds every kind of file.
     await waitFor(

@@ -36,7 +36,7 @@ describe.skipIf(skipReason !== undefined)(
 
     beforeAll(async () => {
       dataDir = createTempDir('graphiql');
-      serve = await startServe({ dataDir, args: ['--no-simulate'] });
+      serve = await startServe({ dataDir, args: ['--no-simulate', '--dev-tokens'] });
       browser = await launchBrowser();
     }, 120_000);
 

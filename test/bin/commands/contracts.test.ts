@@ -53,6 +53,77 @@ describe('cleanroom contracts check', () => {
     expect(stdout).toContain('2 contract(s) valid, 1 file(s) refused');
   });
 
+  it("validates a partner's identity provider, naming the file, field and reason of each problem", () => {
+    const provider = (body: string) =>
+      `kind: BRAND\npurposes: [measurement]\nidentityProvider:\n  issuer: https://id.example\n${body}`;
+    const ed25519 = '{ kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo, kid: k1 }';
+    writeFileSync(
+      join(dir, 'good-inline.yaml'),
+      `partnerId: good-inline\n${provider(`  audience: [cleanroom-gateway, other]\n  keys:\n    - ${ed25519}\n`)}`,
+    );
+    writeFileSync(
+      join(dir, 'good-jwks.yaml'),
+      `partnerId: good-jwks\n${provider('  audience: cleanroom-gateway\n  jwksUrl: https://id.example/jwks.json\n')}`,
+    );
+    writeFileSync(
+      join(dir, 'plain-http.yaml'),
+      `partnerId: plain-http\n${provider('  audience: cleanroom-gateway\n  jwksUrl: http://id.example/jwks.json\n')}`,
+    );
+    writeFileSync(
+      join(dir, 'both.yaml'),
+      `partnerId: both\n${provider(`  audience: cleanroom-gateway\n  jwksUrl: https://id.example/jwks.json\n  keys:\n    - ${ed25519}\n`)}`,
+    );
+    writeFileSync(
+      join(dir, 'private.yaml'),
+      `partnerId: private\n${provider('  audience: cleanroom-gateway\n  keys:\n    - { kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo, d: nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A }\n')}`,
+    );
+    writeFileSync(
+      join(dir, 'weak-rsa.yaml'),
+      `partnerId: weak-rsa\n${provider(`  audience: cleanroom-gateway\n  keys:\n    - { kty: RSA, alg: RS256, n: ${'A'.repeat(171)}, e: AQAB }\n`)}`,
+    );
+    writeFileSync(
+      join(dir, 'no-audience.yaml'),
+      `partnerId: no-audience\n${provider('  jwksUrl: https://id.example/jwks.json\n  scopes: [read]\n')}`,
+    );
+    const { status, stdout } = cleanroom('contracts', 'check', dir);
+    expect(status).toBe(1);
+    const error = (file: string, field: string, reason: string) =>
+      `error ${join(dir, file)}: ${field}: ${reason}`;
+    expect(stdout).toMatch(/^ok .*good-inline\.yaml {2}BRAND good-inline/m);
+    expect(stdout).toMatch(/^ok .*good-jwks\.yaml {2}BRAND good-jwks/m);
+    expect(stdout).toContain(
+      error(
+        'plain-http.yaml',
+        'identityProvider.jwksUrl',
+        'must be an https URL (plain http only for a loopback address)',
+      ),
+    );
+    expect(stdout).toContain(
+      error('both.yaml', 'identityProvider.jwksUrl', 'name exactly one of jwksUrl or keys'),
+    );
+    expect(stdout).toContain(
+      error(
+        'private.yaml',
+        'identityProvider.keys.0.d',
+        'a contract holds public keys only: remove the private member "d"',
+      ),
+    );
+    expect(stdout).toContain(
+      error('weak-rsa.yaml', 'identityProvider.keys.0.n', 'RSA keys must have at least 2048 bits'),
+    );
+    expect(stdout).toContain(
+      error(
+        'no-audience.yaml',
+        'identityProvider.audience',
+        'must be the audience (a string, or a list of 1 to 10) that its tokens name',
+      ),
+    );
+    expect(stdout).toMatch(
+      new RegExp(`error ${join(dir, 'no-audience.yaml')}: identityProvider: Unrecognized key: "scopes"`),
+    );
+    expect(stdout).toContain('5 contract(s) valid, 5 file(s) refused');
+  });
+
   it('is a usage error without a folder', () => {
     expect(cleanroom('contracts', 'check').status).toBe(2);
     expect(cleanroom('contracts', 'check', join(dir, 'missing')).status).toBe(2);

@@ -49,7 +49,7 @@ describe('development signing key', () => {
         'bin/cleanroom.ts',
         'token',
         '--partner',
-        'qsr-burger',
+        'burger-barn',
         '--role',
         'QSR',
         '--ttl',
@@ -61,7 +61,7 @@ describe('development signing key', () => {
     ).trim();
     const claims = decodeJwt(output);
     expect(claims).toMatchObject({
-      sub: 'qsr-burger',
+      sub: 'burger-barn',
       role: 'QSR',
       iss: 'cleanroom-dev',
       aud: 'cleanroom-gateway',
