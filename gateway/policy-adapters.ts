@@ -272,6 +272,7 @@ export function createAuditAdapter(log: AuditLog): AuditPort {
         hasNextPage: page.pageInfo.hasNextPage,
       };
     },
+    size: async () => log.size(),
     async verify() {
       const { valid, size, firstBadSequence } = await log.verify();
       return { valid, size, firstBadSequence };

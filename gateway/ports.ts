@@ -181,7 +181,9 @@ export interface AuditFilter {
   principal?: string;
   action?: string;
   effect?: string;
+  /** At or after this time (ISO-8601). */
   since?: string;
+  /** Before this time (ISO-8601). */
   until?: string;
 }
 
@@ -190,6 +192,8 @@ export interface AuditPort {
   /** Durable append; throws when the entry could not be stored. */
   append(entry: AuditEntryInput): Promise<AuditEntry>;
   list(options: { filter?: AuditFilter; afterSequence?: number; first: number }): Promise<AuditPage>;
+  /** Number of entries (the next entry's sequence). */
+  size(): Promise<number>;
   verify(): Promise<{ valid: boolean; size: number; firstBadSequence: number | null }>;
   signedTreeHead(): Promise<{ size: number; rootHash: string; signature: string; at: string }>;
   inclusionProof(

@@ -19,6 +19,7 @@ import { authenticateCredential, useJoseAuth } from './auth/use-jose-auth.ts';
 import type { JoseAuthOptions } from './auth/use-jose-auth.ts';
 import type { JwksCacheOptions, KeySource } from './auth/verifier.ts';
 import type { GatewayPorts, GatewayServices, SubscriptionLimits } from './context.ts';
+import { createGraphiqlRoute } from './graphiql.ts';
 import { handleOperationalRoute, readiness } from './http-routes.ts';
 import { createMetrics } from './metrics.ts';
 import type { Metrics } from './metrics.ts';
@@ -83,7 +84,7 @@ export interface GatewayOptions extends GatewayPorts {
   catalog?: SegmentCatalogPort;
   /** The host's privacy settings; default those of a host file with no `privacy` section. */
   privacy?: HostPrivacyView;
-  /** GraphiQL and introspection for every role. Default false. */
+  /** GraphiQL (served from this origin's own assets) and introspection for every role. Default false. */
   devMode?: boolean;
   auth?: GatewayAuthOptions;
   limits?: Partial<SubscriptionLimits>;
@@ -137,6 +138,18 @@ export interface Gateway {
 }
 
 const silentLogger: GatewayLogger = { info() {}, warn() {}, error() {} };
+
+/** What GraphiQL's editor shows first: how to authenticate, and a query every role may run. */
+const GRAPHIQL_DEFAULT_QUERY = `# Paste a token into Headers below:
+#   {"Authorization": "Bearer <token>"}
+# cleanroom serve prints one per sample principal.
+query WhoAmI {
+  me {
+    id
+    role
+  }
+}
+`;
 
 /**
  * Create the gateway.
@@ -253,7 +266,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const yoga = createYoga<Record<string, unknown>, { services: GatewayServices }>({
     schema: createGatewaySchema(),
     graphqlEndpoint: '/graphql',
-    graphiql: devMode ? { subscriptionsProtocol: 'WS' } : false,
+    // GraphiQL is served by `graphiqlRoute` below, from this origin's own assets (yoga's page loads a CDN's).
+    graphiql: false,
     landingPage: false,
     maskedErrors: true,
     logging: false,
@@ -283,6 +297,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxLag: options.readyMaxLag ?? 1_000,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const graphiqlRoute = devMode
+    ? createGraphiqlRoute({
+        endpoint: '/graphql',
+        page: {
+          title: 'Clean room GraphiQL',
+          // Over SSE a subscription carries the headers pasted into the editor; GraphiQL's graphql-ws client
+          // would send none, so every subscription would be anonymous.
+          subscriptionsProtocol: 'SSE',
+          defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+          isHeadersEditorEnabled: true,
+          defaultEditorToolsVisibility: 'headers',
+        },
+      })
+    : async () => false;
   const isOperator = async (authorization: string | undefined): Promise<boolean> => {
     const outcome = await authenticateCredential(authorization, auth).catch(() => ({ rejected: 'error' }));
     return (
@@ -293,6 +321,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const server = createServer((request, response) => {
     handleOperationalRoute(request, response, { probe, metrics, maxBodyBytes, isOperator })
+      .then(async (handled) => handled || graphiqlRoute(request, response))
       .then(async (handled) => handled || serveExtraRoute(options.httpRoutes ?? [], request, response))
       .then(
         (handled) => {

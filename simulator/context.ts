@@ -49,7 +49,8 @@ export interface TruthState {
   lateEvents: LateEventTruth[];
   malformed: MalformedTruth[];
   clickFarmBursts: Map<string, Array<{ startedAt: string; events: number }>>;
-  surgeExtraPurchases: number;
+  /** Extra purchases emitted per surge (by the surge's index in `options.surges`). */
+  surgeExtraPurchases: number[];
   /** Shoppers whose loyalty profile has been emitted, in order. */
   publishedMembers: number[];
 }
@@ -96,7 +97,7 @@ export function createContext(world: World, random: Random, schedule: Schedule):
     lateEvents: [],
     malformed: [],
     clickFarmBursts: new Map(),
-    surgeExtraPurchases: 0,
+    surgeExtraPurchases: [],
     publishedMembers: [],
   };
   const recordLate = (record: PendingRecord): void => {

@@ -4,7 +4,7 @@ import { isoAt } from './context.ts';
 import { DATA_CENTRE_CIDRS } from './network.ts';
 import { isHeldOut } from './shoppers.ts';
 import { expectedBuyersPerHour } from './surge.ts';
-import type { GroundTruth } from './truth.ts';
+import type { GroundTruth, SurgeTruth } from './truth.ts';
 
 /** Counters the simulation keeps beside the context. */
 export interface EmissionStats {
@@ -20,7 +20,27 @@ export function buildGroundTruth(ctx: SimulationContext, stats: EmissionStats): 
   const members = truth.publishedMembers
     .map((index) => world.shoppers[index])
     .filter((shopper) => shopper !== undefined);
-  const surge = options.surge;
+  // Surges that had begun by the last record emitted (a schedule may reach far beyond it).
+  const lastEventMs = Date.parse(stats.lastEventAt);
+  const surgeTruths: SurgeTruth[] = options.surges
+    .map((surge, index) => ({ surge, index }))
+    .filter(({ surge, index }) => index === 0 || surge.startMs <= lastEventMs)
+    .map(({ surge, index }) => {
+      const baseline = expectedBuyersPerHour(world, surge.category, surge.region);
+      const multiplier =
+        surge.extraPurchasesPerHour === null
+          ? surge.multiplier
+          : Math.round((1 + surge.extraPurchasesPerHour / baseline) * 10) / 10;
+      return {
+        category: surge.category,
+        region: surge.region,
+        startsAt: isoAt(surge.startMs),
+        endsAt: isoAt(surge.endMs),
+        multiplier,
+        expectedBaselineBuyersPerHour: Math.round(baseline * 10) / 10,
+        extraPurchases: truth.surgeExtraPurchases[index] ?? 0,
+      };
+    });
   return {
     seed: options.seed,
     idPrefix: options.idPrefix,
@@ -50,19 +70,8 @@ export function buildGroundTruth(ctx: SimulationContext, stats: EmissionStats): 
         .filter((burst) => burst.events > 0)
         .map((burst) => ({ ...burst })),
     })),
-    surge:
-      surge === null
-        ? null
-        : {
-            category: surge.category,
-            region: surge.region,
-            startsAt: isoAt(surge.startMs),
-            endsAt: isoAt(surge.endMs),
-            multiplier: surge.multiplier,
-            expectedBaselineBuyersPerHour:
-              Math.round(expectedBuyersPerHour(world, surge.category, surge.region) * 10) / 10,
-            extraPurchases: truth.surgeExtraPurchases,
-          },
+    surge: surgeTruths[0] ?? null,
+    surges: surgeTruths,
     causedPurchases: truth.causedCandidates
       .filter((candidate) => candidate.exposure.emitted)
       .map((candidate) => candidate.truth),

@@ -4,7 +4,16 @@ export type { Simulation } from './simulation.ts';
 export { createWorld, campaignEvents } from './world.ts';
 export type { World, ClickFarm } from './world.ts';
 export { resolveOptions, SIMULATION_DEFAULTS } from './options.ts';
-export type { SimulationOptions, SurgeOptions, ResolvedOptions } from './options.ts';
+export type {
+  SimulationOptions,
+  SurgeOptions,
+  PlannedSurge,
+  ResolvedOptions,
+  ResolvedSurge,
+} from './options.ts';
+export { DEMO_SCHEDULE, demoSimulationOptions, demoStart, demoSurges } from './demo.ts';
+export { demoAudience } from './sample-audience.ts';
+export type { DemoAudience } from './sample-audience.ts';
 export { recordText, toProduceMessage } from './record.ts';
 export type { SimulatedRecord } from './record.ts';
 export { writeJsonl, writeGroundTruth, toJsonlLine, parseJsonlLine, defaultTruthFile } from './jsonl.ts';

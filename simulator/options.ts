@@ -11,6 +11,32 @@ export interface SurgeOptions {
   durationMinutes: number;
   /** Purchases of the category in the region during the surge, as a multiple of the baseline. */
   multiplier: number;
+  /**
+   * Extra purchases an hour on top of the baseline, instead of `multiplier` (an absolute size: the same number of
+   * buyers in a small region as in a large one).
+   */
+  extraPurchasesPerHour?: number;
+}
+
+/** One surge of a schedule: a start, and either a multiplier or a number of extra purchases an hour. */
+export interface PlannedSurge {
+  category: string;
+  region: string;
+  startsAt: string;
+  durationMinutes: number;
+  multiplier?: number;
+  extraPurchasesPerHour?: number;
+}
+
+/** A surge with its times resolved. */
+export interface ResolvedSurge {
+  category: string;
+  region: string;
+  startMs: number;
+  endMs: number;
+  multiplier: number;
+  /** When set, the surge's extra purchases an hour (else `(multiplier - 1)` times the baseline). */
+  extraPurchasesPerHour: number | null;
 }
 
 /** Options of {@link simulate} and {@link createWorld}. */
@@ -33,6 +59,11 @@ export interface SimulationOptions {
   idPrefix?: string;
   /** The planted demand surge, or `false` for none (default plant_based_meat in west, 3x, 120 minutes). */
   surge?: Partial<SurgeOptions> | false;
+  /**
+   * More planted surges, each with its own start (e.g. the demo's schedule, `demoSurges`). No two surges (this
+   * list and `surge`) may overlap in time.
+   */
+  surges?: PlannedSurge[];
   /** Number of click farms (default 2). */
   clickFarms?: number;
   /** Share of events delivered hours late (default 0.003). */
@@ -49,7 +80,8 @@ export interface ResolvedOptions {
   endMs: number;
   malformedShare: number;
   idPrefix: string;
-  surge: { category: string; region: string; startMs: number; endMs: number; multiplier: number } | null;
+  /** Every planted surge, in time order. */
+  surges: ResolvedSurge[];
   clickFarms: number;
   lateShare: number;
 }
@@ -92,6 +124,37 @@ function positive(option: string, value: number, integer: boolean): number {
   return value;
 }
 
+function resolveSurge(
+  option: string,
+  given: Omit<PlannedSurge, 'startsAt' | 'multiplier' | 'extraPurchasesPerHour'> & {
+    startsAt?: string | undefined;
+    multiplier?: number | undefined;
+    extraPurchasesPerHour?: number | undefined;
+  },
+  defaultStartMs: number,
+): ResolvedSurge {
+  if (!CATEGORIES.some((entry) => entry.name === given.category))
+    invalid(`${option}.category`, `is not a category: ${given.category}`);
+  if (!REGIONS.some((entry) => entry.name === given.region))
+    invalid(`${option}.region`, `is not a region: ${given.region}`);
+  const startMs =
+    given.startsAt === undefined ? defaultStartMs : parseIso(`${option}.startsAt`, given.startsAt);
+  const durationMinutes = positive(`${option}.durationMinutes`, given.durationMinutes, false);
+  const extra = given.extraPurchasesPerHour;
+  if (extra !== undefined) positive(`${option}.extraPurchasesPerHour`, extra, false);
+  else if (given.multiplier === undefined) invalid(option, 'needs a multiplier or extraPurchasesPerHour');
+  const multiplier = given.multiplier ?? 1;
+  if (!(multiplier >= 1)) invalid(`${option}.multiplier`, 'must be at least 1');
+  return {
+    category: given.category,
+    region: given.region,
+    startMs,
+    endMs: startMs + durationMinutes * 60_000,
+    multiplier,
+    extraPurchasesPerHour: extra ?? null,
+  };
+}
+
 /** Apply defaults and validate; throws a {@link SimulatorError} `INVALID_OPTION` naming the option. */
 export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions {
   const seed = options.seed ?? SIMULATION_DEFAULTS.seed;
@@ -105,34 +168,33 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
   const clickFarms = options.clickFarms ?? SIMULATION_DEFAULTS.clickFarms;
   if (!Number.isInteger(clickFarms) || clickFarms < 0 || clickFarms > 50)
     invalid('clickFarms', 'must be an integer in [0, 50]');
-  let surge: ResolvedOptions['surge'] = null;
+  const surges: ResolvedSurge[] = [];
   if (options.surge !== false) {
     const given = options.surge ?? {};
     const defaults = SIMULATION_DEFAULTS.surge;
-    const category = given.category ?? defaults.category;
-    const region = given.region ?? defaults.region;
-    if (!CATEGORIES.some((entry) => entry.name === category))
-      invalid('surge.category', `is not a category: ${category}`);
-    if (!REGIONS.some((entry) => entry.name === region))
-      invalid('surge.region', `is not a region: ${region}`);
-    const surgeStartMs =
-      given.startsAt === undefined
-        ? startMs + defaults.startAfterHours * HOUR_MS
-        : parseIso('surge.startsAt', given.startsAt);
-    const durationMinutes = positive(
-      'surge.durationMinutes',
-      given.durationMinutes ?? defaults.durationMinutes,
-      false,
+    surges.push(
+      resolveSurge(
+        'surge',
+        {
+          category: given.category ?? defaults.category,
+          region: given.region ?? defaults.region,
+          startsAt: given.startsAt,
+          durationMinutes: given.durationMinutes ?? defaults.durationMinutes,
+          multiplier: given.multiplier ?? defaults.multiplier,
+          extraPurchasesPerHour: given.extraPurchasesPerHour,
+        },
+        startMs + defaults.startAfterHours * HOUR_MS,
+      ),
     );
-    const multiplier = given.multiplier ?? defaults.multiplier;
-    if (!(multiplier >= 1)) invalid('surge.multiplier', 'must be at least 1');
-    surge = {
-      category,
-      region,
-      startMs: surgeStartMs,
-      endMs: surgeStartMs + durationMinutes * 60_000,
-      multiplier,
-    };
+  }
+  for (const [index, given] of (options.surges ?? []).entries()) {
+    if (given.startsAt === undefined) invalid(`surges[${index}].startsAt`, 'is required');
+    surges.push(resolveSurge(`surges[${index}]`, given, startMs));
+  }
+  surges.sort((a, b) => a.startMs - b.startMs);
+  for (let index = 1; index < surges.length; index += 1) {
+    if (surges[index]!.startMs < surges[index - 1]!.endMs)
+      invalid('surges', `overlap in time (one starts at ${new Date(surges[index]!.startMs).toISOString()})`);
   }
   return {
     seed,
@@ -151,7 +213,7 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
         : startMs + positive('simulatedHours', options.simulatedHours, false) * HOUR_MS,
     malformedShare,
     idPrefix: options.idPrefix ?? `s${seed}`,
-    surge,
+    surges,
     clickFarms,
     lateShare,
   };

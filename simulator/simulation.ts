@@ -1,6 +1,6 @@
 /**
  * The simulation: independent Poisson processes (shopper visits, consent changes, click farms, bots,
- * scrapers, the surge) generate events into a schedule; records leave it in delivery order. The generator
+ * scrapers, planted surges) generate events into a schedule; records leave it in delivery order. The generator
  * knows nothing about where records go (jsonl, the embedded log, Kafka).
  */
 import { createContext, isoAt } from './context.ts';
@@ -15,7 +15,7 @@ import { createRandom } from './random.ts';
 import type { SimulatedRecord } from './record.ts';
 import { createSchedule } from './schedule.ts';
 import { runStoreTrip } from './store-trip.ts';
-import { ONLINE_VISIT_SHARE, expectedBuyersPerHour, surgePurchase, visitsPerHour } from './surge.ts';
+import { ONLINE_VISIT_SHARE, surgeExtraPerHour, surgePurchase, visitsPerHour } from './surge.ts';
 import { buildGroundTruth } from './ground-truth.ts';
 import type { GroundTruth } from './truth.ts';
 import { createWorld } from './world.ts';
@@ -39,6 +39,8 @@ interface Process {
   /** Mean gap between occurrences in simulated ms, or null when inactive at `atMs`. */
   gap(atMs: number): number | null;
   run(atMs: number): void;
+  /** The next occurrence after one at `atMs`, when the process does not follow `gap`. */
+  next?(atMs: number): number;
 }
 
 function visit(ctx: SimulationContext, atMs: number): void {
@@ -51,7 +53,7 @@ function visit(ctx: SimulationContext, atMs: number): void {
 
 function createProcesses(ctx: SimulationContext): Process[] {
   const { world } = ctx;
-  const { startMs, surge } = world.options;
+  const { startMs, surges } = world.options;
   const every = (perHour: number) => () => (perHour > 0 ? HOUR_MS / perHour : null);
   const processes: Process[] = [
     { nextAt: startMs, gap: every(visitsPerHour(world)), run: (at) => visit(ctx, at) },
@@ -60,21 +62,41 @@ function createProcesses(ctx: SimulationContext): Process[] {
     { nextAt: startMs, gap: every(6), run: (at) => botCrawl(ctx, at) },
     { nextAt: startMs, gap: every(4), run: (at) => dataCentreScrape(ctx, at) },
   ];
-  if (surge !== null && surge.multiplier > 1) {
-    const extraPerHour = (surge.multiplier - 1) * expectedBuyersPerHour(world, surge.category, surge.region);
-    processes.push({
-      nextAt: surge.startMs,
-      gap: (at) => (at < surge.endMs && extraPerHour > 0 ? HOUR_MS / extraPerHour : null),
-      run: (at) => {
-        if (at < surge.endMs) surgePurchase(ctx, at);
-      },
-    });
-  }
   for (const process of processes) {
     const gap = process.gap(process.nextAt);
     process.nextAt = gap === null ? Number.POSITIVE_INFINITY : process.nextAt + ctx.random.exponential(gap);
   }
+  if (surges.length > 0) processes.push(surgeProcess(ctx));
   return processes;
+}
+
+/**
+ * Every planted surge as one process: a Poisson process of extra purchases inside each surge's span, which moves
+ * on to the next surge when one ends (one process for a whole schedule keeps the choice of the next process cheap).
+ */
+function surgeProcess(ctx: SimulationContext): Process {
+  const { world } = ctx;
+  const surges = world.options.surges;
+  const rates = surges.map((surge) => surgeExtraPerHour(world, surge));
+  let current = 0;
+  /** The first extra purchase at or after `fromMs` in surge `index` or a later one. */
+  const firstFrom = (index: number, fromMs: number): number => {
+    for (current = index; current < surges.length; current += 1) {
+      const surge = surges[current]!;
+      const rate = rates[current]!;
+      if (rate <= 0) continue;
+      const at = Math.max(fromMs, surge.startMs) + ctx.random.exponential(HOUR_MS / rate);
+      if (at < surge.endMs) return at;
+    }
+    return Number.POSITIVE_INFINITY;
+  };
+  const process: Process = {
+    nextAt: firstFrom(0, surges[0]!.startMs),
+    gap: () => null,
+    run: (at) => surgePurchase(ctx, current, at),
+    next: (at) => firstFrom(current, at),
+  };
+  return process;
 }
 
 /**
@@ -141,6 +163,10 @@ export function simulate(options: SimulationOptions = {}): Simulation {
       }
       if (next.nextAt > endMs || next.nextAt === Number.POSITIVE_INFINITY) return;
       next.run(next.nextAt);
+      if (next.next !== undefined) {
+        next.nextAt = next.next(next.nextAt);
+        continue;
+      }
       const gap = next.gap(next.nextAt);
       next.nextAt = gap === null ? Number.POSITIVE_INFINITY : next.nextAt + ctx.random.exponential(gap);
     }

@@ -1,10 +1,12 @@
 /**
- * The planted demand surge: for a while, members of one region buy one category `multiplier` times as
- * often as usual. The extra purchases are added on top of the ordinary traffic at (multiplier - 1) times
- * the expected baseline rate, so the surge window shows about `multiplier` times the baseline.
+ * Planted demand surges: for a while, members of one region buy one category `multiplier` times as often as
+ * usual. The extra purchases are added on top of the ordinary traffic at (multiplier - 1) times the expected
+ * baseline rate, so the surge window shows about `multiplier` times the baseline; or, when a surge gives
+ * `extraPurchasesPerHour`, at that absolute rate.
  */
 import { CATEGORIES } from './catalogue.ts';
 import type { SimulationContext } from './context.ts';
+import type { ResolvedSurge } from './options.ts';
 import { ensureProfile } from './loyalty.ts';
 import { ONLINE_CONVERSION } from './online-session.ts';
 import { MAX_BASKET_LINES, checkout } from './purchases.ts';
@@ -34,11 +36,19 @@ export function expectedBuyersPerHour(world: World, category: string, region: st
   return visitsPerHour(world) * (inRegion / world.shoppers.length) * purchaseShare * containsShare;
 }
 
-/** One extra surge purchase by a member of the surge region. */
-export function surgePurchase(ctx: SimulationContext, atMs: number): void {
+/** Extra purchases an hour a surge adds on top of the baseline. */
+export function surgeExtraPerHour(world: World, surge: ResolvedSurge): number {
+  return (
+    surge.extraPurchasesPerHour ??
+    (surge.multiplier - 1) * expectedBuyersPerHour(world, surge.category, surge.region)
+  );
+}
+
+/** One extra purchase of surge `index` (of the world's surges) by a member of its region. */
+export function surgePurchase(ctx: SimulationContext, index: number, atMs: number): void {
   const { random, world } = ctx;
-  const surge = world.options.surge;
-  if (surge === null) return;
+  const surge = world.options.surges[index];
+  if (surge === undefined) return;
   const regionIndex = world.regions.findIndex((entry) => entry.name === surge.region);
   const members = world.membersByRegion[regionIndex] ?? [];
   if (members.length === 0) return;
@@ -58,7 +68,7 @@ export function surgePurchase(ctx: SimulationContext, atMs: number): void {
     organic: random.chance(0.4),
     lines,
     onEmit: () => {
-      ctx.truth.surgeExtraPurchases += 1;
+      ctx.truth.surgeExtraPurchases[index] = (ctx.truth.surgeExtraPurchases[index] ?? 0) + 1;
     },
   });
 }

@@ -79,12 +79,13 @@ export interface ClickFarmTruth {
   bursts: Array<{ startedAt: string; events: number }>;
 }
 
-/** The planted demand surge. */
+/** A planted demand surge. */
 export interface SurgeTruth {
   category: string;
   region: string;
   startsAt: string;
   endsAt: string;
+  /** Purchases during the surge as a multiple of the baseline (estimated when the surge was given in purchases). */
   multiplier: number;
   /** Expected distinct buyers per hour of the category in the region without the surge. */
   expectedBaselineBuyersPerHour: number;
@@ -114,7 +115,10 @@ export interface GroundTruth {
   invalidAdEvents: InvalidEventTruth[];
   invalidInteractions: InvalidEventTruth[];
   clickFarms: ClickFarmTruth[];
+  /** The first planted surge (the `surge` option's, unless it was turned off), or null. */
   surge: SurgeTruth | null;
+  /** Every planted surge that had begun by the last record emitted (the first always), in time order. */
+  surges: SurgeTruth[];
   causedPurchases: CausedPurchaseTruth[];
   consentChanges: ConsentChangeTruth[];
   returns: ReturnTruth[];

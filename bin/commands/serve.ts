@@ -31,21 +31,25 @@ import {
 import { createPipeline } from '../../processors/index.ts';
 import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
 import { createLogFromEnv } from '../../processors/runtime/index.ts';
-import { SIMULATION_DEFAULTS, simulate, writeToLog } from '../../simulator/index.ts';
+import {
+  DEMO_SCHEDULE,
+  demoSimulationOptions,
+  demoStart,
+  simulate,
+  writeToLog,
+} from '../../simulator/index.ts';
 import { banner } from './serve-banner.ts';
 
 /**
- * The embedded demo's pace: a planted plant-based surge in the west half an hour into simulated time. Triggers
- * are released with differential privacy (the host's epsilon per window, partition selection asking for about 88
- * noised buyers in a window), so the surge must bring well over 100 clamped buyers into a quarter-hour window:
- * 15x the usual demand (about 175 buyers) fires within its first three windows in about 99.8% of fresh host
- * secrets; the 5x of before (about 50 buyers) almost never would.
+ * The embedded demo's pace: quarter-hour demand windows (the simulated clock runs ~100x faster than the wall clock)
+ * and the simulator's schedule of planted surges, one every 90 simulated minutes (see simulator/demo.ts).
  */
 const DEMO = {
-  triggerWindowMs: 15 * 60_000,
-  warmupWindows: 2,
-  surgeAfterMs: 30 * 60_000,
-  surge: { category: 'plant_based_meat', region: 'west', durationMinutes: 90, multiplier: 15 },
+  triggerWindowMs: DEMO_SCHEDULE.triggerWindowMinutes * 60_000,
+  warmupWindows: DEMO_SCHEDULE.warmupWindows,
+  /** Where the simulated clock stopped, so a restart continues from there instead of replaying old time. */
+  clockFile: 'simulator-clock.json',
+  clockSaveIntervalMs: 5_000,
 } as const;
 
 const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
@@ -209,16 +213,23 @@ export async function run(argv: string[]): Promise<number> {
   const simulation = new AbortController();
   let simulator: Promise<unknown> = Promise.resolve();
   if (simulating) {
-    const start = SIMULATION_DEFAULTS.start;
-    const surge = { ...DEMO.surge, startsAt: new Date(Date.parse(start) + DEMO.surgeAfterMs).toISOString() };
-    simulator = writeToLog(
-      log,
-      simulate({ seed, start, surge, idPrefix: `s${seed}-${Date.now().toString(36)}-` }),
-      {
-        rate,
-        signal: simulation.signal,
-      },
-    ).catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'));
+    // A restart continues simulated time after where the last run stopped: the pipeline has already closed the
+    // windows before it, so replaying them would only produce late events and a demo that looks dead.
+    const clockPath = path.join(dataDir, DEMO.clockFile);
+    const startMs = demoStart(readSimulatedClock(clockPath));
+    const world = simulate(
+      demoSimulationOptions({ seed, startMs, idPrefix: `s${seed}-${Date.now().toString(36)}-` }),
+    );
+    const saveClock = () => writeSimulatedClock(clockPath, world.clockMs);
+    const clockTimer = setInterval(saveClock, DEMO.clockSaveIntervalMs);
+    clockTimer.unref();
+    simulator = writeToLog(log, world, { rate, signal: simulation.signal })
+      .catch((error: unknown) => logger.error({ err: errorSummary(error) }, 'simulator stopped'))
+      .finally(() => {
+        clearInterval(clockTimer);
+        saveClock();
+      });
+    logger.info({ simulatedStart: new Date(startMs).toISOString() }, 'simulator started');
   }
 
   // Development tokens only when the gateway accepts them, and not for partners with their own provider.
@@ -240,13 +251,8 @@ export async function run(argv: string[]): Promise<number> {
         );
   process.stdout.write(banner({ url, logKind: log.kind, dataDir, tokens, simulating }));
 
-  // Handlers stay installed: npm relays the terminal's SIGINT as a SIGTERM of its own, and a second signal
-  // must not kill the process halfway through its clean stop (the deadline below bounds the stop instead).
-  await new Promise<void>((resolve) => {
-    process.on('SIGINT', () => resolve());
-    process.on('SIGTERM', () => resolve());
-  });
-  process.stdout.write('\nstopping…\n');
+  const reason = await stopRequested();
+  process.stdout.write(`\nstopping (${reason})…\n`);
   // Ctrl-C must finish within 5 s; whatever is still open then is abandoned (the log and state are durable).
   const deadline = setTimeout(() => {
     process.stderr.write('cleanroom serve: shutdown took too long; exiting\n');
@@ -272,6 +278,45 @@ export async function run(argv: string[]): Promise<number> {
   // Everything is closed; a client library's idle timer must not hold the process past Ctrl-C's promise.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;
+}
+
+/**
+ * Resolves once the product is asked to stop: SIGINT (Ctrl-C, or npm relaying it), SIGTERM (a supervisor, or npm
+ * relaying its own), SIGHUP (the terminal closed), or the parent process gone (a launcher killed outright, which
+ * would otherwise leave this process running as an orphan that holds the port and the data folder).
+ */
+function stopRequested(): Promise<string> {
+  return new Promise((resolve) => {
+    // Handlers stay installed: a group-wide Ctrl-C reaches npm and this process, and the copies relayed
+    // after it must not kill the process halfway through its clean stop (the deadline bounds the stop instead).
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve(signal));
+    const parent = process.ppid;
+    const watchdog = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watchdog);
+        resolve('parent process exited');
+      }
+    }, 500);
+    watchdog.unref();
+  });
+}
+
+/** The simulated time a previous run reached, or undefined (no file, or one that cannot be read). */
+function readSimulatedClock(file: string): number | undefined {
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { simulatedUntil?: unknown };
+    const ms = typeof saved.simulatedUntil === 'string' ? Date.parse(saved.simulatedUntil) : Number.NaN;
+    return Number.isFinite(ms) ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Save the simulated time reached (write and rename, so a crash leaves the old file or the new one). */
+function writeSimulatedClock(file: string, clockMs: number): void {
+  const temporary = `${file}.tmp`;
+  fs.writeFileSync(temporary, `${JSON.stringify({ simulatedUntil: new Date(clockMs).toISOString() })}\n`);
+  fs.renameSync(temporary, file);
 }
 
 /** The gateway's auth settings from the flags and environment, or a usage error. */

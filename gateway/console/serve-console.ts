@@ -12,6 +12,7 @@ export interface ConsoleAssets {
   html: string;
   css: string;
   js: string;
+  favicon: string;
 }
 
 const consoleDir = path.dirname(fileURLToPath(import.meta.url));
@@ -32,24 +33,33 @@ export async function buildConsoleAssets(): Promise<ConsoleAssets> {
     html: fs.readFileSync(path.join(consoleDir, 'index.html'), 'utf8'),
     css: fs.readFileSync(path.join(consoleDir, 'console.css'), 'utf8'),
     js,
+    favicon: fs.readFileSync(path.join(consoleDir, 'favicon.svg'), 'utf8'),
   };
 }
 
 /** Answer a console request, or undefined when the path is not the console's. */
 export function consoleResponse(assets: ConsoleAssets, pathname: string): Response | undefined {
-  const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  const headers = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
   if (pathname === '/console' || pathname === '/console/') {
     return new Response(assets.html, {
       headers: {
         ...headers,
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy':
-          "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+          // Nothing from any other origin; a form the script did not take over posts nowhere (not even the token).
+          "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; " +
+          "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       },
     });
   }
   if (pathname === '/console/console.css')
     return new Response(assets.css, { headers: { ...headers, 'content-type': 'text/css' } });
+  if (pathname === '/console/favicon.svg')
+    return new Response(assets.favicon, { headers: { ...headers, 'content-type': 'image/svg+xml' } });
   if (pathname === '/console/console.js') {
     return new Response(assets.js, {
       headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8' },

@@ -1,12 +1,15 @@
 /**
- * Privacy-officer resolvers: the decision log, its verification, signed tree heads, inclusion proofs and the
- * contracts. Reading the log is itself a decision and is audited.
+ * Privacy-officer resolvers: the decision log (filtered, either order, and counted for charts), its verification,
+ * signed tree heads, inclusion proofs, budgets, consent and the contracts. Reading the log is itself a decision and
+ * is audited.
  */
 import type { GatewayContext } from '../context.ts';
 import { GatewayError } from '../errors.ts';
 import { governed } from '../governance.ts';
-import type { AuditEntry, AuditFilter, ContractView } from '../ports.ts';
+import type { AuditEntry, ContractView } from '../ports.ts';
 import { decodeListCursor, encodeListCursor } from '../subscriptions/cursor.ts';
+import { decisionHistogram, listDecisions, parseDecisionFilter } from './decision-query.ts';
+import type { DecisionFilterInput } from './decision-query.ts';
 
 /** The public shape of an audit entry. */
 export function toPolicyDecision(entry: AuditEntry) {
@@ -43,22 +46,29 @@ export const privacyOfficerResolvers = {
   Query: {
     policyDecisions: (
       _root: unknown,
-      args: { filter?: AuditFilter; first?: number; after?: string },
+      args: {
+        filter?: DecisionFilterInput;
+        first?: number;
+        after?: string;
+        order?: 'OLDEST_FIRST' | 'NEWEST_FIRST';
+      },
       context: GatewayContext,
     ) =>
-      governed(context, 'decisions.read', { kind: 'audit-log' }, args, async () => {
+      governed(context, 'decisions.read', { kind: 'audit-log' }, args, async ({ principal }) => {
         const first = args.first ?? 100;
-        if (first < 0 || first > 1_000) throw new GatewayError('BAD_USER_INPUT', 'first must be 0..1000');
-        let afterSequence: number | undefined;
+        if (first < 0 || first > 1_000)
+          throw new GatewayError('BAD_USER_INPUT', 'first must be 0..1000', { field: 'first' });
+        let after: number | undefined;
         if (args.after !== undefined) {
           const decoded = decodeListCursor('decision', args.after);
           if (decoded === null || !/^\d+$/.test(decoded))
-            throw new GatewayError('BAD_USER_INPUT', 'malformed cursor');
-          afterSequence = Number(decoded);
+            throw new GatewayError('BAD_USER_INPUT', 'malformed cursor', { field: 'after' });
+          after = Number(decoded);
         }
-        const page = await context.services.audit.list({
-          ...(args.filter ? { filter: args.filter } : {}),
-          ...(afterSequence !== undefined ? { afterSequence } : {}),
+        const filter = parseDecisionFilter(args.filter, principal.id);
+        const page = await listDecisions(context.services.audit, filter, {
+          order: args.order ?? 'OLDEST_FIRST',
+          ...(after !== undefined ? { after } : {}),
           first,
         });
         const edges = page.entries.map((entry) => ({
@@ -68,10 +78,34 @@ export const privacyOfficerResolvers = {
         return {
           value: {
             edges,
-            pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+            pageInfo: {
+              hasNextPage: page.hasNextPage,
+              // Past the last entry examined, which may lie beyond the last edge when a filter left gaps.
+              endCursor:
+                page.continueAfter === null ? null : encodeListCursor('decision', page.continueAfter),
+            },
           },
           rows: edges.length,
         };
+      }),
+    decisionHistogram: (
+      _root: unknown,
+      args: { since: string; until?: string; bucketSeconds?: number; excludeOwnReads?: boolean },
+      context: GatewayContext,
+    ) =>
+      governed(context, 'decisions.read', { kind: 'audit-log' }, args, async ({ principal }) => {
+        const histogram = await decisionHistogram(
+          context.services.audit,
+          {
+            since: args.since,
+            ...(args.until !== undefined ? { until: args.until } : {}),
+            bucketSeconds: args.bucketSeconds ?? 60,
+            excludeOwnReads: args.excludeOwnReads ?? false,
+            callerId: principal.id,
+          },
+          context.services.now(),
+        );
+        return { value: histogram, rows: histogram.buckets.length };
       }),
     privacyBudgets: (_root: unknown, args: unknown, context: GatewayContext) =>
       // Every partner's budget: an owner no partner is, so only host principals are allowed.

@@ -13,6 +13,7 @@ describe('parseMarker', () => {
       expectStdout: '^a "b" \\d+$',
     });
     expect(parseMarker('server')).toEqual({ server: true });
+    expect(parseMarker('as=burger-barn demo')).toEqual({ server: false, as: 'burger-barn', demo: true });
     expect(parseMarker('')).toEqual({ server: false });
     expect(parseMarker('expect-error=FORBIDDEN skip-reason="covered by test/x.test.ts"')).toEqual({
       server: false,

@@ -27,6 +27,11 @@ export interface RunMarker {
   skipReason?: string;
   /** This block starts the product (run in the background by the test). */
   server: boolean;
+  /**
+   * The block depends on the live demo (its simulator and planted surges): guides-demo.test.ts also runs it against
+   * `npm start` as the README starts it, late in the demo's first minutes.
+   */
+  demo?: boolean;
 }
 
 /** A fenced block of a guide. */
@@ -40,7 +45,15 @@ export interface GuideBlock {
   marker: RunMarker | null;
 }
 
-const KNOWN_KEYS = new Set(['as', 'expect-stdout', 'expect-error', 'capture', 'skip-reason', 'server']);
+const KNOWN_KEYS = new Set([
+  'as',
+  'expect-stdout',
+  'expect-error',
+  'capture',
+  'skip-reason',
+  'server',
+  'demo',
+]);
 
 /**
  * Parse the inside of a marker comment: `key=value`, `key="value with spaces"` (`\"` stands for a quote; other backslashes are kept, as regexes need them) and bare
@@ -60,6 +73,7 @@ export function parseMarker(text: string): RunMarker {
     if (!KNOWN_KEYS.has(key)) throw new Error(`unknown marker key '${key}'`);
     const value = quoted !== undefined ? quoted.replaceAll('\\"', '"') : bare;
     if (key === 'server') marker.server = true;
+    else if (key === 'demo') marker.demo = true;
     else if (value === undefined || value === '') throw new Error(`marker key '${key}' needs a value`);
     else if (key === 'as') marker.as = value;
     else if (key === 'expect-stdout') marker.expectStdout = value;

@@ -43,7 +43,7 @@ export async function startGuideProduct(
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  // 'close': every process of the group that holds the output pipes has exited (npm, tsx and node alike).
+  // 'close': every process of the group that holds the output pipes has exited (npm and node alike).
   let closed = false;
   const allExited = new Promise<void>((resolve) =>
     child.once('close', () => {

@@ -22,8 +22,9 @@
  * How blocks run: `sh` with `bash -e -o pipefail` in a working folder that links the project's `bin`, `node_modules`,
  * `examples`, `schema` and `package.json` (so `./bin/cleanroom` works and nothing is written into the project); `ts`
  * as an `.mts` file there with `node --import tsx`; `graphql` queries and mutations by HTTP POST, subscriptions over
- * graphql-ws until their first event. Every block gets `CLEANROOM_URL` (`http://127.0.0.1:PORT`),
- * `CLEANROOM_DATA_DIR` (the product's data folder) and `AUDIENCE_FILE` (emails of the loyalty members produced below).
+ * graphql-ws until their first event. Every block gets `CLEANROOM_URL` (`http://127.0.0.1:PORT`) and
+ * `CLEANROOM_DATA_DIR` (the product's data folder); the audience upload takes the shipped sample file, whose shoppers
+ * are the demo's first loyalty members, produced below.
  * A block passes when it exits 0 (or answers without GraphQL errors) and matches its expectations.
  *
  * The product runs without its simulator; the records the operations need are produced straight onto its embedded
@@ -42,7 +43,7 @@ import { extractBlocks } from './guide-blocks.ts';
 import type { GuideBlock } from './guide-blocks.ts';
 import { linkProjectInto, startGuideProduct } from './guide-product.ts';
 import type { GuideProduct } from './guide-product.ts';
-import { LOYALTY_MEMBERS, audienceEmails, openProductData } from './product-data.ts';
+import { LOYALTY_MEMBERS, SEGMENT_MEMBERS, openProductData } from './product-data.ts';
 import type { ProductData } from './product-data.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
@@ -93,10 +94,15 @@ describe('the guides, run against the product', () => {
     workDir = createTempDir('docs-work');
     dataDir = createTempDir('docs-data');
     linkProjectInto(workDir);
-    const audienceFile = path.join(workDir, 'crm-export.txt');
-    writeFileSync(audienceFile, `${audienceEmails().join('\n')}\n`);
-    baseEnv = { ...process.env, CLEANROOM_DATA_DIR: dataDir, AUDIENCE_FILE: audienceFile, PORT: '0' };
-    for (const name of ['KAFKA_BROKERS', 'TOKEN', 'CURSOR', 'CLEANROOM_URL', 'CLEANROOM_HOST_SECRET'])
+    baseEnv = { ...process.env, CLEANROOM_DATA_DIR: dataDir, PORT: '0' };
+    for (const name of [
+      'KAFKA_BROKERS',
+      'TOKEN',
+      'CURSOR',
+      'CLEANROOM_URL',
+      'CLEANROOM_HOST_SECRET',
+      'AUDIENCE_FILE',
+    ])
       delete baseEnv[name];
 
     const servers = blocks.filter((block) => block.marker?.server === true);
@@ -108,7 +114,8 @@ describe('the guides, run against the product', () => {
     await data.seed();
     await waitFor(
       async () =>
-        (await data.log.endOffsets(TOPICS.consent)).reduce((sum, n) => sum + n, 0) >= LOYALTY_MEMBERS,
+        (await data.log.endOffsets(TOPICS.consent)).reduce((sum, n) => sum + n, 0) >=
+        SEGMENT_MEMBERS + LOYALTY_MEMBERS,
       { timeout: 30_000, interval: 100, message: 'ingest to link the loyalty members' },
     );
     await waitFor(

@@ -1,7 +1,8 @@
 /**
  * Data the guides' operations need in a product started without its simulator: records produced straight onto the
  * log the product reads (`<dataDir>/log.sqlite`, opened from this process): a campaign with attribution aggregates,
- * members of a shared segment, a trigger, loyalty profiles whose emails a brand can upload, and a steady trickle
+ * members of a shared segment, a trigger, the demo's first loyalty profiles (whom the sample audience file names),
+ * and a steady trickle
  * of new segment members and triggers for the live subscriptions.
  */
 import path from 'node:path';
@@ -16,26 +17,37 @@ import type {
 } from '../../schema/index.ts';
 import { createEmbeddedLog } from '../../processors/runtime/index.ts';
 import type { Log } from '../../processors/runtime/index.ts';
+import { demoSimulationOptions, demoStart, simulate, toProduceMessage } from '../../simulator/index.ts';
+import type { SimulatedRecord } from '../../simulator/index.ts';
 
 /** The campaign the partner guide reports on (the simulator's fresh-oats campaign has the same id). */
 export const GUIDE_CAMPAIGN = 'cmp-fresh-oats-spring';
 /** The segment the partner guide subscribes to and sizes. */
-export const GUIDE_SEGMENT = 'plant-based-buyers';
+export const GUIDE_SEGMENT = 'plant-milk-buyers';
 /**
- * Loyalty members produced, all consenting: enough for an upload of at least 100 hashes (the host's minimum)
- * whose noised overlap clears the sample threshold of 50.
+ * Loyalty members produced: the first ones the demo's world introduces, as its simulator writes their profiles
+ * (consent as in the demo), so the shipped sample audience (`examples/audiences/`) overlaps them as it does the demo.
  */
-export const LOYALTY_MEMBERS = 140;
-/** Members of the shared segment at the start: above the host's activation minimum (100), so signals flow. */
-export const SEGMENT_MEMBERS = 160;
+export const LOYALTY_MEMBERS = 650;
+/**
+ * Members of the shared segment at the start: far above the host's activation minimum (100 + a hysteresis of 10),
+ * so signals flow from the first gate decision. The sample host decides on a size noised at epsilon 0.02 (noise of
+ * scale 50): with 160 members, about one first decision in five came out closed and the next came only 30 s later.
+ */
+export const SEGMENT_MEMBERS = 400;
 
-/** The emails of the loyalty members as a brand's CRM would hold them (case and spacing vary), plus strangers. */
-export function audienceEmails(): string[] {
-  const members = Array.from({ length: LOYALTY_MEMBERS }, (_, index) =>
-    index % 3 === 0 ? ` Docs.Shopper${index}@Example.com` : `docs.shopper${index}@example.com`,
-  );
-  const strangers = Array.from({ length: 10 }, (_, index) => `stranger${index}@example.org`);
-  return [...members, ...strangers];
+/** The demo world's first loyalty records, up to {@link LOYALTY_MEMBERS} members. */
+function demoLoyaltyRecords(): SimulatedRecord[] {
+  const records: SimulatedRecord[] = [];
+  const members = new Set<string>();
+  for (const record of simulate(demoSimulationOptions({ seed: 1, startMs: demoStart() }))) {
+    if (record.topic !== RAW_TOPICS.loyalty) continue;
+    const loyaltyId = (record.value as LoyaltyEvent).loyaltyId;
+    if (!members.has(loyaltyId) && members.size === LOYALTY_MEMBERS) break;
+    members.add(loyaltyId);
+    records.push(record);
+  }
+  return records;
 }
 
 function segmentEntered(subjectId: string, sequence: number): SegmentChange {
@@ -103,22 +115,12 @@ function consenting(subjectId: string): ConsentChange {
   };
 }
 
-function loyaltyProfile(index: number): LoyaltyEvent {
-  return {
-    eventId: `docs-loyalty-${index}`,
-    occurredAt: new Date().toISOString(),
-    loyaltyId: `docs-member-${index}`,
-    email: `docs.shopper${index}@example.com`,
-    consent: { measurement: true, personalization: true, partnerSharing: true },
-  };
-}
-
 const json = (key: string, value: unknown) => ({ key, value: JSON.stringify(value) });
 
 /** The product's log, opened from the test process, and what the guides need written to it. */
 export interface ProductData {
   log: Log;
-  /** Write the fixed records (campaign, aggregates, segment members, a trigger, loyalty profiles). */
+  /** Write the fixed records (campaign, aggregates, segment members, a trigger, the demo's first loyalty profiles). */
   seed(): Promise<void>;
   /** Start producing one new segment member and one new trigger every `intervalMs`. */
   startTrickle(intervalMs: number): void;
@@ -164,12 +166,7 @@ export function openProductData(dataDir: string): ProductData {
         ),
       );
       await log.produce(TOPICS.triggers, [json('plant_based_meat|north', trigger(9, 'north'))]);
-      await log.produce(
-        RAW_TOPICS.loyalty,
-        Array.from({ length: LOYALTY_MEMBERS }, (_, index) =>
-          json(`docs-member-${index}`, loyaltyProfile(index)),
-        ),
-      );
+      await log.produce(RAW_TOPICS.loyalty, demoLoyaltyRecords().map(toProduceMessage));
     },
     startTrickle(intervalMs) {
       timer = setInterval(() => {

@@ -27,8 +27,10 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** Options of {@link startServe}. */
 export interface StartServeOptions {
   dataDir: string;
-  /** Run `npm start` (the README's command) instead of `bin/cleanroom.ts serve`. */
+  /** Run `npm start` (the README's command) instead of `node bin/cleanroom.ts serve`. */
   viaNpmStart?: boolean;
+  /** Run `bin/cleanroom serve` (the command line as installed) instead of `node bin/cleanroom.ts serve`. */
+  viaBin?: boolean;
   args?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
@@ -45,12 +47,19 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       })
-    : spawn(process.execPath, ['--import', 'tsx', 'bin/cleanroom.ts', 'serve', ...(options.args ?? [])], {
-        cwd: root,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
+    : options.viaBin
+      ? spawn(path.join(root, 'bin', 'cleanroom'), ['serve', ...(options.args ?? [])], {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        })
+      : spawn(process.execPath, ['bin/cleanroom.ts', 'serve', ...(options.args ?? [])], {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -60,7 +69,7 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
     err += chunk.toString('utf8');
   });
   // 'close', not 'exit': npm leaves on Ctrl-C before the product it started has finished stopping; 'close'
-  // fires once every process holding the output pipes (npm, tsx and node) is gone and all output has arrived.
+  // fires once every process holding the output pipes (npm and node) is gone and all output has arrived.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
@@ -87,7 +96,7 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
     async stop() {
       const started = Date.now();
       if (child.exitCode === null && child.signalCode === null) {
-        // The whole process group, as a terminal's Ctrl-C does (npm start runs tsx, which runs node).
+        // The whole process group, as a terminal's Ctrl-C does (npm and the node process it started).
         process.kill(-child.pid!, 'SIGINT');
       }
       const result = await exited;

@@ -1,4 +1,5 @@
 /** Draws privacy budget spent and left per partner and window as a horizontal stacked bar chart (SVG). */
+import { COLOURS, svgElement as element } from './svg.ts';
 
 /** One partner's budget in one window. */
 export interface BudgetRow {
@@ -7,15 +8,6 @@ export interface BudgetRow {
   epsilonLimit: number;
   epsilonSpent: number;
   epsilonRemaining: number;
-}
-
-const SVG = 'http://www.w3.org/2000/svg';
-
-function element(name: string, attributes: Record<string, string | number>, text?: string): SVGElement {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /** Replace the chart inside `container` with bars for `rows`. */
@@ -34,15 +26,21 @@ export function renderBudgetChart(container: HTMLElement, rows: readonly BudgetR
     const y = index * (barHeight + 10) + 4;
     const limit = row.epsilonLimit > 0 ? row.epsilonLimit : 1;
     const spentWidth = Math.min(1, row.epsilonSpent / limit) * barWidth;
-    svg.append(element('text', { x: 0, y: y + 17, 'font-size': 13 }, `${row.partnerId} (${row.window})`));
-    svg.append(element('rect', { x: labelWidth, y, width: barWidth, height: barHeight, fill: '#d9f2e1' }));
+    svg.append(
+      element(
+        'text',
+        { x: 0, y: y + 17, 'font-size': 13, class: 'partner' },
+        `${row.partnerId} (${row.window})`,
+      ),
+    );
+    svg.append(element('rect', { x: labelWidth, y, width: barWidth, height: barHeight, fill: COLOURS.left }));
     svg.append(
       element('rect', {
         x: labelWidth,
         y,
         width: spentWidth,
         height: barHeight,
-        fill: '#d3455b',
+        fill: COLOURS.deny,
         class: 'spent',
       }),
     );
@@ -55,10 +53,10 @@ export function renderBudgetChart(container: HTMLElement, rows: readonly BudgetR
     );
   });
   const legendY = rows.length * (barHeight + 10) + 20;
-  svg.append(element('rect', { x: labelWidth, y: legendY - 10, width: 12, height: 12, fill: '#d3455b' }));
+  svg.append(element('rect', { x: labelWidth, y: legendY - 10, width: 12, height: 12, fill: COLOURS.deny }));
   svg.append(element('text', { x: labelWidth + 16, y: legendY, 'font-size': 12 }, 'spent'));
   svg.append(
-    element('rect', { x: labelWidth + 70, y: legendY - 10, width: 12, height: 12, fill: '#d9f2e1' }),
+    element('rect', { x: labelWidth + 70, y: legendY - 10, width: 12, height: 12, fill: COLOURS.left }),
   );
   svg.append(element('text', { x: labelWidth + 86, y: legendY, 'font-size': 12 }, 'left'));
   container.append(svg);

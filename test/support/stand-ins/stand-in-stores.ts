@@ -62,9 +62,12 @@ export function createStandInAudit(): AuditPort & { failAppends: boolean; entrie
           (filter?.action === undefined || entry.action === filter.action) &&
           (filter?.effect === undefined || entry.effect === filter.effect) &&
           (filter?.since === undefined || entry.at >= filter.since) &&
-          (filter?.until === undefined || entry.at <= filter.until),
+          (filter?.until === undefined || entry.at < filter.until),
       );
       return { entries: matching.slice(0, first), hasNextPage: matching.length > first };
+    },
+    async size() {
+      return entries.length;
     },
     async verify() {
       const bad = entries.findIndex((entry, index) => leaf(entry) !== hashes[index]);
