@@ -148,7 +148,8 @@ const areaBlocks = AREAS.flatMap((area) => [
   },
 ]);
 
-const PARTNER_CLIENT_TESTS = ['test/attacks/support.ts'];
+/** The attack suite's client, and the test that writes the partner guide's sample audience file. */
+const PARTNER_CLIENT_TESTS = ['test/attacks/support.ts', 'test/docs/sample-audience.test.ts'];
 
 /** Tests of no single area (end to end, integration, reliability, helpers, docs): the common walls. */
 const otherTests = {
