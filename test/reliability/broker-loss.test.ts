@@ -112,6 +112,9 @@ describe('a Kafka broker lost for 20 s mid-stream', () => {
       groupId: 'reliability-gateway',
       kafkaLogFile: gatewayKafkaLog,
       contracts: [brandContract('brand-live', { segments: ['seg-plant', 'seg-warm'] })],
+      // The subscriber stays away for the outage and its recovery (a minute or more): the gate's decision must
+      // still be in force when it resumes, as with the host's default interval of an hour.
+      activationIntervalSeconds: 600,
     });
     await waitFor(() => readyz(gateway.base), { timeout: 60_000, message: 'gateway ready' });
 

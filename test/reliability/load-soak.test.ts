@@ -46,9 +46,9 @@ async function heapAfterGc(
   base: string,
   operatorToken: string,
 ): Promise<{ fullGcs: number; retainedBytes: number }> {
-  const text = await (
-    await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${operatorToken}` } })
-  ).text();
+  const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${operatorToken}` } });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}: ${text.slice(0, 200)}`);
   const sample = (name: string): number =>
     Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {
@@ -132,7 +132,8 @@ describe('load and soak', () => {
         const rss: Array<[number, number]> = [];
         // One [seconds, bytes] per full GC during the run: the live heap as that GC left it.
         const liveHeap: Array<[number, number]> = [];
-        const operator = await tokenFor(dataDir, 'ops-soak', 'HOST_ADMIN');
+        // The host's operator (a principal of the host config: /metrics is for the host's operators only).
+        const operator = await tokenFor(dataDir, 'ops-1', 'HOST_ADMIN');
         let fullGcsSeen = (await heapAfterGc(gateway.base, operator)).fullGcs;
         const lags: number[] = [];
         const started = performance.now();

@@ -17,7 +17,8 @@ import type { Figure, Suite, SuiteContext } from '../../types.ts';
 import { figure, notMeasured, reasonOf } from '../support/figures.ts';
 import { forceGc } from '../support/gc.ts';
 import { pause, waitUntil } from '../support/wait.ts';
-import { BENCH_SEGMENT, startBenchGateway } from '../queries/gateway-fixture.ts';
+import { BENCH_SEGMENT, fillReadModels, startBenchGateway } from '../queries/gateway-fixture.ts';
+import { consentChange } from '../../../test/gateway/support/harness.ts';
 
 const SUITE = 'subscriptions';
 const CHILD = fileURLToPath(new URL('./subscriber-child.ts', import.meta.url));
@@ -36,9 +37,11 @@ function childProfileFlags(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** One new member of the bench segment, described first by a consent record with partner sharing (as ingest does). */
 async function produceSignal(log: Log): Promise<void> {
   subjectSequence += 1;
   const subjectId = `sub-bench-${subjectSequence}`;
+  await log.produce(TOPICS.consent, [{ key: subjectId, value: JSON.stringify(consentChange(subjectId, true)) }]);
   const change = {
     changeId: `seg:${BENCH_SEGMENT}:${subjectId}:1`,
     segmentId: BENCH_SEGMENT,
@@ -142,6 +145,8 @@ async function runOn(kind: 'embedded' | 'kafka', context: SuiteContext): Promise
       ...(kafkaLog ? { log: kafkaLog, groupId: `bench-gateway-${Date.now().toString(36)}` } : {}),
     });
     try {
+      // Signals flow only while the segment is above the activation minimum (100 by the host's default).
+      await fillReadModels(bench.log, 500, 1);
       for (const subscribers of kind === 'kafka' && context.quick ? QUICK_KAFKA_SUBSCRIBERS : SUBSCRIBERS) {
         const p50: number[] = [];
         const p99: number[] = [];

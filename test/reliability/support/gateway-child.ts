@@ -24,6 +24,13 @@ export interface GatewayChildConfig {
   groupId?: string;
   /** Append KafkaJS log lines at `info` and above to this file (one JSON line each), for diagnosis. */
   kafkaLogFile?: string;
+  /**
+   * How often activation gates are decided (default 30 s, so a test that fills a segment sees its signals flow
+   * quickly). A decision holds for 1.5 intervals, so a subscriber that resumes after a longer gap misses the
+   * signals derived in it: a test whose subscriber stays away longer asks for a longer interval, as the host's
+   * default of an hour is.
+   */
+  activationIntervalSeconds?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as GatewayChildConfig;
@@ -48,8 +55,12 @@ const gateway = await createGateway({
   dataDir: config.dataDir,
   ...real.ports,
   auth: { hostPrincipals: real.hostPrincipals },
-  // Activation gates decided every 30 s: a test that fills a segment sees its signals flow quickly.
-  privacy: testPrivacy(),
+  privacy: testPrivacy({
+    activation: {
+      ...testPrivacy().activation,
+      decisionIntervalSeconds: config.activationIntervalSeconds ?? 30,
+    },
+  }),
   ...(config.readyMaxLag !== undefined ? { readyMaxLag: config.readyMaxLag } : {}),
   ...(config.groupId !== undefined ? { groupId: config.groupId } : {}),
   logger: {
