@@ -15,8 +15,8 @@ import { createAttributionProcessor } from './attribution/index.ts';
 import type { AttributionConfig } from './attribution/index.ts';
 import { createFraudProcessor } from './fraud/index.ts';
 import type { FraudConfigInput } from './fraud/index.ts';
-import { createIngest } from './ingest/index.ts';
-import type { Ingest, IngestLogger, IngestStats } from './ingest/index.ts';
+import { createIngest, createRawRetention } from './ingest/index.ts';
+import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/index.ts';
 import { createProcessorHost, MS } from './runtime/index.ts';
 import type { HostStats, Log, ProcessorHost } from './runtime/index.ts';
 import { createSegmentProcessor, EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from './segments/index.ts';
@@ -49,6 +49,11 @@ export interface PipelineOptions {
    */
   idleTimeoutMs?: number;
   partitions?: number;
+  /**
+   * Delete raw `retail.*` records (campaigns aside: they hold no shopper) from the embedded log this long after
+   * ingest committed past them (default: keep them). Inert on Kafka, whose topics' `retention.ms` governs them.
+   */
+  rawRetentionGraceMs?: number;
   logger?: IngestLogger;
   onError?: (stage: string, error: unknown) => void;
 }
@@ -65,6 +70,8 @@ export interface PipelineStats {
 /** A running pipeline. */
 export interface Pipeline {
   readonly ingest: Ingest;
+  /** The raw retention task (null unless `rawRetentionGraceMs` was given). */
+  readonly rawRetention: RawRetention | null;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Whether every stage has read its inputs to their current end and produced every output. */
@@ -146,15 +153,30 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     ...idle,
   });
 
+  const rawRetention =
+    options.rawRetentionGraceMs === undefined
+      ? null
+      : createRawRetention({
+          log,
+          topics: ingest.rawTopics.filter((topic) => !topic.endsWith(RAW_TOPICS.campaigns)),
+          groupId: ingest.groupId,
+          graceMs: options.rawRetentionGraceMs,
+          onDeleted: (deleted) => options.logger?.info({ deleted }, 'raw records deleted behind ingest'),
+          onError: onError('raw-retention'),
+        });
+
   return {
     ingest,
+    rawRetention,
     async start() {
       await createPipelineTopics(log, options.partitions);
       // Downstream first, so nothing ingest writes waits for a consumer that is still joining.
       await Promise.all([fraud.start(), segments.start(), attribution.start(), triggers.start()]);
       await ingest.start();
+      rawRetention?.start();
     },
     async stop() {
+      await rawRetention?.stop();
       await ingest.stop();
       await Promise.all([fraud.stop(), segments.stop(), attribution.stop(), triggers.stop()]);
     },

@@ -52,10 +52,17 @@ const DEMO = {
   clockSaveIntervalMs: 5_000,
 } as const;
 
+/** How long raw records stay in the embedded log after ingest processed them, by default (15 minutes). */
+const DEFAULT_RAW_GRACE_SECONDS = 900;
+
 const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
                       [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
                       [--dev-tokens] [--jwks-url URL --issuer ISSUER [--audience AUDIENCE]]
-                      [--clock-tolerance SECONDS]
+                      [--clock-tolerance SECONDS] [--raw-grace SECONDS|keep]
+
+  --raw-grace  raw retail.* records (they hold emails and phone numbers) are deleted from the embedded log this
+               long after ingest has processed them (default ${DEFAULT_RAW_GRACE_SECONDS}; env CLEANROOM_RAW_GRACE_SECONDS;
+               "keep" keeps them). On Kafka set the raw topics' retention.ms instead (docs/operations.md).
 `;
 
 /** Run `cleanroom serve`; resolves to the exit code once stopped by SIGINT or SIGTERM. */
@@ -77,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
         issuer: { type: 'string' },
         audience: { type: 'string' },
         'clock-tolerance': { type: 'string' },
+        'raw-grace': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -95,6 +103,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) return usageError(`--port must be a port number`);
   if (!(rate > 0)) return usageError('--rate must be positive');
   if (!Number.isInteger(seed)) return usageError('--seed must be an integer');
+  const rawGrace =
+    values['raw-grace'] ?? process.env['CLEANROOM_RAW_GRACE_SECONDS'] ?? String(DEFAULT_RAW_GRACE_SECONDS);
+  if (rawGrace !== 'keep' && !/^\d+$/.test(rawGrace))
+    return usageError('--raw-grace must be whole seconds (0 or more) or "keep"');
   const auth = authSettings(values);
   if (typeof auth === 'string') return usageError(auth);
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
@@ -155,6 +167,8 @@ export async function run(argv: string[]): Promise<number> {
     host: imported.host,
     // Live mode: quiet partitions follow the others so time-driven exits and window closes keep flowing.
     idleTimeoutMs: 2_000,
+    // Raw records with emails and phone numbers do not stay at rest once ingest is past them (embedded log).
+    ...(rawGrace === 'keep' ? {} : { rawRetentionGraceMs: Number(rawGrace) * 1_000 }),
     // The demo's simulated clock runs ~100x faster than the wall clock; quarter-hour demand windows let the
     // planted surge fire within the first minute. Real deployments keep the hourly default.
     ...(simulating ? { trigger: { windowMs: DEMO.triggerWindowMs, warmupWindows: DEMO.warmupWindows } } : {}),

@@ -3,6 +3,8 @@
  * consent, enriches and strips every raw identifier before anything reaches `cleanroom.*`.
  */
 export { createIngest } from './ingest.ts';
+export { createRawRetention } from './raw-retention.ts';
+export type { RawRetention, RawRetentionOptions } from './raw-retention.ts';
 export type { Ingest, IngestOptions, IngestStats, IngestLogger } from './ingest.ts';
 export { transformRecord, INGEST_PROCESSOR_NAME } from './transform.ts';
 export type { TransformContext, SeenSet } from './transform.ts';

@@ -92,6 +92,10 @@ export interface Ingest {
   readonly consent: ConsentLedger;
   /** Path of ingest's SQLite file. */
   readonly databasePath: string;
+  /** The consumer group ingest reads the raw topics in. */
+  readonly groupId: string;
+  /** The raw topics it reads (with the topic prefix). */
+  readonly rawTopics: readonly string[];
 }
 
 const silentLogger: IngestLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -185,6 +189,8 @@ export function createIngest(options: IngestOptions): Ingest {
     identity,
     consent,
     databasePath,
+    groupId,
+    rawTopics,
     async start() {
       if (stopped) throw new IngestError('STOPPED', 'this ingest was stopped; create a new one');
       await createIngestTopics(options.log, prefix, options.routeFraudInput === true);

@@ -110,6 +110,18 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       store.upsertOffset.run(groupId, topic, partition, offset, now);
   });
 
+  /** Whether a deletion's frames may still be in the write-ahead log (its truncation was held off). */
+  let walHoldsDeleted = false;
+  const deleteNow = store.db.transaction((ids: number[], before: number[]): number => {
+    let deleted = 0;
+    ids.forEach((id, partition) => {
+      const offset = before[partition] ?? -1;
+      if (offset > 0)
+        deleted += store.deleteMessages.run(id * OFFSET_SPACE, id * OFFSET_SPACE + offset).changes;
+    });
+    return deleted;
+  });
+
   function commit(groupId: string, offsets: TopicPartitionOffset[]): void {
     try {
       commitNow(groupId, offsets);
@@ -171,6 +183,27 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       const offsets = new Array<number>(partitionIds(topic).length).fill(-1);
       for (const row of store.committed.all(groupId, topic)) offsets[row.partition] = row.next_offset;
       return offsets;
+    },
+    async deleteRecordsBefore(topic, before) {
+      const ids = partitionIds(topic);
+      let deleted: number;
+      try {
+        deleted = deleteNow.immediate(ids, before);
+      } catch (cause) {
+        throw new LogError('DELETE_FAILED', `deleting records of ${topic} failed`, {
+          topic,
+          retriable: true,
+          cause,
+        });
+      }
+      // The deleted rows were overwritten in their pages (secure_delete), but the write-ahead log still holds the
+      // frames that wrote them: checkpoint and truncate it. A reader in another process can hold that off; the
+      // next call tries again.
+      if (deleted > 0 || walHoldsDeleted) {
+        const [result] = store.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        walHoldsDeleted = result?.busy !== 0;
+      }
+      return deleted;
     },
     async ping() {
       if (closed) return false;

@@ -56,6 +56,8 @@ export interface EmbeddedStore {
   insertMessage: Statement<[number, string | null, string, string | null, number]>;
   /** Raw rows: [id, key, value, headers, timestamp]. */
   readMessages: Statement<[number, number, number], unknown[]>;
+  /** Delete the messages with row ids in [from, to). */
+  deleteMessages: Statement<[number, number]>;
   upsertOffset: Statement<[string, string, number, number, number]>;
   committed: Statement<[string, string], { partition: number; next_offset: number }>;
   upsertMember: Statement<[string, string, string, number, number]>;
@@ -93,6 +95,8 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
     ['from', 'to', 'limit'],
   );
   readMessages.raw(true);
+  // Deleted records (raw events past ingest's retention) are overwritten in the file, not only unlinked.
+  db.pragma('secure_delete = ON');
   return {
     db,
     topic: q(
@@ -162,6 +166,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
       ['id', 'key', 'value', 'headers', 'timestamp'],
     ),
     readMessages,
+    deleteMessages: q(orm.delete(m).where(and(gte(m.id, p('from')), lt(m.id, p('to')))), ['from', 'to']),
     upsertOffset: q(
       orm
         .insert(offsets)

@@ -8,6 +8,7 @@ export type LogErrorCode =
   | 'PRODUCE_FAILED'
   | 'FETCH_FAILED'
   | 'COMMIT_FAILED'
+  | 'DELETE_FAILED'
   | 'HANDLER_FAILED'
   | 'GROUP_FAILED'
   | 'CONNECTION_FAILED'

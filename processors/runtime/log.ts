@@ -130,6 +130,12 @@ export interface Log {
   endOffsets(topic: string): Promise<number[]>;
   /** Committed next offsets of a group per partition (-1 where none), indexed by partition. */
   committedOffsets(groupId: string, topic: string): Promise<number[]>;
+  /**
+   * Delete every record of `topic` below `before[partition]` (a partition without an entry, or with -1, keeps
+   * all); returns how many were deleted. Only the embedded log has it: on Kafka the product does not own the
+   * topics, and a topic's `retention.ms` set on the broker is how its records go (docs/operations.md).
+   */
+  deleteRecordsBefore?(topic: string, before: number[]): Promise<number>;
   /** Whether the log answers right now (for `/readyz`). */
   ping(): Promise<boolean>;
   /** Release connections and files. */

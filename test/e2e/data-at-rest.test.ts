@@ -1,11 +1,14 @@
 /**
  * Less raw data at rest: every file and folder the product writes under its data folder — the embedded log with
  * raw events, processor state, secrets, budgets, the audit log, SQLite's -wal and -shm files — is its owner's
- * alone (files 0600, folders 0700), checked on a real `cleanroom serve` run with the simulator writing.
+ * alone (files 0600, folders 0700), and raw records go from the embedded log once ingest is past them and the
+ * grace has passed; checked on a real `cleanroom serve` run with the simulator writing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { graphql, startServe } from '../helpers/serve-process.ts';
 import type { ServeProcess } from '../helpers/serve-process.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
@@ -52,5 +55,61 @@ describe('data at rest', () => {
       }))
       .filter(({ mode }) => (mode & 0o077) !== 0);
     expect(exposed).toEqual([]);
+  });
+
+  it('deletes raw records behind ingest after the grace, and says so in counts only', async () => {
+    dataDir = createTempDir('raw-grace');
+    product = await startServe({ dataDir, args: ['--dev-tokens', '--raw-grace', '2'] });
+    const running = product;
+    await waitFor(() => /raw records deleted behind ingest/.test(running.stderr()), {
+      timeout: 90_000,
+      interval: 500,
+      message: 'a retention sweep deleted raw records',
+    });
+    const line = running
+      .stderr()
+      .split('\n')
+      .find((entry) => entry.includes('raw records deleted behind ingest'))!;
+    const logged = JSON.parse(line) as { deleted: Array<{ topic: string; records: number }> };
+    expect(logged.deleted.every(({ topic, records }) => topic.startsWith('retail.') && records > 0)).toBe(
+      true,
+    );
+    // What is left of the raw topics is what ingest has not committed (or committed within the grace), a small part
+    // of what the simulator wrote; the derived topics keep everything.
+    const db = new Database(path.join(dataDir, 'log.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const rows = (topicPattern: string) =>
+        (
+          db
+            .prepare(
+              `SELECT count(*) AS n FROM log_messages m JOIN log_partitions p
+                 ON m.id >= p.id * 4294967296 AND m.id < (p.id + 1) * 4294967296 WHERE p.topic LIKE ?`,
+            )
+            .get(topicPattern) as { n: number }
+        ).n;
+      const written = (
+        db
+          .prepare(
+            `SELECT sum(next_offset) AS n FROM log_partitions WHERE topic LIKE 'retail.%' AND topic != 'retail.campaigns'`,
+          )
+          .get() as { n: number }
+      ).n;
+      expect(written).toBeGreaterThan(1_000);
+      expect(
+        rows('retail.transactions') + rows('retail.interactions') + rows('retail.ad-events'),
+      ).toBeLessThan(written);
+      expect(rows('cleanroom.events')).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a raw grace that is not whole seconds or keep', () => {
+    const result = spawnSync(process.execPath, ['bin/cleanroom.ts', 'serve', '--raw-grace', 'soon'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--raw-grace must be whole seconds (0 or more) or "keep"');
   });
 });
