@@ -72,19 +72,19 @@ export async function startBenchGateway(
     },
     principals: [{ id: 'bench-admin', role: 'HOST_ADMIN' }],
     contractInputs: brandIds.map((partnerId) => ({
-        partnerId,
-        kind: 'BRAND',
-        purposes: ['measurement', 'activation'],
-        visibility: {
-          segments: [BENCH_SEGMENT],
-          campaigns: { own: true, ids: [BENCH_CAMPAIGN] },
-          triggers: { categories: [], regions: [] },
-        },
-        kThreshold: 50,
-        dp: { epsilonPerQuery: 0.002, budget: { epsilon: 100, window: 'day' } },
-        pseudonymousSignals: true,
-        rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: options.maxSubscriptions ?? 10 },
-      })),
+      partnerId,
+      kind: 'BRAND',
+      purposes: ['measurement', 'activation'],
+      visibility: {
+        segments: [BENCH_SEGMENT],
+        campaigns: { own: true, ids: [BENCH_CAMPAIGN] },
+        triggers: { categories: [], regions: [] },
+      },
+      kThreshold: 50,
+      dp: { epsilonPerQuery: 0.002, budget: { epsilon: 100, window: 'day' } },
+      pseudonymousSignals: true,
+      rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: options.maxSubscriptions ?? 10 },
+    })),
     ...(options.auditSynchronous === undefined ? {} : { auditSynchronous: options.auditSynchronous }),
   });
   const ports = policies.ports;

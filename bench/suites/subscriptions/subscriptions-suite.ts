@@ -41,7 +41,9 @@ function childProfileFlags(): string[] {
 async function produceSignal(log: Log): Promise<void> {
   subjectSequence += 1;
   const subjectId = `sub-bench-${subjectSequence}`;
-  await log.produce(TOPICS.consent, [{ key: subjectId, value: JSON.stringify(consentChange(subjectId, true)) }]);
+  await log.produce(TOPICS.consent, [
+    { key: subjectId, value: JSON.stringify(consentChange(subjectId, true)) },
+  ]);
   const change = {
     changeId: `seg:${BENCH_SEGMENT}:${subjectId}:1`,
     segmentId: BENCH_SEGMENT,
