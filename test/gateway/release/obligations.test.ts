@@ -61,6 +61,7 @@ describe('obligations applied by the release step', () => {
         contractInputs: [
           brand('brand-drop', { dropFields: ['revenue', 'roas'] }),
           brand('brand-plain'),
+          brand('brand-zero'),
           qsr('qsr-country', { geoGranularity: 'country' }),
           qsr('qsr-drop', { dropFields: ['lift'] }),
           qsr('qsr-plain'),
@@ -82,6 +83,20 @@ describe('obligations applied by the release step', () => {
         aggregate(`cmp-${partner}`, '2026-11-01', 'store', 3),
       );
     }
+    // Every row of one day far above k, with nothing converted, earned or spent: noise around zero.
+    await harness.produce(TOPICS.campaigns, 'cmp-brand-zero', campaign('cmp-brand-zero', 'brand-zero'));
+    for (const channel of ['online', 'store'] as const) {
+      const nothing = { conversions: 0, revenue: 0, spend: 0 };
+      const row = aggregate('cmp-brand-zero', '2026-11-01', channel, 5_000);
+      await harness.produce(TOPICS.attributions, 'cmp-brand-zero', {
+        ...row,
+        ...nothing,
+        convertingSubjects: 0,
+        directRevenue: 0,
+        haloRevenue: 0,
+        bounded: { ...row.bounded, ...nothing },
+      });
+    }
     await openSegment(harness, 'seg-big');
     await fillSegment(harness, 'seg-small', 5, 'small');
     await harness.produce(TOPICS.triggers, null, trigger('soda', 'west', 1, 2_000));
@@ -90,6 +105,9 @@ describe('obligations applied by the release step', () => {
     await waitFor(() => harness.gateway.services.readModels.triggers().length === 3);
     await waitFor(
       () => harness.gateway.services.readModels.aggregates('cmp-brand-plain', 'last_touch').length === 2,
+    );
+    await waitFor(
+      () => harness.gateway.services.readModels.aggregates('cmp-brand-zero', 'last_touch').length === 2,
     );
   });
   afterAll(async () => {
@@ -127,6 +145,24 @@ describe('obligations applied by the release step', () => {
       }
       // Noise: five answers of the same row are not all the exact 5,000.
       expect([...seen].some((value) => value !== 5_000)).toBe(true);
+    });
+
+    it('never shows a noised amount below zero, and a summary of no filtered row is all zero', async () => {
+      const oneDay = `query { campaignReport(campaignId: "cmp-brand-zero", from: "2026-11-01T00:00:00Z",
+        to: "2026-11-01T23:59:59Z") { rows { conversions revenue spend }
+        filteredRows { count exposedSubjects conversions revenue spend } } }`;
+      const amounts: number[] = [];
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const report = await harness.gql(oneDay, {}, await as('brand-zero', 'BRAND'));
+        const { rows, filteredRows } = report.data?.['campaignReport'] as { rows: Row[]; filteredRows: Row };
+        expect(rows).toHaveLength(2);
+        for (const row of rows)
+          amounts.push(...(['conversions', 'revenue', 'spend'] as const).map((f) => row[f] as number));
+        expect(filteredRows).toEqual({ count: 0, exposedSubjects: 0, conversions: 0, revenue: 0, spend: 0 });
+      }
+      // Noise around an exact zero: without the floor about half of these would be negative.
+      expect(amounts.every((amount) => amount >= 0)).toBe(true);
+      expect(amounts.some((amount) => amount > 0)).toBe(true);
     });
   });
 
