@@ -65,7 +65,10 @@ export interface GatewayServices extends GatewayPorts {
   /** The host's privacy settings (consent default, bounds, activation, continual release). */
   privacy: HostPrivacyView;
   release: ReleaseServices;
-  /** Resolves once the read models have caught up with the log after start (a rebuild is over). */
+  /**
+   * Resolves once the read models have read the log as it is now (after the rebuild at start), or after a few
+   * seconds if they are further behind.
+   */
   readModelsCaughtUp: () => Promise<void>;
   devMode: boolean;
   now: () => Date;

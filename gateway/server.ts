@@ -200,7 +200,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       live: createLiveStreams({ store: releaseStore, settings: privacy.continualRelease }),
       gates: createActivationGates(releaseStore),
     },
-    readModelsCaughtUp: () => materializer.caughtUp(),
+    // Gate decisions go on the log as it is when they are made, not only as it was at start.
+    readModelsCaughtUp: () => materializer.caughtUpNow(),
     devMode,
     now: options.now ?? (() => new Date()),
     authAudit: createAuthAuditor({

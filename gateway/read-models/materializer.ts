@@ -36,6 +36,11 @@ export interface Materializer {
   rejected(): number;
   /** Resolves once, after start, the models have read every record that was in the log (lag 0). */
   caughtUp(): Promise<void>;
+  /**
+   * Resolves once the models have read every record in the log as it is now (after the rebuild), or after
+   * `maxWaitMs` if they are further behind (a decision then goes on what they hold).
+   */
+  caughtUpNow(maxWaitMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +133,15 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
   });
   let watching: NodeJS.Timeout | undefined;
 
+  /** Whether the models have read up to `targets` (end offsets per topic). */
+  const reached = (targets: Map<string, number[]>): boolean => {
+    for (const [topic, ends] of targets) {
+      const own = positions.get(topic) ?? [];
+      if (ends.some((end, partition) => (own[partition] ?? 0) < end)) return false;
+    }
+    return true;
+  };
+
   const apply = createRecordApplier({
     models,
     hub,
@@ -164,10 +178,7 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
       const targets = new Map<string, number[]>();
       for (const topic of MATERIALIZED_TOPICS) targets.set(topic, await log.endOffsets(topic));
       const check = (): void => {
-        for (const [topic, ends] of targets) {
-          const own = positions.get(topic) ?? [];
-          if (ends.some((end, partition) => (own[partition] ?? 0) < end)) return;
-        }
+        if (!reached(targets)) return;
         if (watching !== undefined) clearInterval(watching);
         watching = undefined;
         markCaughtUp();
@@ -191,6 +202,15 @@ export function createMaterializer(options: MaterializerOptions): Materializer {
     },
     rejected: () => rejectedCount,
     caughtUp: () => caughtUp,
+    async caughtUpNow(maxWaitMs = 5_000) {
+      await caughtUp;
+      const targets = new Map<string, number[]>();
+      for (const topic of MATERIALIZED_TOPICS) targets.set(topic, await log.endOffsets(topic));
+      const deadline = Date.now() + maxWaitMs;
+      while (!reached(targets) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     async stop() {
       if (watching !== undefined) clearInterval(watching);
       await consumer?.stop();

@@ -85,7 +85,8 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
 
   const decideNow = async (services: ReleaseDeps, scope: GateScope, segmentId: string): Promise<boolean> => {
     const { principal, contract } = scope;
-    // A restarted gateway rebuilds its read models from the log: decide on the rebuilt size, from after it.
+    // Decide on the log as it is now: after a restart's rebuild, and with what was produced up to this moment
+    // (a decision on a size the models had not read yet would hold for a whole interval).
     await services.readModelsCaughtUp();
     const key = keyOf(principal.id, segmentId);
     const history = historyOf(key);
