@@ -14,7 +14,8 @@ import { LogError } from './errors.ts';
 import { createKafkaConsumer } from './kafka-consumer.ts';
 import { createKafkaLogCreator, createLogLineWriter, kafkaLogLevel } from './kafka-logger.ts';
 import type { KafkaLogLevel, KafkaLogLine } from './kafka-logger.ts';
-import type { Log, LogConsumer, ProduceResult, TopicOptions } from './log.ts';
+import type { Log, ProduceResult, TopicOptions } from './log.ts';
+import { createLogConsumers } from './log-consumers.ts';
 import { createPartitionChooser } from './murmur2.ts';
 
 const { Kafka: KafkaClient, Partitioners } = kafkajs;
@@ -115,7 +116,7 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
   });
   const choosePartition = createPartitionChooser();
   const partitionCounts = new Map<string, Promise<number>>();
-  const consumers = new Set<LogConsumer>();
+  const consumers = createLogConsumers();
   let admin: Promise<Admin> | undefined;
   let producer: ProducerSlot | undefined;
   const producers = new Set<ProducerSlot>();
@@ -293,41 +294,39 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
     },
     consumer(consumerOptions) {
       assertOpen();
-      if (consumerOptions.topics.length === 0)
-        throw new LogError('INVALID_ARGUMENT', 'a consumer needs topics');
-      const consumer = createKafkaConsumer(
-        {
-          kafka,
-          config: {
-            sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-            heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
-            rebalanceTimeout: 30_000,
-            maxWaitTimeInMs: options.maxWaitTimeInMs ?? 50,
-            minBytes: 1,
-            allowAutoTopicCreation: false,
-            retry,
+      return consumers.open(consumerOptions, (onClosed) =>
+        createKafkaConsumer(
+          {
+            kafka,
+            config: {
+              sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+              heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+              rebalanceTimeout: 30_000,
+              maxWaitTimeInMs: options.maxWaitTimeInMs ?? 50,
+              minBytes: 1,
+              allowAutoTopicCreation: false,
+              retry,
+            },
+            ensureTopics: async (topics) => {
+              await Promise.all(topics.map((topic) => partitionsOf(topic)));
+            },
+            onClosed,
+            // What a consumer recovers from shows beside KafkaJS's own lines at level warn.
+            onRecovered: (error) =>
+              writeLogLine({
+                level: 'warn',
+                namespace: 'LogConsumer',
+                message: error.message,
+                fields: {
+                  code: error.code,
+                  groupId: error.groupId,
+                  error: error.cause instanceof Error ? error.cause.message : String(error.cause),
+                },
+              }),
           },
-          ensureTopics: async (topics) => {
-            await Promise.all(topics.map((topic) => partitionsOf(topic)));
-          },
-          onClosed: (done) => consumers.delete(done),
-          // What a consumer recovers from shows beside KafkaJS's own lines at level warn.
-          onRecovered: (error) =>
-            writeLogLine({
-              level: 'warn',
-              namespace: 'LogConsumer',
-              message: error.message,
-              fields: {
-                code: error.code,
-                groupId: error.groupId,
-                error: error.cause instanceof Error ? error.cause.message : String(error.cause),
-              },
-            }),
-        },
-        consumerOptions,
+          consumerOptions,
+        ),
       );
-      consumers.add(consumer);
-      return consumer;
     },
     async endOffsets(topic) {
       await partitionsOf(topic);
@@ -356,7 +355,7 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
     },
     async close() {
       if (closed) return;
-      await Promise.all([...consumers].map((consumer) => consumer.stop()));
+      await consumers.stopAll();
       closed = true;
       const clients = await Promise.allSettled(
         [...[...producers].map((slot) => slot.client), admin].filter((client) => client !== undefined),
