@@ -10,7 +10,7 @@ import { OFFSET_SPACE, openEmbeddedStore } from './embedded-store.ts';
 import { openEmbeddedWakeups } from './embedded-wakeups.ts';
 import { LogError } from './errors.ts';
 import type { Log, ProduceResult, TopicOptions, TopicPartitionOffset } from './log.ts';
-import { createLogConsumers } from './log-consumers.ts';
+import { createLogLifecycle } from './log-lifecycle.ts';
 import { createPartitionChooser } from './murmur2.ts';
 
 /** Options of {@link createEmbeddedLog}. */
@@ -41,12 +41,8 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
   const wakeups = openEmbeddedWakeups(options.path);
   const choosePartition = createPartitionChooser();
   const partitionIdCache = new Map<string, number[]>();
-  const consumers = createLogConsumers();
-  let closed = false;
-
-  const assertOpen = (): void => {
-    if (closed) throw new LogError('CLOSED', 'the embedded log is closed');
-  };
+  const lifecycle = createLogLifecycle('the embedded log');
+  const { assertOpen } = lifecycle;
 
   const createTopicNow = store.db.transaction((topic: string, partitions: number, compacted: boolean) => {
     store.insertTopic.run(topic, partitions, compacted ? 1 : 0, Date.now());
@@ -157,8 +153,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       return results;
     },
     consumer(consumerOptions) {
-      assertOpen();
-      return consumers.open(consumerOptions, (onClosed) =>
+      return lifecycle.openConsumer(consumerOptions, (onClosed) =>
         createEmbeddedConsumer(
           {
             store,
@@ -204,21 +199,17 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       }
       return deleted;
     },
-    async ping() {
-      if (closed) return false;
-      try {
+    ping() {
+      return lifecycle.ping(() => {
         store.db.prepare('SELECT 1').get();
         return true;
-      } catch {
-        return false;
-      }
+      });
     },
-    async close() {
-      if (closed) return;
-      await consumers.stopAll();
-      closed = true;
-      wakeups.release();
-      store.db.close();
+    close() {
+      return lifecycle.close(() => {
+        wakeups.release();
+        store.db.close();
+      });
     },
   };
 }
