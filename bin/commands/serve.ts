@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import {
   buildConsoleAssets,
@@ -39,6 +38,7 @@ import {
   writeToLog,
 } from '../../simulator/index.ts';
 import { banner } from './serve-banner.ts';
+import { parseCommandArgs, usageError } from './command-args.ts';
 
 /**
  * The embedded demo's pace: quarter-hour demand windows (the simulated clock runs ~100x faster than the wall clock)
@@ -67,48 +67,35 @@ const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DI
 
 /** Run `cleanroom serve`; resolves to the exit code once stopped by SIGINT or SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        contracts: { type: 'string' },
-        'no-simulate': { type: 'boolean', default: false },
-        rate: { type: 'string', default: '400' },
-        seed: { type: 'string', default: '1' },
-        'dev-tokens': { type: 'boolean', default: false },
-        'jwks-url': { type: 'string' },
-        issuer: { type: 'string' },
-        audience: { type: 'string' },
-        'clock-tolerance': { type: 'string' },
-        'raw-grace': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`cleanroom serve: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('serve', USAGE, argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    contracts: { type: 'string' },
+    'no-simulate': { type: 'boolean', default: false },
+    rate: { type: 'string', default: '400' },
+    seed: { type: 'string', default: '1' },
+    'dev-tokens': { type: 'boolean', default: false },
+    'jwks-url': { type: 'string' },
+    issuer: { type: 'string' },
+    audience: { type: 'string' },
+    'clock-tolerance': { type: 'string' },
+    'raw-grace': { type: 'string' },
+  });
+  if (typeof values === 'number') return values;
   const port = Number(values.port ?? process.env['PORT'] ?? 4000);
   const rate = Number(values.rate);
   const seed = Number(values.seed);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) return usageError(`--port must be a port number`);
-  if (!(rate > 0)) return usageError('--rate must be positive');
-  if (!Number.isInteger(seed)) return usageError('--seed must be an integer');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    return usageError('serve', USAGE, `--port must be a port number`);
+  if (!(rate > 0)) return usageError('serve', USAGE, '--rate must be positive');
+  if (!Number.isInteger(seed)) return usageError('serve', USAGE, '--seed must be an integer');
   const rawGrace =
     values['raw-grace'] ?? process.env['CLEANROOM_RAW_GRACE_SECONDS'] ?? String(DEFAULT_RAW_GRACE_SECONDS);
   if (rawGrace !== 'keep' && !/^\d+$/.test(rawGrace))
-    return usageError('--raw-grace must be whole seconds (0 or more) or "keep"');
+    return usageError('serve', USAGE, '--raw-grace must be whole seconds (0 or more) or "keep"');
   const auth = authSettings(values);
-  if (typeof auth === 'string') return usageError(auth);
+  if (typeof auth === 'string') return usageError('serve', USAGE, auth);
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
   const dataDir = path.resolve(values['data-dir'] ?? process.env['CLEANROOM_DATA_DIR'] ?? './data');
   const contractsDir = path.resolve(
@@ -372,11 +359,6 @@ function authSettings(values: {
     ...(jwksUrl !== undefined && issuer !== undefined ? { keys: { jwksUrl }, issuer } : {}),
     ...(audience !== undefined ? { audience } : {}),
   };
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`cleanroom serve: ${message}\n${USAGE}`);
-  return 2;
 }
 
 function errorSummary(error: unknown): { name: string; message: string; code?: unknown } {

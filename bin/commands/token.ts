@@ -8,11 +8,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ROLES, loadOrCreateDevKeyPair, mintDevToken } from '../../gateway/index.ts';
 import type { Role } from '../../gateway/index.ts';
 import { DEFAULT_HOST_CONFIG, createContractRegistry, loadContracts } from '../../policies/index.ts';
 import type { HostConfig, PartnerContract } from '../../policies/index.ts';
+import { parseCommandArgs, usageError } from './command-args.ts';
 
 const USAGE =
   'usage: cleanroom token --partner ID --role BRAND|QSR|PRIVACY_OFFICER|HOST_ADMIN [--ttl 1h] [--data-dir DIR]\n' +
@@ -89,37 +89,19 @@ function refusal(partnerId: string, role: Role, known: KnownPrincipals): string 
 
 /** Run `cleanroom token`; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        partner: { type: 'string' },
-        role: { type: 'string' },
-        ttl: { type: 'string', default: '1h' },
-        'data-dir': { type: 'string' },
-        contracts: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`cleanroom token: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('token', USAGE, argv, {
+    partner: { type: 'string' },
+    role: { type: 'string' },
+    ttl: { type: 'string', default: '1h' },
+    'data-dir': { type: 'string' },
+    contracts: { type: 'string' },
+  });
+  if (typeof values === 'number') return values;
   const role = values.role?.toUpperCase();
-  if (values.partner === undefined || values.partner === '' || role === undefined) {
-    process.stderr.write(`cleanroom token: --partner and --role are required\n${USAGE}`);
-    return 2;
-  }
-  if (!(ROLES as readonly string[]).includes(role)) {
-    process.stderr.write(`cleanroom token: unknown role '${values.role}'\n${USAGE}`);
-    return 2;
-  }
+  if (values.partner === undefined || values.partner === '' || role === undefined)
+    return usageError('token', USAGE, '--partner and --role are required');
+  if (!(ROLES as readonly string[]).includes(role))
+    return usageError('token', USAGE, `unknown role '${values.role}'`);
   if (!/^\d+[smhdw]$/.test(values.ttl)) {
     process.stderr.write(`cleanroom token: --ttl must look like 30m, 1h or 7d\n`);
     return 2;

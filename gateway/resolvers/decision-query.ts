@@ -10,28 +10,8 @@
 import { badUserInput } from '../errors.ts';
 import type { AuditEntry, AuditFilter, AuditPort } from '../ports.ts';
 import { ROLES } from '../ports.ts';
-
-/** What `policyDecisions` accepts as `filter` (strings as the client sent them). */
-export interface DecisionFilterInput {
-  principal?: string;
-  role?: string;
-  action?: string;
-  effect?: string;
-  code?: string;
-  excludeOwnReads?: boolean;
-  since?: string;
-  until?: string;
-}
-
-/** Reads of the audit state a console repeats while it is open (hidden by `excludeOwnReads`). */
-export const OWN_READ_ACTIONS: ReadonlySet<string> = new Set([
-  'me.read',
-  'audit.sth',
-  'budget.read',
-  'consent.read',
-  'decisions.read',
-  'decisions.subscribe',
-]);
+import { OWN_READ_ACTIONS } from '../decision-log-api.ts';
+import type { DecisionBucket, DecisionFilterInput, DecisionHistogram } from '../decision-log-api.ts';
 
 /** Most entries one request examines beyond what the audit store filters itself. */
 export const SCAN_LIMIT = 20_000;
@@ -219,26 +199,6 @@ export function listDecisions(
   return options.order === 'NEWEST_FIRST'
     ? newestFirst(audit, filter, options.after, options.first)
     : oldestFirst(audit, filter, options.after, options.first);
-}
-
-/** Decisions of one principal and effect in one bucket. */
-export interface DecisionBucket {
-  start: string;
-  principal: string;
-  role: string | null;
-  effect: string;
-  count: number;
-  epsilonSpent: number;
-}
-
-/** Counts per bucket, principal and effect. */
-export interface DecisionHistogram {
-  since: string;
-  until: string;
-  bucketSeconds: number;
-  buckets: DecisionBucket[];
-  examined: number;
-  truncated: boolean;
 }
 
 /**

@@ -9,7 +9,7 @@ import { governed } from '../governance.ts';
 import type { AuditEntry, ContractView } from '../ports.ts';
 import { decodeListCursor, encodeListCursor } from '../subscriptions/cursor.ts';
 import { decisionHistogram, listDecisions, parseDecisionFilter } from './decision-query.ts';
-import type { DecisionFilterInput } from './decision-query.ts';
+import type { DecisionFilterInput } from '../decision-log-api.ts';
 
 /** The public shape of an audit entry. */
 export function toPolicyDecision(entry: AuditEntry) {

@@ -47,12 +47,10 @@ export interface ResultSummary {
   epsilonSpent: number;
 }
 
-/** A logged decision, exactly as its canonical JSON bytes are stored and hashed. */
-export interface AuditEntry {
-  formatVersion: typeof AUDIT_ENTRY_FORMAT;
+/** What an entry and its JSON view ({@link AuditEntryJSON}) both hold. */
+interface AuditEntryFields {
   /** Position in the log, 0-based and contiguous; also the leaf index in the Merkle tree. */
   sequence: number;
-  decisionId: string;
   /** ISO-8601 time of the decision. */
   at: string;
   principal: { id: string; role: string | null };
@@ -67,6 +65,12 @@ export interface AuditEntry {
   reasons: string[];
   contractVersion: string | null;
   resultSummary: ResultSummary;
+}
+
+/** A logged decision, exactly as its canonical JSON bytes are stored and hashed. */
+export interface AuditEntry extends AuditEntryFields {
+  formatVersion: typeof AUDIT_ENTRY_FORMAT;
+  decisionId: string;
 }
 
 const EMAIL_PATTERN = /[^\s@"]+@[^\s@"]+\.[a-z]{2,}/i;
@@ -147,20 +151,8 @@ export function digestRequest(request: unknown): string {
 }
 
 /** A topic- and GraphQL-friendly view of an entry (`PolicyDecision`): `id` is the decision id. */
-export interface AuditEntryJSON {
+export interface AuditEntryJSON extends AuditEntryFields {
   id: string;
-  sequence: number;
-  at: string;
-  principal: { id: string; role: string | null };
-  action: string;
-  resource: string;
-  inputDigest: string;
-  effect: string;
-  code: string | null;
-  obligations: JsonValue;
-  reasons: string[];
-  contractVersion: string | null;
-  resultSummary: ResultSummary;
 }
 
 /** Convert an entry to its topic-friendly JSON form. */

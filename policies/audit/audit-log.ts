@@ -26,15 +26,6 @@ import { encodeHash } from './tree-head.ts';
 import { createTreeHeadSigner } from './tree-head-signer.ts';
 import type { TreeState } from './tree-head-signer.ts';
 
-export type {
-  AuditEntryConnection,
-  AuditEntryFilter,
-  AuditLog,
-  AuditLogOptions,
-  ConsistencyProof,
-  InclusionProof,
-} from './audit-log-types.ts';
-
 const MAX_PAGE = 1000;
 /** Largest group commit; more queued appends go in the next transaction. */
 const MAX_GROUP = 1000;

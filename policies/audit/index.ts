@@ -34,6 +34,7 @@ export type { AuditSigningKey } from './signing-key.ts';
 export { decodeHash, encodeHash, signTreeHead, verifyTreeHeadSignature } from './tree-head.ts';
 export type { SignedTreeHead, TreeHead } from './tree-head.ts';
 export { auditLogPath, createAuditLog, openAuditLog } from './audit-log.ts';
+export type { OpenAuditLogOptions } from './audit-log.ts';
 export type {
   AuditEntryConnection,
   AuditEntryFilter,
@@ -41,8 +42,7 @@ export type {
   AuditLogOptions,
   ConsistencyProof,
   InclusionProof,
-  OpenAuditLogOptions,
-} from './audit-log.ts';
+} from './audit-log-types.ts';
 export { openAuditStore } from './audit-store.ts';
 export type { AuditStore, AuditStoreOptions } from './audit-store.ts';
 export { verifyAuditStore } from './audit-verify.ts';

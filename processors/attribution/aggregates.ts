@@ -70,10 +70,9 @@ export interface RowRef {
 
 type Counter = 'exposedSubjects' | 'ghostSubjects' | 'convertingSubjects' | 'ghostConverters';
 
-/** Changes a row (creating it if new) and marks it for the next flush. */
-export function updateRow(store: AggregateStore, ref: RowRef, change: (row: AggregateRow) => void): void {
-  const rowKey = `${ref.campaignId}:${ref.day}:${ref.channel}`;
-  const row = store.rows.get(rowKey) ?? {
+/** A row of `ref` with every count at zero. */
+export function emptyRow(ref: RowRef, bounds: ContributionBounds, version: number): AggregateRow {
+  return {
     campaignId: ref.campaignId,
     day: ref.day,
     channel: ref.channel,
@@ -83,9 +82,15 @@ export function updateRow(store: AggregateStore, ref: RowRef, change: (row: Aggr
     ghostConverters: 0,
     spend: 0,
     models: {},
-    bounded: emptyBoundedSums(store.bounds),
-    version: 0,
+    bounded: emptyBoundedSums(bounds),
+    version,
   };
+}
+
+/** Changes a row (creating it if new) and marks it for the next flush. */
+export function updateRow(store: AggregateStore, ref: RowRef, change: (row: AggregateRow) => void): void {
+  const rowKey = `${ref.campaignId}:${ref.day}:${ref.channel}`;
+  const row = store.rows.get(rowKey) ?? emptyRow(ref, store.bounds, 0);
   // A row stored before contribution bounds existed starts its bounded sums now.
   row.bounded ??= emptyBoundedSums(store.bounds);
   change(row);

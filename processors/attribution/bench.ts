@@ -4,6 +4,7 @@
  * `cleanroom.ivt` and `cleanroom.campaigns`, start `createAttributionProcessor`, poll `caughtUp()`.)
  */
 import type { CampaignInfo, CleanEvent, IvtVerdict } from '../../schema/index.ts';
+import { measureRate } from '../runtime/index.ts';
 import { createCampaignDirectory } from './campaign-directory.ts';
 import { createAttributionEngine } from './engine.ts';
 
@@ -30,23 +31,17 @@ export function measureAttributionEngine(
   flushEvery = 500,
 ): AttributionBenchResult {
   const engine = createAttributionEngine({ campaigns: createCampaignDirectory(campaigns) });
-  const result: AttributionBenchResult = {
-    inputs: 0,
-    credits: 0,
-    aggregates: 0,
-    elapsedMs: 0,
-    inputsPerSecond: 0,
-  };
-  const started = performance.now();
-  for (const input of inputs) {
-    const credits =
-      'event' in input ? engine.observeEvent(input.event) : engine.observeVerdict(input.verdict);
-    result.inputs += 1;
-    result.credits += credits.length;
-    if (result.inputs % flushEvery === 0) result.aggregates += engine.flush().length;
-  }
-  result.aggregates += engine.flush().length;
-  result.elapsedMs = performance.now() - started;
-  result.inputsPerSecond = result.elapsedMs > 0 ? (result.inputs / result.elapsedMs) * 1000 : 0;
-  return result;
+  const counts = { inputs: 0, credits: 0, aggregates: 0 };
+  const { elapsedMs, perSecond } = measureRate(() => {
+    for (const input of inputs) {
+      const credits =
+        'event' in input ? engine.observeEvent(input.event) : engine.observeVerdict(input.verdict);
+      counts.inputs += 1;
+      counts.credits += credits.length;
+      if (counts.inputs % flushEvery === 0) counts.aggregates += engine.flush().length;
+    }
+    counts.aggregates += engine.flush().length;
+    return counts.inputs;
+  });
+  return { ...counts, elapsedMs, inputsPerSecond: perSecond };
 }

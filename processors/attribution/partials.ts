@@ -1,9 +1,9 @@
 /** Partial aggregate rows of one input partition, and their merge into restated aggregates. */
 import { z } from 'zod';
 import type { AttributionAggregate } from '../../schema/index.ts';
-import { toAggregate } from './aggregates.ts';
+import { emptyRow, toAggregate } from './aggregates.ts';
 import type { AggregateRow, ModelSums } from './aggregates.ts';
-import { emptyBoundedSums, maxBounds } from './bounded-sums.ts';
+import { maxBounds } from './bounded-sums.ts';
 import type { BoundedSums } from './bounded-sums.ts';
 import { DEFAULT_ATTRIBUTION_CONFIG } from './config.ts';
 import { ATTRIBUTION_MODELS } from './models.ts';
@@ -76,19 +76,11 @@ export function mergeRows(rows: readonly AggregateRow[], version: number): Aggre
   if (first === undefined) return undefined;
   // The bounds start from the partitions' own (their maximum), not from this process's configuration.
   const withBounds = rows.find((row) => row.bounded !== undefined)?.bounded;
-  const merged: AggregateRow = {
-    campaignId: first.campaignId,
-    day: first.day,
-    channel: first.channel,
-    exposedSubjects: 0,
-    ghostSubjects: 0,
-    convertingSubjects: 0,
-    ghostConverters: 0,
-    spend: 0,
-    models: {},
-    bounded: emptyBoundedSums(withBounds?.bounds ?? DEFAULT_ATTRIBUTION_CONFIG.contributionBounds),
+  const merged = emptyRow(
+    first,
+    withBounds?.bounds ?? DEFAULT_ATTRIBUTION_CONFIG.contributionBounds,
     version,
-  };
+  );
   for (const row of rows) {
     addBounded(merged.bounded, row.bounded as BoundedSums | undefined);
     merged.exposedSubjects += row.exposedSubjects;

@@ -4,6 +4,7 @@
  * `createFraudProcessor`, poll `caughtUp()`.)
  */
 import type { CleanEvent } from '../../schema/index.ts';
+import { measureRate } from '../runtime/index.ts';
 import type { FraudConfigInput } from './config.ts';
 import { createFraudDetector } from './detector.ts';
 
@@ -29,25 +30,18 @@ export function measureFraudDetector(
   batchSize = 500,
 ): FraudBenchResult {
   const detector = createFraudDetector(config === undefined ? {} : { config });
-  const result: FraudBenchResult = {
-    events: 0,
-    adEvents: 0,
-    verdicts: 0,
-    signals: 0,
-    elapsedMs: 0,
-    eventsPerSecond: 0,
-  };
-  const started = performance.now();
-  for (const event of events) {
-    const out = detector.observe(event);
-    result.events += 1;
-    if (event.type === 'impression' || event.type === 'click') result.adEvents += 1;
-    result.verdicts += out.verdicts.length;
-    result.signals += out.signals.length;
-    if (result.events % batchSize === 0) detector.drainChanges();
-  }
-  detector.drainChanges();
-  result.elapsedMs = performance.now() - started;
-  result.eventsPerSecond = result.elapsedMs > 0 ? (result.events / result.elapsedMs) * 1000 : 0;
-  return result;
+  const counts = { events: 0, adEvents: 0, verdicts: 0, signals: 0 };
+  const { elapsedMs, perSecond } = measureRate(() => {
+    for (const event of events) {
+      const out = detector.observe(event);
+      counts.events += 1;
+      if (event.type === 'impression' || event.type === 'click') counts.adEvents += 1;
+      counts.verdicts += out.verdicts.length;
+      counts.signals += out.signals.length;
+      if (counts.events % batchSize === 0) detector.drainChanges();
+    }
+    detector.drainChanges();
+    return counts.events;
+  });
+  return { ...counts, elapsedMs, eventsPerSecond: perSecond };
 }

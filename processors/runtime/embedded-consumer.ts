@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { OFFSET_SPACE } from './embedded-store.ts';
 import type { EmbeddedStore } from './embedded-store.ts';
 import { createEmbeddedGroupMember } from './embedded-group.ts';
+import { createErrorReporter, groupFailed, handlerFailed, handlerRetryPauseMs } from './consumer-errors.ts';
 import type { EmbeddedWakeups } from './embedded-wakeups.ts';
 import { LogError } from './errors.ts';
 import type {
@@ -85,13 +86,7 @@ export function createEmbeddedConsumer(
       wakeWaiter = done;
     });
 
-  const reportError = (error: LogError): void => {
-    try {
-      options.onError?.(error);
-    } catch {
-      // An observer's failure must not stop consumption.
-    }
-  };
+  const reportError = createErrorReporter(options.onError);
 
   function partitionCounts(): Map<string, number> {
     return new Map(topics.map((topic) => [topic, context.partitionIds(topic).length]));
@@ -190,18 +185,9 @@ export function createEmbeddedConsumer(
       try {
         await handler(batch);
       } catch (cause) {
-        reportError(
-          new LogError('HANDLER_FAILED', `handler failed on ${batch.topic}[${batch.partition}]`, {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: batch.records[0]!.offset,
-            groupId,
-            retriable: true,
-            cause,
-          }),
-        );
+        reportError(handlerFailed(batch, groupId, cause));
         signalled = false;
-        await waitForWake(Math.min(100 * 2 ** attempt, 2_000));
+        await waitForWake(handlerRetryPauseMs(attempt));
         continue;
       }
       // A seek made by the handler wins over the natural next position (also a seek back to where it began:
@@ -219,9 +205,7 @@ export function createEmbeddedConsumer(
       try {
         if (groupDirty || Date.now() >= nextSyncAt) await syncGroup();
       } catch (cause) {
-        reportError(
-          new LogError('GROUP_FAILED', `group ${groupId} sync failed`, { groupId, retriable: true, cause }),
-        );
+        reportError(groupFailed(groupId, `group ${groupId} sync failed`, cause));
         await waitForWake(context.pollIntervalMs);
         continue;
       }
@@ -257,13 +241,7 @@ export function createEmbeddedConsumer(
         try {
           member.heartbeat();
         } catch (cause) {
-          reportError(
-            new LogError('GROUP_FAILED', `heartbeat of group ${groupId} failed`, {
-              groupId,
-              retriable: true,
-              cause,
-            }),
-          );
+          reportError(groupFailed(groupId, `heartbeat of group ${groupId} failed`, cause));
         }
       }, context.heartbeatIntervalMs);
       heartbeat.unref();
@@ -273,9 +251,7 @@ export function createEmbeddedConsumer(
       } catch (cause) {
         // The loop tries again; onAssign is called again for partitions it did not accept.
         groupDirty = true;
-        reportError(
-          new LogError('GROUP_FAILED', `group ${groupId} sync failed`, { groupId, retriable: true, cause }),
-        );
+        reportError(groupFailed(groupId, `group ${groupId} sync failed`, cause));
       }
       loop = runLoop(handler);
     },

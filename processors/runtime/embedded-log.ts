@@ -9,7 +9,8 @@ import { createEmbeddedConsumer } from './embedded-consumer.ts';
 import { OFFSET_SPACE, openEmbeddedStore } from './embedded-store.ts';
 import { openEmbeddedWakeups } from './embedded-wakeups.ts';
 import { LogError } from './errors.ts';
-import type { Log, LogConsumer, ProduceResult, TopicOptions, TopicPartitionOffset } from './log.ts';
+import type { Log, ProduceResult, TopicOptions, TopicPartitionOffset } from './log.ts';
+import { createLogLifecycle } from './log-lifecycle.ts';
 import { createPartitionChooser } from './murmur2.ts';
 
 /** Options of {@link createEmbeddedLog}. */
@@ -40,12 +41,8 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
   const wakeups = openEmbeddedWakeups(options.path);
   const choosePartition = createPartitionChooser();
   const partitionIdCache = new Map<string, number[]>();
-  const consumers = new Set<LogConsumer>();
-  let closed = false;
-
-  const assertOpen = (): void => {
-    if (closed) throw new LogError('CLOSED', 'the embedded log is closed');
-  };
+  const lifecycle = createLogLifecycle('the embedded log');
+  const { assertOpen } = lifecycle;
 
   const createTopicNow = store.db.transaction((topic: string, partitions: number, compacted: boolean) => {
     store.insertTopic.run(topic, partitions, compacted ? 1 : 0, Date.now());
@@ -65,7 +62,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       });
     }
     if (!store.topic.get(topic)) createTopicNow.immediate(topic, partitions, topicOptions.compacted ?? false);
-    const ids = store.partitionIds.all(topic).map((row) => row.id);
+    const ids = store.partitions.all(topic).map((row) => row.id);
     partitionIdCache.set(topic, ids);
     return ids;
   }
@@ -156,28 +153,25 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       return results;
     },
     consumer(consumerOptions) {
-      assertOpen();
-      if (consumerOptions.topics.length === 0)
-        throw new LogError('INVALID_ARGUMENT', 'a consumer needs topics');
-      const consumer = createEmbeddedConsumer(
-        {
-          store,
-          wakeups,
-          partitionIds: (topic) => partitionIds(topic),
-          commit,
-          pollIntervalMs: options.pollIntervalMs ?? 100,
-          heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500,
-          sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
-          onClosed: (done) => consumers.delete(done),
-        },
-        consumerOptions,
+      return lifecycle.openConsumer(consumerOptions, (onClosed) =>
+        createEmbeddedConsumer(
+          {
+            store,
+            wakeups,
+            partitionIds: (topic) => partitionIds(topic),
+            commit,
+            pollIntervalMs: options.pollIntervalMs ?? 100,
+            heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500,
+            sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+            onClosed,
+          },
+          consumerOptions,
+        ),
       );
-      consumers.add(consumer);
-      return consumer;
     },
     async endOffsets(topic) {
       partitionIds(topic);
-      return store.endOffsets.all(topic).map((row) => row.next_offset);
+      return store.partitions.all(topic).map((row) => row.next_offset);
     },
     async committedOffsets(groupId, topic) {
       const offsets = new Array<number>(partitionIds(topic).length).fill(-1);
@@ -205,21 +199,17 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
       }
       return deleted;
     },
-    async ping() {
-      if (closed) return false;
-      try {
+    ping() {
+      return lifecycle.ping(() => {
         store.db.prepare('SELECT 1').get();
         return true;
-      } catch {
-        return false;
-      }
+      });
     },
-    async close() {
-      if (closed) return;
-      await Promise.all([...consumers].map((consumer) => consumer.stop()));
-      closed = true;
-      wakeups.release();
-      store.db.close();
+    close() {
+      return lifecycle.close(() => {
+        wakeups.release();
+        store.db.close();
+      });
     },
   };
 }

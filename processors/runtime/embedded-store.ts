@@ -49,10 +49,10 @@ export interface EmbeddedStore {
   topic: Statement<[string], TopicRow>;
   insertTopic: Statement<[string, number, number, number]>;
   insertPartition: Statement<[string, number]>;
-  partitionIds: Statement<[string], { id: number; partition: number }>;
+  /** A topic's partitions in partition order: their row ids and next offsets. */
+  partitions: Statement<[string], { id: number; partition: number; next_offset: number }>;
   nextOffset: Statement<[number], { next_offset: number }>;
   setNextOffset: Statement<[number, number]>;
-  endOffsets: Statement<[string], { partition: number; next_offset: number }>;
   insertMessage: Statement<[number, string | null, string, string | null, number]>;
   /** Raw rows: [id, key, value, headers, timestamp]. */
   readMessages: Statement<[number, number, number], unknown[]>;
@@ -125,9 +125,9 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
         .onConflictDoNothing(),
       ['topic', 'partition'],
     ),
-    partitionIds: q(
+    partitions: q(
       orm
-        .select({ id: parts.id, partition: parts.partition })
+        .select({ id: parts.id, partition: parts.partition, next_offset: parts.nextOffset })
         .from(parts)
         .where(eq(parts.topic, p('topic')))
         .orderBy(asc(parts.partition)),
@@ -146,14 +146,6 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
         .set({ nextOffset: sql`${p('next')}` })
         .where(eq(parts.id, p('id'))),
       ['next', 'id'],
-    ),
-    endOffsets: q(
-      orm
-        .select({ partition: parts.partition, next_offset: parts.nextOffset })
-        .from(parts)
-        .where(eq(parts.topic, p('topic')))
-        .orderBy(asc(parts.partition)),
-      ['topic'],
     ),
     insertMessage: q(
       orm.insert(m).values({

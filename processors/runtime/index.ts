@@ -64,6 +64,8 @@ export { createOrderedMerge, takeMerged } from './ordered-merge.ts';
 export type { OrderedMerge, OrderedMergeOptions, PushResult } from './ordered-merge.ts';
 export type { ProcessorHost, ProcessorHostOptions, HostStats } from './processor-host.ts';
 export { measureProcessor, measureProcessorOnLog } from './measure-processor.ts';
+export { measureRate } from './measure-rate.ts';
+export type { MeasuredRate } from './measure-rate.ts';
 export type {
   MeasureRecord,
   ProcessorMeasurement,

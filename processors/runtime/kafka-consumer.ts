@@ -3,6 +3,7 @@
  * resolution and explicit commits, so it keeps the same semantics as the embedded consumer.
  */
 import type { Consumer, ConsumerConfig, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { createErrorReporter, groupFailed, handlerFailed, handlerRetryPauseMs } from './consumer-errors.ts';
 import { LogError } from './errors.ts';
 import type {
   ConsumerOptions,
@@ -103,14 +104,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       }),
     );
 
-  const reportError = (error: LogError): void => {
-    try {
-      context.onRecovered?.(error);
-      options.onError?.(error);
-    } catch {
-      // An observer's failure must not stop consumption.
-    }
-  };
+  const reportError = createErrorReporter(context.onRecovered, options.onError);
 
   function onGroupJoin(kafkaConsumer: Consumer, memberAssignment: Record<string, number[]>): void {
     const next: TopicPartition[] = [];
@@ -130,13 +124,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       try {
         if (revoked.length > 0) await options.onRevoke?.(revoked);
       } catch (cause) {
-        reportError(
-          new LogError('GROUP_FAILED', `onRevoke of group ${groupId} failed`, {
-            groupId,
-            retriable: true,
-            cause,
-          }),
-        );
+        reportError(groupFailed(groupId, `onRevoke of group ${groupId} failed`, cause));
       }
       const positions = added.length > 0 ? await assignWithRetries(kafkaConsumer, added) : [];
       for (const [key, seek] of pendingSeeks) {
@@ -215,13 +203,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       try {
         return [...((await options.onAssign?.(added)) ?? [])];
       } catch (cause) {
-        reportError(
-          new LogError('GROUP_FAILED', `onAssign of group ${groupId} failed`, {
-            groupId,
-            retriable: true,
-            cause,
-          }),
-        );
+        reportError(groupFailed(groupId, `onAssign of group ${groupId} failed`, cause));
       }
       await sleep(Math.min(100 * 2 ** attempt, MAX_REPLACE_PAUSE_MS));
       // Replaced, stopped or crashed meanwhile: the next join assigns every partition afresh.
@@ -240,17 +222,8 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
         await handler(batch);
         return true;
       } catch (cause) {
-        reportError(
-          new LogError('HANDLER_FAILED', `handler failed on ${batch.topic}[${batch.partition}]`, {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: batch.records[0]!.offset,
-            groupId,
-            retriable: true,
-            cause,
-          }),
-        );
-        await sleep(Math.min(100 * 2 ** attempt, 2_000));
+        reportError(handlerFailed(batch, groupId, cause));
+        await sleep(handlerRetryPauseMs(attempt));
         try {
           await payload.heartbeat();
         } catch (error) {
@@ -314,13 +287,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       const { error, restart } = event.payload;
       if (consumer === current) reassignAll = true;
       if (!restart) failed(error);
-      reportError(
-        new LogError('GROUP_FAILED', `consumer of group ${groupId} crashed, restarting`, {
-          groupId,
-          retriable: true,
-          cause: error,
-        }),
-      );
+      reportError(groupFailed(groupId, `consumer of group ${groupId} crashed, restarting`, error));
       if (!restart && everJoined && consumer === current && running && stopping === undefined)
         void replaceAfterCrash(handler);
     });
@@ -358,13 +325,7 @@ export function createKafkaConsumer(context: KafkaConsumerContext, options: Cons
       await gate;
       if (assigned.length > 0)
         await Promise.resolve(options.onRevoke?.(assigned)).catch((cause: unknown) =>
-          reportError(
-            new LogError('GROUP_FAILED', `onRevoke of group ${groupId} failed after a crash`, {
-              groupId,
-              retriable: true,
-              cause,
-            }),
-          ),
+          reportError(groupFailed(groupId, `onRevoke of group ${groupId} failed after a crash`, cause)),
         );
       assigned = [];
       // Each attempt waits out KafkaJS's own connection retries, so short pauses suffice: once the broker is

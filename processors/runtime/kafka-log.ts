@@ -14,7 +14,8 @@ import { LogError } from './errors.ts';
 import { createKafkaConsumer } from './kafka-consumer.ts';
 import { createKafkaLogCreator, createLogLineWriter, kafkaLogLevel } from './kafka-logger.ts';
 import type { KafkaLogLevel, KafkaLogLine } from './kafka-logger.ts';
-import type { Log, LogConsumer, ProduceResult, TopicOptions } from './log.ts';
+import type { Log, ProduceResult, TopicOptions } from './log.ts';
+import { createLogLifecycle } from './log-lifecycle.ts';
 import { createPartitionChooser } from './murmur2.ts';
 
 const { Kafka: KafkaClient, Partitioners } = kafkajs;
@@ -115,15 +116,11 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
   });
   const choosePartition = createPartitionChooser();
   const partitionCounts = new Map<string, Promise<number>>();
-  const consumers = new Set<LogConsumer>();
+  const lifecycle = createLogLifecycle('the Kafka log');
+  const { assertOpen } = lifecycle;
   let admin: Promise<Admin> | undefined;
   let producer: ProducerSlot | undefined;
   const producers = new Set<ProducerSlot>();
-  let closed = false;
-
-  const assertOpen = (): void => {
-    if (closed) throw new LogError('CLOSED', 'the Kafka log is closed');
-  };
 
   function connected<T extends { connect(): Promise<void> }>(client: T): Promise<T> {
     return client.connect().then(
@@ -215,7 +212,7 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
         return await createTopicOnce(topic, topicOptions);
       } catch (cause) {
         const retriable = (cause as { retriable?: unknown }).retriable === true;
-        if (!retriable || attempt >= 5 || closed) {
+        if (!retriable || attempt >= 5 || lifecycle.closed) {
           throw new LogError('TOPIC_CREATE_FAILED', `could not create topic ${topic}`, {
             topic,
             retriable,
@@ -292,42 +289,39 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
       });
     },
     consumer(consumerOptions) {
-      assertOpen();
-      if (consumerOptions.topics.length === 0)
-        throw new LogError('INVALID_ARGUMENT', 'a consumer needs topics');
-      const consumer = createKafkaConsumer(
-        {
-          kafka,
-          config: {
-            sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-            heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
-            rebalanceTimeout: 30_000,
-            maxWaitTimeInMs: options.maxWaitTimeInMs ?? 50,
-            minBytes: 1,
-            allowAutoTopicCreation: false,
-            retry,
+      return lifecycle.openConsumer(consumerOptions, (onClosed) =>
+        createKafkaConsumer(
+          {
+            kafka,
+            config: {
+              sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+              heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+              rebalanceTimeout: 30_000,
+              maxWaitTimeInMs: options.maxWaitTimeInMs ?? 50,
+              minBytes: 1,
+              allowAutoTopicCreation: false,
+              retry,
+            },
+            ensureTopics: async (topics) => {
+              await Promise.all(topics.map((topic) => partitionsOf(topic)));
+            },
+            onClosed,
+            // What a consumer recovers from shows beside KafkaJS's own lines at level warn.
+            onRecovered: (error) =>
+              writeLogLine({
+                level: 'warn',
+                namespace: 'LogConsumer',
+                message: error.message,
+                fields: {
+                  code: error.code,
+                  groupId: error.groupId,
+                  error: error.cause instanceof Error ? error.cause.message : String(error.cause),
+                },
+              }),
           },
-          ensureTopics: async (topics) => {
-            await Promise.all(topics.map((topic) => partitionsOf(topic)));
-          },
-          onClosed: (done) => consumers.delete(done),
-          // What a consumer recovers from shows beside KafkaJS's own lines at level warn.
-          onRecovered: (error) =>
-            writeLogLine({
-              level: 'warn',
-              namespace: 'LogConsumer',
-              message: error.message,
-              fields: {
-                code: error.code,
-                groupId: error.groupId,
-                error: error.cause instanceof Error ? error.cause.message : String(error.cause),
-              },
-            }),
-        },
-        consumerOptions,
+          consumerOptions,
+        ),
       );
-      consumers.add(consumer);
-      return consumer;
     },
     async endOffsets(topic) {
       await partitionsOf(topic);
@@ -341,35 +335,31 @@ export function createKafkaLog(options: KafkaLogOptions): Log {
       for (const entry of fetched[0]?.partitions ?? []) result[entry.partition] = Number(entry.offset);
       return result;
     },
-    async ping() {
-      if (closed) return false;
-      try {
+    ping() {
+      return lifecycle.ping(async () => {
         const cluster = await withDeadline(
           getAdmin().then((client) => client.describeCluster()),
           pingTimeoutMs,
           () => new Error('ping timed out'),
         );
         return cluster.brokers.length > 0;
-      } catch {
-        return false;
-      }
+      });
     },
-    async close() {
-      if (closed) return;
-      await Promise.all([...consumers].map((consumer) => consumer.stop()));
-      closed = true;
-      const clients = await Promise.allSettled(
-        [...[...producers].map((slot) => slot.client), admin].filter((client) => client !== undefined),
-      );
-      await Promise.all(
-        clients.map((client) =>
-          client.status === 'fulfilled'
-            ? client.value
-                .disconnect()
-                .catch((error: unknown) => warnRecovered('a client did not disconnect on close', error))
-            : undefined,
-        ),
-      );
+    close() {
+      return lifecycle.close(async () => {
+        const clients = await Promise.allSettled(
+          [...[...producers].map((slot) => slot.client), admin].filter((client) => client !== undefined),
+        );
+        await Promise.all(
+          clients.map((client) =>
+            client.status === 'fulfilled'
+              ? client.value
+                  .disconnect()
+                  .catch((error: unknown) => warnRecovered('a client did not disconnect on close', error))
+              : undefined,
+          ),
+        );
+      });
     },
   };
 }

@@ -45,51 +45,39 @@ export function generateCleanEvents(options: SyntheticEventsOptions): CleanEvent
   const disorder = options.maxDisorderMs ?? 30 * 60_000;
   const regions = options.regions ?? ['west', 'east', 'north', 'south'];
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const events: Array<{ arrival: number; event: CleanEvent }> = [];
+  const events: CleanEvent[] = [];
   for (let index = 0; index < options.count; index += 1) {
     const t = start + Math.floor((index / options.count) * span);
     const occurredAt = new Date(t - Math.floor(random() * disorder)).toISOString();
     const subjectId = `subject-${Math.floor(random() * subjects)}`;
     const consent = { measurement: random() > 0.05, personalization: true, partnerSharing: random() > 0.2 };
     const category = pick(CATEGORIES);
-    const eventId = `synthetic:${options.seed}:${index}`;
+    const common = { eventId: `synthetic:${options.seed}:${index}`, occurredAt, subjectId, consent };
     if (random() < 0.35) {
       events.push({
-        arrival: t,
-        event: {
-          eventId,
-          occurredAt,
-          subjectId,
-          consent,
-          type: 'product_view',
-          sessionHash: `session-${subjectId}-${Math.floor(t / 3_600_000)}`,
-          category,
-          sku: `${category}-${Math.floor(random() * 20)}`,
-          traffic: { ipClass: 'other', botUserAgent: false, nonBrowserAgent: false },
-        },
+        ...common,
+        type: 'product_view',
+        sessionHash: `session-${subjectId}-${Math.floor(t / 3_600_000)}`,
+        category,
+        sku: `${category}-${Math.floor(random() * 20)}`,
+        traffic: { ipClass: 'other', botUserAgent: false, nonBrowserAgent: false },
       });
       continue;
     }
     const quantity = random() < 0.03 ? -1 : 1 + Math.floor(random() * 3);
     const unitPrice = category === 'tv' ? 300 + Math.floor(random() * 500) : 2 + Math.floor(random() * 10);
     events.push({
-      arrival: t,
-      event: {
-        eventId,
-        occurredAt,
-        subjectId,
-        consent,
-        type: 'purchase',
-        channel: random() < 0.6 ? 'store' : 'online',
-        region: pick(regions),
-        orderId: `order-${index}`,
-        currency: 'USD',
-        items: [
-          { sku: `${category}-${Math.floor(random() * 20)}`, category, brand: 'acme', quantity, unitPrice },
-        ],
-        revenue: quantity * unitPrice,
-      },
+      ...common,
+      type: 'purchase',
+      channel: random() < 0.6 ? 'store' : 'online',
+      region: pick(regions),
+      orderId: `order-${index}`,
+      currency: 'USD',
+      items: [
+        { sku: `${category}-${Math.floor(random() * 20)}`, category, brand: 'acme', quantity, unitPrice },
+      ],
+      revenue: quantity * unitPrice,
     });
   }
-  return events.map((entry) => entry.event);
+  return events;
 }

@@ -132,21 +132,19 @@ export function createTriggerMechanism(
     maxCategoriesPerBuyer,
   };
   if (noiseKey.length < 32) throw new InvalidPrivacyParameterError('noiseKey', 'must be at least 32 bytes');
+  // Each measure draws its noise from its own keyed source, so units and buyers of one window stay independent.
+  const noised =
+    (measure: 'units' | 'buyers', epsilon: number, sensitivity: number) =>
+    (key: string, windowStart: number, bounded: number): number =>
+      noisyCount(
+        bounded,
+        epsilon,
+        sensitivity,
+        createKeyedRandomSource(noiseKey, noiseLabel(measure, key, windowStart)),
+      );
   return {
     parameters,
-    noisedUnits: (key, windowStart, boundedUnits) =>
-      noisyCount(
-        boundedUnits,
-        unitsEpsilon,
-        parameters.unitsSensitivity,
-        createKeyedRandomSource(noiseKey, noiseLabel('units', key, windowStart)),
-      ),
-    noisedBuyers: (key, windowStart, boundedBuyers) =>
-      noisyCount(
-        boundedBuyers,
-        buyersEpsilon,
-        parameters.buyersSensitivity,
-        createKeyedRandomSource(noiseKey, noiseLabel('buyers', key, windowStart)),
-      ),
+    noisedUnits: noised('units', unitsEpsilon, parameters.unitsSensitivity),
+    noisedBuyers: noised('buyers', buyersEpsilon, parameters.buyersSensitivity),
   };
 }

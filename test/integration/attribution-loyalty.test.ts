@@ -4,7 +4,7 @@
  * with a loyalty card; the loyalty profile links the two, so the store purchase earns the click its credit.
  * A bot's click and purchase earn nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAttributionProcessor } from '../../processors/attribution/index.ts';
 import type { AttributionProcessor } from '../../processors/attribution/index.ts';
 import { createFraudProcessor } from '../../processors/fraud/index.ts';
@@ -15,7 +15,7 @@ import type { Log, LogConsumer } from '../../processors/runtime/index.ts';
 import { attributionRecordSchema, ivtVerdictSchema } from '../../schema/index.ts';
 import type { AttributionAggregate, AttributionCredit, IvtVerdict } from '../../schema/index.ts';
 import { kafkaBrokers, kafkaSkipReason, uniqueName } from '../helpers/kafka.ts';
-import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { cleanUpAfterEach } from '../helpers/clean-up.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { produceRaw, startIngest } from '../processors/ingest/index.ts';
 
@@ -108,18 +108,12 @@ const logs: Array<{ name: string; open: (dir: string) => Harness } & { skip?: st
 ];
 
 describe.each(logs)('in-store attribution through the loyalty link on the $name', ({ open }) => {
-  const dirs: string[] = [];
-  const stops: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-    for (const dir of dirs.splice(0)) removeTempDir(dir);
-  });
+  const cleanUp = cleanUpAfterEach();
 
   it('credits the online click for the store purchase, and nothing to a bot', async () => {
-    const dir = createTempDir('attribution-e2e');
-    dirs.push(dir);
+    const dir = cleanUp.tempDir('attribution-e2e');
     const { log } = open(dir);
-    stops.push(() => log.close());
+    cleanUp.onStop(() => log.close());
     const prefix = `${uniqueName('attr')}.`;
     const groupPrefix = uniqueName('attr-group');
 
@@ -127,7 +121,7 @@ describe.each(logs)('in-store attribution through the loyalty link on the $name'
       topicPrefix: prefix,
       groupId: `${groupPrefix}.ingest`,
     });
-    stops.push(() => ingest.stop());
+    cleanUp.onStop(() => ingest.stop());
     await produceRaw(log, `${prefix}retail.campaigns`, [campaign], campaign.campaignId);
     await produceRaw(log, `${prefix}retail.loyalty`, loyaltyProfiles);
     // The loyalty link must exist before the events that rely on it are resolved.
@@ -149,9 +143,9 @@ describe.each(logs)('in-store attribution through the loyalty link on the $name'
       groupPrefix,
     });
     await fraud.start();
-    stops.push(() => fraud.stop());
+    cleanUp.onStop(() => fraud.stop());
     await attribution.start();
-    stops.push(() => attribution.stop());
+    cleanUp.onStop(() => attribution.stop());
     expect(attribution.campaigns.get('cmp-oats')).toMatchObject({
       clickLookbackDays: 14,
       viewLookbackDays: 1,
@@ -177,7 +171,7 @@ describe.each(logs)('in-store attribution through the loyalty link on the $name'
       topics: [`${prefix}cleanroom.ivt`, `${prefix}cleanroom.attributions`],
       fromBeginning: true,
     });
-    stops.push(() => reader.stop());
+    cleanUp.onStop(() => reader.stop());
     await reader.run(async (batch) => {
       for (const record of batch.records) {
         const value: unknown = JSON.parse(record.value);

@@ -3,7 +3,7 @@
  * one in-memory engine fed the same events and verdicts (distinct subject counts do not split or double
  * across partitions), and every credit's final state agrees.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createAttributionEngine,
   createAttributionProcessor,
@@ -23,7 +23,7 @@ import type {
 } from '../../schema/index.ts';
 import type { CampaignEvent } from '../../schema/index.ts';
 import { simulate } from '../../simulator/index.ts';
-import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { cleanUpAfterEach } from '../helpers/clean-up.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { cleanFromRaw } from '../processors/fraud/index.ts';
 
@@ -37,12 +37,7 @@ function campaignInfo(raw: CampaignEvent): CampaignInfo {
 }
 
 describe('attribution across partitions', () => {
-  const stops: Array<() => Promise<void>> = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-    for (const dir of dirs.splice(0)) removeTempDir(dir);
-  });
+  const cleanUp = cleanUpAfterEach();
 
   it('merges partition partials into the aggregates one engine computes over everything', async () => {
     const simulation = simulate({ seed: 3, shoppers: 400, simulatedHours: 30, clickFarms: 1 });
@@ -71,21 +66,20 @@ describe('attribution across partitions', () => {
     expect([...referenceCredits.values()].filter((c) => !c.retracted).length).toBeGreaterThan(10);
     expect(expected.size).toBeGreaterThan(10);
 
-    const dir = createTempDir('attribution-partitions');
-    dirs.push(dir);
+    const dir = cleanUp.tempDir('attribution-partitions');
     const log: Log = createEmbeddedLog({
       path: `${dir}/log.sqlite`,
       pollIntervalMs: 20,
       heartbeatIntervalMs: 100,
     });
-    stops.push(() => log.close());
+    cleanUp.onStop(() => log.close());
     await log.produce(
       'cleanroom.campaigns',
       campaigns.map((c) => ({ key: c.campaignId, value: JSON.stringify(c) })),
     );
     const processor: AttributionProcessor = createAttributionProcessor({ log, stateDir: `${dir}/state` });
     await processor.start();
-    stops.push(() => processor.stop());
+    cleanUp.onStop(() => processor.stop());
     const keyOf = (subjectId: string | null, eventId: string) => subjectId ?? eventId;
     await log.produce(
       'cleanroom.events',
@@ -103,7 +97,7 @@ describe('attribution across partitions', () => {
       topics: ['cleanroom.attributions'],
       maxBatchSize: 2_000,
     });
-    stops.push(() => reader.stop());
+    cleanUp.onStop(() => reader.stop());
     await reader.run(async (batch) => {
       for (const record of batch.records) {
         const parsed = attributionRecordSchema.parse(JSON.parse(record.value));

@@ -4,7 +4,7 @@
  * gets a verdict, replays add none, and the final verdicts find the planted invalid traffic with
  * precision >= 0.95 and recall >= 0.90.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFraudProcessor } from '../../processors/fraud/index.ts';
 import type { FraudProcessor } from '../../processors/fraud/index.ts';
 import type { Ingest } from '../../processors/ingest/index.ts';
@@ -13,27 +13,21 @@ import type { Log, LogConsumer } from '../../processors/runtime/index.ts';
 import { fraudSignalSchema, ivtVerdictSchema } from '../../schema/index.ts';
 import type { IvtVerdict } from '../../schema/index.ts';
 import { simulate, writeToLog } from '../../simulator/index.ts';
-import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { cleanUpAfterEach } from '../helpers/clean-up.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startIngest } from '../processors/ingest/index.ts';
 
 describe('fraud processor on simulated traffic through ingest', () => {
-  const stops: Array<() => Promise<void>> = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-    for (const dir of dirs.splice(0)) removeTempDir(dir);
-  });
+  const cleanUp = cleanUpAfterEach();
 
   it('judges every ad event, survives a restart, and meets precision and recall', async () => {
-    const dir = createTempDir('fraud-e2e');
-    dirs.push(dir);
+    const dir = cleanUp.tempDir('fraud-e2e');
     const log: Log = createEmbeddedLog({
       path: `${dir}/log.sqlite`,
       pollIntervalMs: 20,
       heartbeatIntervalMs: 100,
     });
-    stops.push(() => log.close());
+    cleanUp.onStop(() => log.close());
     const simulation = simulate({ seed: 5, shoppers: 1_500, simulatedHours: 4 });
     const records = [...simulation];
     const adEventIds = new Set(
@@ -45,7 +39,7 @@ describe('fraud processor on simulated traffic through ingest', () => {
     await writeToLog(log, records.slice(0, half));
 
     const ingest: Ingest = await startIngest(log, dir);
-    stops.push(() => ingest.stop());
+    cleanUp.onStop(() => ingest.stop());
     const verdictIds = new Map<string, string>();
     const finals = new Map<string, IvtVerdict>();
     let signals = 0;
@@ -53,7 +47,7 @@ describe('fraud processor on simulated traffic through ingest', () => {
       groupId: 'fraud-e2e-reader',
       topics: ['cleanroom.ivt', 'cleanroom.fraud-signals'],
     });
-    stops.push(() => reader.stop());
+    cleanUp.onStop(() => reader.stop());
     await reader.run(async (batch) => {
       for (const record of batch.records) {
         if (record.topic === 'cleanroom.fraud-signals') {
@@ -83,7 +77,7 @@ describe('fraud processor on simulated traffic through ingest', () => {
 
     await writeToLog(log, records.slice(half));
     const second = await startFraud();
-    stops.push(() => second.stop());
+    cleanUp.onStop(() => second.stop());
     await waitFor(
       async () =>
         ingest.stats().processed === records.length &&

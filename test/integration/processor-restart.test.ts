@@ -12,22 +12,15 @@ import {
   OUTPUT_ID_HEADER,
   createEmbeddedLog,
   createKafkaLog,
-  createProcessorHost,
   openStateStore,
 } from '../../processors/runtime/index.ts';
 import type { Log, LogConsumer } from '../../processors/runtime/index.ts';
-import {
-  EXAMPLE_SEGMENTS_DIR,
-  createSegmentProcessor,
-  generateCleanEvents,
-  loadSegmentDefinitions,
-  readMemberships,
-  readSegmentSizes,
-} from '../../processors/segments/index.ts';
+import { generateCleanEvents, readMemberships, readSegmentSizes } from '../../processors/segments/index.ts';
 import { kafkaBrokers, uniqueName } from '../helpers/kafka.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import type { RestartChildConfig } from './processor-restart-child.ts';
+import { createRestartHost } from './restart-segments-host.ts';
+import type { RestartChildConfig } from './restart-segments-host.ts';
 
 const EVENTS = 4_000;
 const PARTITIONS = 4;
@@ -156,21 +149,7 @@ describe.each(kinds)('segments processor killed with SIGKILL on the %s log', (ki
 
     // The uninterrupted run, in this process.
     const reference = config(join(dir, 'state-a'), uniqueName('restart-a'), topics.outA);
-    const host = createProcessorHost({
-      log,
-      name: 'segments',
-      groupId: reference.groupId,
-      inputTopics: [topics.events, topics.consent],
-      stateDir: reference.stateDir,
-      processor: createSegmentProcessor({
-        definitions: loadSegmentDefinitions(EXAMPLE_SEGMENTS_DIR),
-        consentTopic: topics.consent,
-        outputTopic: topics.outA,
-      }),
-      eventTime: { maxOutOfOrdernessMs: 15 * MS.minute, allowedLatenessMs: 15 * MS.minute },
-      sideTopics: { lateEvents: `${name}.side-late`, deadLetter: `${name}.side-dead` },
-      maxBatchSize: 25,
-    });
+    const host = createRestartHost(log, reference);
     await host.start();
     await waitFor(() => host.caughtUp(), {
       timeout: 90_000,

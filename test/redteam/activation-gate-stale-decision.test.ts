@@ -15,68 +15,39 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../schema/index.ts';
-import type { PartnerContractInput } from '../../policies/index.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { collect, wsClient } from '../gateway/support/clients.ts';
-import {
-  addMember,
-  consentChange,
-  fillSegment,
-  startHarness,
-  testPrivacy,
-} from '../gateway/support/harness.ts';
+import { addMember, consentChange } from '../gateway/support/harness.ts';
 import type { Harness } from '../gateway/support/harness.ts';
+import {
+  SIGNALS_AFTER as SIGNALS,
+  activationContract,
+  activationDecisions,
+  startActivationHarness,
+} from '../gateway/support/activation.ts';
+import type { CursorSignal as Signal } from '../gateway/support/activation.ts';
 
-const contract: PartnerContractInput = {
-  partnerId: 'brand-stale',
-  kind: 'BRAND',
-  purposes: ['activation'],
-  visibility: { segments: ['seg-stale', 'seg-ref'] },
-  kThreshold: 50,
-  dp: { epsilonPerQuery: 0.5, budget: { epsilon: 100, window: 'month' } },
-  pseudonymousSignals: true,
-  privacy: { activationMinimum: 120 },
-  rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: 10 },
-};
-
-interface Signal {
-  segmentId: string;
-  pseudonym: string;
-  action: string;
-  cursor: string;
-}
-
-const SIGNALS = `subscription ($segments: [ID!], $after: String) {
-  audienceSignals(segmentIds: $segments, after: $after) { segmentId pseudonym action cursor } }`;
+const contract = activationContract('brand-stale', ['seg-stale', 'seg-ref']);
 
 const INTERVAL_MS = 1_000;
 
 describe('red team: a stale open gate decision covers the time the partner was away', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({
-      mode: 'policies',
-      real: { contractInputs: [contract] },
-      overrides: {
-        privacy: testPrivacy({
-          activation: { hysteresis: 5, decisionIntervalSeconds: INTERVAL_MS / 1_000, epsilonPerDecision: 1 },
-        }),
-      },
-    });
-    await fillSegment(harness, 'seg-stale', 300, 'stale');
-    await fillSegment(harness, 'seg-ref', 300, 'ref');
-    const models = harness.gateway.services.readModels;
-    await waitFor(() => models.shareableSegmentSize('seg-stale') === 300);
-    await waitFor(() => models.shareableSegmentSize('seg-ref') === 300);
+    harness = await startActivationHarness(
+      [contract],
+      [
+        ['seg-stale', 300, 'stale'],
+        ['seg-ref', 300, 'ref'],
+      ],
+      { decisionIntervalSeconds: INTERVAL_MS / 1_000 },
+    );
   });
   afterAll(async () => {
     await harness.close();
   });
 
-  const decisions = async (segmentId: string) =>
-    (await harness.auditEntries()).filter(
-      (entry) => entry.action === 'signals.activation' && entry.resource === `segment:${segmentId}`,
-    );
+  const decisions = (segmentId: string) => activationDecisions(harness, segmentId);
 
   it('replays every signal of a segment that fell far below the activation minimum', async () => {
     const token = await harness.token('brand-stale', 'BRAND');

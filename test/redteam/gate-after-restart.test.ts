@@ -16,7 +16,6 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../schema/index.ts';
-import type { PartnerContractInput } from '../../policies/index.ts';
 import { createEmbeddedLog } from '../../processors/runtime/index.ts';
 import type { Log, LogConsumer, RecordBatch } from '../../processors/runtime/index.ts';
 import { createGateway, mintDevToken } from '../../gateway/index.ts';
@@ -25,29 +24,11 @@ import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { collect, wsClient } from '../gateway/support/clients.ts';
 import { consentChange, segmentChange, testPrivacy } from '../gateway/support/harness.ts';
+import { SIGNALS_AFTER as SIGNALS, activationContract } from '../gateway/support/activation.ts';
+import type { CursorSignal as Signal } from '../gateway/support/activation.ts';
 import { openRealPolicies } from '../gateway/support/real-policies.ts';
 
-const contract: PartnerContractInput = {
-  partnerId: 'brand-restart',
-  kind: 'BRAND',
-  purposes: ['activation'],
-  visibility: { segments: ['seg-g', 'seg-ref'] },
-  kThreshold: 50,
-  dp: { epsilonPerQuery: 0.5, budget: { epsilon: 100, window: 'month' } },
-  pseudonymousSignals: true,
-  privacy: { activationMinimum: 120 },
-  rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: 10 },
-};
-
-interface Signal {
-  segmentId: string;
-  pseudonym: string;
-  action: string;
-  cursor: string;
-}
-
-const SIGNALS = `subscription ($segments: [ID!], $after: String) {
-  audienceSignals(segmentIds: $segments, after: $after) { segmentId pseudonym action cursor } }`;
+const contract = activationContract('brand-restart', ['seg-g', 'seg-ref']);
 
 const INTERVAL_SECONDS = 60;
 

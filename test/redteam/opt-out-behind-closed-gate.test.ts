@@ -13,30 +13,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../schema/index.ts';
-import type { PartnerContractInput } from '../../policies/index.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { collect, wsClient } from '../gateway/support/clients.ts';
-import {
-  addMember,
-  consentChange,
-  fillSegment,
-  segmentChange,
-  startHarness,
-  testPrivacy,
-} from '../gateway/support/harness.ts';
+import { addMember, consentChange, segmentChange } from '../gateway/support/harness.ts';
 import type { Harness } from '../gateway/support/harness.ts';
+import {
+  activationContract,
+  activationDecisions,
+  startActivationHarness,
+} from '../gateway/support/activation.ts';
 
-const contract: PartnerContractInput = {
-  partnerId: 'brand-holder',
-  kind: 'BRAND',
-  purposes: ['activation'],
-  visibility: { segments: ['seg-x', 'seg-ref'] },
-  kThreshold: 50,
-  dp: { epsilonPerQuery: 0.5, budget: { epsilon: 100, window: 'month' } },
-  pseudonymousSignals: true,
-  privacy: { activationMinimum: 120 },
-  rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: 10 },
-};
+const contract = activationContract('brand-holder', ['seg-x', 'seg-ref']);
 
 interface Signal {
   segmentId: string;
@@ -50,29 +37,19 @@ const SIGNALS = `subscription ($segments: [ID!]) {
 describe('red team: opt-outs behind a closed activation gate', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({
-      mode: 'policies',
-      real: { contractInputs: [contract] },
-      overrides: {
-        privacy: testPrivacy({
-          activation: { hysteresis: 5, decisionIntervalSeconds: 1, epsilonPerDecision: 1 },
-        }),
-      },
-    });
-    await fillSegment(harness, 'seg-x', 300, 'x');
-    await fillSegment(harness, 'seg-ref', 300, 'ref');
-    const models = harness.gateway.services.readModels;
-    await waitFor(() => models.shareableSegmentSize('seg-x') === 300);
-    await waitFor(() => models.shareableSegmentSize('seg-ref') === 300);
+    harness = await startActivationHarness(
+      [contract],
+      [
+        ['seg-x', 300, 'x'],
+        ['seg-ref', 300, 'ref'],
+      ],
+    );
   });
   afterAll(async () => {
     await harness.close();
   });
 
-  const decisions = async (segmentId: string) =>
-    (await harness.auditEntries()).filter(
-      (entry) => entry.action === 'signals.activation' && entry.resource === `segment:${segmentId}`,
-    );
+  const decisions = (segmentId: string) => activationDecisions(harness, segmentId);
 
   it('the partner that holds a shopper never hears of the shopper’s opt-out', async () => {
     const token = await harness.token('brand-holder', 'BRAND');

@@ -16,8 +16,9 @@ import { stringify } from 'yaml';
 import type { PartnerContractInput } from '../../policies/index.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { collect, errorCodes, wsClient } from '../gateway/support/clients.ts';
-import { addMember, fillSegment, startHarness, testPrivacy } from '../gateway/support/harness.ts';
+import { addMember } from '../gateway/support/harness.ts';
 import type { Harness } from '../gateway/support/harness.ts';
+import { startActivationHarness } from '../gateway/support/activation.ts';
 
 const contract: PartnerContractInput = {
   partnerId: 'brand-revoked',
@@ -48,17 +49,7 @@ const SIGNALS = `subscription { audienceSignals(segmentIds: ["seg-r"]) { segment
 describe('red team: live signals outlive the contract that allowed them', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({
-      mode: 'policies',
-      real: { contractInputs: [contract] },
-      overrides: {
-        privacy: testPrivacy({
-          activation: { hysteresis: 5, decisionIntervalSeconds: 1, epsilonPerDecision: 0.5 },
-        }),
-      },
-    });
-    await fillSegment(harness, 'seg-r', 300, 'r');
-    await waitFor(() => harness.gateway.services.readModels.shareableSegmentSize('seg-r') === 300);
+    harness = await startActivationHarness([contract], [['seg-r', 300, 'r']], { epsilonPerDecision: 0.5 });
   });
   afterAll(async () => {
     await harness.close();

@@ -60,6 +60,28 @@ function leaseFactory(kind: Kind, context: SuiteContext, shared: Log | undefined
   };
 }
 
+/** Runs `work` on a freshly leased log, released afterwards whatever happens. */
+async function onLease<T>(lease: () => Promise<LogLease>, work: (run: LogLease) => Promise<T>): Promise<T> {
+  const run = await lease();
+  try {
+    return await work(run);
+  } finally {
+    await run.release();
+  }
+}
+
+/** Starts the pipeline's `parts` on a leased log (what {@link timePipeline} times). */
+function startPartsOn(run: LogLease, parts: readonly PipelinePart[], rawRecords: number) {
+  return startPipeline({
+    log: run.log,
+    dir: run.dir,
+    topicPrefix: run.prefix,
+    runId: run.runId,
+    parts,
+    rawRecords,
+  });
+}
+
 /** Create the pipeline suite for one log kind. */
 export function createPipelineSuite(kind: Kind): Suite {
   const suite = `pipeline-${kind}`;
@@ -93,34 +115,22 @@ export function createPipelineSuite(kind: Kind): Suite {
         context.progress(
           `  ${suite}: ${events} raw records, ${context.repetitions} repetitions of pipeline and baseline`,
         );
-        const whole = await repeat(context.repetitions, async () => {
-          const run = await lease();
-          try {
+        const whole = await repeat(context.repetitions, () =>
+          onLease(lease, async (run) => {
             await createRawTopics(run.log, run.prefix);
             const rate = await timePipeline(
               events,
-              () =>
-                startPipeline({
-                  log: run.log,
-                  dir: run.dir,
-                  topicPrefix: run.prefix,
-                  runId: run.runId,
-                  parts: PIPELINE_PARTS,
-                  rawRecords: events,
-                }),
+              () => startPartsOn(run, PIPELINE_PARTS, events),
               () => produceRaw(run.log, run.prefix, records),
               { timeoutMs, label: 'the whole pipeline' },
             );
             if (copied === undefined) copied = await copyDownstream(run);
             context.progress(`    whole pipeline: ${rate.toFixed(0)} events/s`);
             return rate;
-          } finally {
-            await run.release();
-          }
-        });
-        const baseline = await repeat(context.repetitions, async () => {
-          const run = await lease();
-          try {
+          }),
+        );
+        const baseline = await repeat(context.repetitions, () =>
+          onLease(lease, async (run) => {
             await createRawTopics(run.log, run.prefix);
             const rate =
               kind === 'kafka'
@@ -146,10 +156,8 @@ export function createPipelineSuite(kind: Kind): Suite {
                   );
             context.progress(`    baseline: ${rate.toFixed(0)} events/s`);
             return rate;
-          } finally {
-            await run.release();
-          }
-        });
+          }),
+        );
         const baselineName =
           kind === 'kafka'
             ? 'bare kafkajs consumer, same messages'
@@ -222,22 +230,13 @@ async function measurePart(
     );
   }
   try {
-    const value = await repeat(context.quick ? 1 : context.repetitions, async () => {
-      const run = await lease();
-      try {
+    const value = await repeat(context.quick ? 1 : context.repetitions, () =>
+      onLease(lease, async (run) => {
         if (part === 'ingest') {
           await createRawTopics(run.log, run.prefix);
           return await timePipeline(
             records.length,
-            () =>
-              startPipeline({
-                log: run.log,
-                dir: run.dir,
-                topicPrefix: run.prefix,
-                runId: run.runId,
-                parts: ['ingest'],
-                rawRecords: records.length,
-              }),
+            () => startPartsOn(run, ['ingest'], records.length),
             () => produceRaw(run.log, run.prefix, records),
             { timeoutMs, label: 'ingest alone' },
           );
@@ -261,15 +260,7 @@ async function measurePart(
         }
         return await timePipeline(
           events,
-          () =>
-            startPipeline({
-              log: run.log,
-              dir: run.dir,
-              topicPrefix: run.prefix,
-              runId: run.runId,
-              parts: [part],
-              rawRecords: 0,
-            }),
+          () => startPartsOn(run, [part], 0),
           async () => {
             for (const [topic, copy] of copied ?? []) {
               if (part === 'attribution' && topic === TOPICS.campaigns) continue;
@@ -284,10 +275,8 @@ async function measurePart(
           },
           { timeoutMs, label: `${part} alone` },
         );
-      } finally {
-        await run.release();
-      }
-    });
+      }),
+    );
     return figure(suite, name, part === 'ingest' ? 'raw records/s' : 'events/s', value, {
       note: `whole pipeline median ${whole.median.toFixed(0)} events/s`,
     });

@@ -9,6 +9,7 @@ import { summarize } from '../../stats.ts';
 import type { Summary } from '../../stats.ts';
 import type { Figure, SeriesPoint, Suite } from '../../types.ts';
 import { figure, notMeasured, reasonOf } from '../support/figures.ts';
+import type { FigureOptions } from '../support/figures.ts';
 import { waitUntil } from '../support/wait.ts';
 import { startBareYoga } from './bare-yoga.ts';
 import { BENCH_CAMPAIGN, BENCH_SEGMENT, fillReadModels, startBenchGateway } from './gateway-fixture.ts';
@@ -168,27 +169,21 @@ export const queriesSuite: Suite = {
             },
           ),
         );
+        const latency = (
+          quantile: 'p50' | 'p99',
+          pick: (result: LoadResult) => number,
+          target: Pick<FigureOptions, 'target'> = {},
+        ) =>
+          figure(SUITE, `${name} ${quantile} at ${rate} req/s offered`, 'ms', of(gateway, pick), {
+            baseline: { name: `bare graphql-yoga ${quantile}`, value: of(bare, pick) },
+            ...target,
+          });
         figures.push(
-          figure(
-            SUITE,
-            `${name} p50 at ${rate} req/s offered`,
-            'ms',
-            of(gateway, (r) => r.p50Ms),
-            {
-              baseline: { name: 'bare graphql-yoga p50', value: of(bare, (r) => r.p50Ms) },
-            },
-          ),
-        );
-        figures.push(
-          figure(
-            SUITE,
-            `${name} p99 at ${rate} req/s offered`,
-            'ms',
-            of(gateway, (r) => r.p99Ms),
-            {
-              baseline: { name: 'bare graphql-yoga p99', value: of(bare, (r) => r.p99Ms) },
-              ...(rate === 500 ? { target: { text: 'p99 < 15 ms at 500 req/s', atMost: 15 } } : {}),
-            },
+          latency('p50', (r) => r.p50Ms),
+          latency(
+            'p99',
+            (r) => r.p99Ms,
+            rate === 500 ? { target: { text: 'p99 < 15 ms at 500 req/s', atMost: 15 } } : {},
           ),
         );
         series.push(

@@ -2,26 +2,14 @@
  * Decisions per partner and effect over time: one row per principal, one bar per time bucket, allowed stacked
  * under refused, on one scale for every row so partners compare at a glance.
  */
+import type { DecisionBucket, DecisionHistogram } from '../../decision-log-api.ts';
 import { COLOURS, svgElement, withTooltip } from './svg.ts';
 
 /** Decisions of one principal with one effect in one bucket (`decisionHistogram`'s buckets). */
-export interface ActivityBucket {
-  start: string;
-  principal: string;
-  role: string | null;
-  effect: string;
-  count: number;
-  epsilonSpent: number;
-}
+export type ActivityBucket = DecisionBucket;
 
-/** What the chart draws. */
-export interface Activity {
-  since: string;
-  until: string;
-  bucketSeconds: number;
-  buckets: ActivityBucket[];
-  truncated: boolean;
-}
+/** What the chart draws: `decisionHistogram`'s answer. */
+export type Activity = Omit<DecisionHistogram, 'examined'>;
 
 const MAX_ROWS = 12;
 const LABEL_WIDTH = 170;

@@ -2,6 +2,8 @@
  * Decisions as the console shows them: the filter the officer set (sent to the API and applied to the live tail
  * alike), and the cells of a table row. No DOM here, so it is tested as plain functions.
  */
+import { OWN_READ_ACTIONS } from '../../decision-log-api.ts';
+import type { DecisionFilterInput } from '../../decision-log-api.ts';
 
 /** A decision as `policyDecisions` and `policyDecisionLogged` return it. */
 export interface Decision {
@@ -23,27 +25,10 @@ export interface Decision {
 export const DECISION_FIELDS =
   'id sequence at principal role action resource effect code reasons contractVersion epsilonSpent';
 
-/** The officer's filter, as `DecisionFilter` takes it. */
-export interface DecisionFilter {
-  principal?: string;
-  role?: string;
-  action?: string;
-  effect?: string;
-  code?: string;
+/** The officer's filter, as `DecisionFilter` takes it (whether own reads are hidden is always said). */
+export interface DecisionFilter extends DecisionFilterInput {
   excludeOwnReads: boolean;
-  since?: string;
-  until?: string;
 }
-
-/** What the console itself reads again and again while it is open (hidden unless the officer asks). */
-export const OWN_READ_ACTIONS: ReadonlySet<string> = new Set([
-  'me.read',
-  'audit.sth',
-  'budget.read',
-  'consent.read',
-  'decisions.read',
-  'decisions.subscribe',
-]);
 
 /** The filter of the form's fields (empty fields mean "any"; datetime-local values are local times). */
 export function filterFromForm(fields: Record<string, string>, showOwnReads: boolean): DecisionFilter {

@@ -6,67 +6,37 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../../schema/index.ts';
-import type { PartnerContractInput } from '../../../policies/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { collect, wsClient } from '../support/clients.ts';
-import {
-  addMember,
-  consentChange,
-  fillSegment,
-  segmentChange,
-  startHarness,
-  testPrivacy,
-} from '../support/harness.ts';
+import { addMember, consentChange, fillSegment, segmentChange } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
+import {
+  SIGNALS_AFTER as SIGNALS,
+  activationContract,
+  activationDecisions,
+  startActivationHarness,
+} from '../support/activation.ts';
+import type { CursorSignal as Signal } from '../support/activation.ts';
 
-const contract: PartnerContractInput = {
-  partnerId: 'brand-gate',
-  kind: 'BRAND',
-  purposes: ['activation'],
-  visibility: { segments: ['seg-growing', 'seg-open'] },
-  kThreshold: 50,
-  dp: { epsilonPerQuery: 0.5, budget: { epsilon: 100, window: 'month' } },
-  pseudonymousSignals: true,
-  // The host minimum is 100; this contract raises it.
-  privacy: { activationMinimum: 120 },
-  rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: 10 },
-};
-
-interface Signal {
-  segmentId: string;
-  action: string;
-  cursor: string;
-}
-
-const SIGNALS = `subscription ($segments: [ID!], $after: String) {
-  audienceSignals(segmentIds: $segments, after: $after) { segmentId action cursor } }`;
+const contract = activationContract('brand-gate', ['seg-growing', 'seg-open']);
 
 describe('activation gates', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({
-      mode: 'policies',
-      real: { contractInputs: [contract] },
-      overrides: {
-        // Decisions every second at epsilon 1 (noise scale 1) with a hysteresis of 5: crisp enough to test.
-        privacy: testPrivacy({
-          activation: { hysteresis: 5, decisionIntervalSeconds: 1, epsilonPerDecision: 1 },
-        }),
-      },
-    });
-    await fillSegment(harness, 'seg-open', 300, 'open');
-    await fillSegment(harness, 'seg-growing', 40, 'grow');
-    await waitFor(() => harness.gateway.services.readModels.shareableSegmentSize('seg-growing') === 40);
-    await waitFor(() => harness.gateway.services.readModels.shareableSegmentSize('seg-open') === 300);
+    // Decisions every second at epsilon 1 (noise scale 1) with a hysteresis of 5: crisp enough to test.
+    harness = await startActivationHarness(
+      [contract],
+      [
+        ['seg-open', 300, 'open'],
+        ['seg-growing', 40, 'grow'],
+      ],
+    );
   });
   afterAll(async () => {
     await harness.close();
   });
 
-  const decisions = async (segmentId: string) =>
-    (await harness.auditEntries()).filter(
-      (entry) => entry.action === 'signals.activation' && entry.resource === `segment:${segmentId}`,
-    );
+  const decisions = (segmentId: string) => activationDecisions(harness, segmentId);
 
   it('lets nothing flow below the minimum, opens above it, and never replays what the closed gate held', async () => {
     const token = await harness.token('brand-gate', 'BRAND');

@@ -13,7 +13,7 @@ import {
   listDecisions,
   parseDecisionFilter,
 } from '../../../gateway/resolvers/decision-query.ts';
-import type { DecisionFilterInput } from '../../../gateway/resolvers/decision-query.ts';
+import type { DecisionFilterInput } from '../../../gateway/decision-log-api.ts';
 import { createAuditLog } from '../../../policies/index.ts';
 import type { AuditLog } from '../../../policies/index.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';

@@ -62,6 +62,17 @@ function readEntry(db: SqliteDatabase, sequence: number): { entry: Buffer; leaf_
   };
 }
 
+/** Entry `sequence` says 9 rows instead of 3, its leaf hash rewritten to match (the stored nodes are not). */
+function rewriteEntryWithLeafHash(db: SqliteDatabase, sequence: number): void {
+  const { entry } = readEntry(db, sequence);
+  const changed = Buffer.from(entry.toString('utf8').replace('"rows":3', '"rows":9'));
+  db.prepare('UPDATE audit_entries SET entry = ?, leaf_hash = ? WHERE sequence = ?').run(
+    changed,
+    hashLeaf(changed),
+    sequence,
+  );
+}
+
 describe('verify', () => {
   it('accepts the untouched log with all its signed tree heads', async () => {
     const result = await verifyTampered(() => {});
@@ -135,12 +146,7 @@ describe('verify', () => {
 
   it('detects an entry rewritten together with its leaf hash, through the stored Merkle nodes', async () => {
     const result = await verifyTampered((db) => {
-      const { entry } = readEntry(db, 13);
-      const changed = Buffer.from(entry.toString('utf8').replace('"rows":3', '"rows":9'));
-      db.prepare('UPDATE audit_entries SET entry = ?, leaf_hash = ? WHERE sequence = 13').run(
-        changed,
-        hashLeaf(changed),
-      );
+      rewriteEntryWithLeafHash(db, 13);
     });
     expect(result.valid).toBe(false);
     expect(result.firstBadSequence).toBe(12);
@@ -148,12 +154,7 @@ describe('verify', () => {
 
   it('detects a consistent rewrite of entry, leaf hash and nodes through the signed root', async () => {
     const result = await verifyTampered((db) => {
-      const { entry } = readEntry(db, 13);
-      const changed = Buffer.from(entry.toString('utf8').replace('"rows":3', '"rows":9'));
-      db.prepare('UPDATE audit_entries SET entry = ?, leaf_hash = ? WHERE sequence = 13').run(
-        changed,
-        hashLeaf(changed),
-      );
+      rewriteEntryWithLeafHash(db, 13);
       db.prepare('DELETE FROM audit_nodes').run();
       // Re-derive every node from the altered leaves, as an attacker with write access could.
       const leaves = db
