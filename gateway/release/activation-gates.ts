@@ -17,7 +17,8 @@
  * - decisions are not carried over a restart (the hub's sequences start afresh): a restarted gateway decides
  *   anew once its read models have caught up with the log, so a signal rebuilt from an old record never passes.
  * An opt-out or erasure of a shopper the partner was shown is delivered whatever the gate's state: the partner
- * must stop using that pseudonym, and learns nothing it did not hold.
+ * must stop using that pseudonym, and learns nothing it did not hold. Who a partner holds is kept in the release
+ * store, so this holds across a restart as well.
  */
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
@@ -65,9 +66,16 @@ export interface ActivationGates {
 export function createActivationGates(store: ReleaseStore): ActivationGates {
   const gates = new Map<string, GateState[]>();
   const listeners = new Map<string, number>();
+  // Who each partner holds, per segment: kept in the store too, so a restart still delivers their opt-outs.
   const shown = new Map<string, Set<string>>();
   const pending = new Map<string, Promise<boolean>>();
   const keyOf = (partnerId: string, segmentId: string) => `${partnerId}\u0000${segmentId}`;
+  for (const { partnerId, segmentId, subjectId } of store.shownSubjects()) {
+    const key = keyOf(partnerId, segmentId);
+    const held = shown.get(key) ?? new Set<string>();
+    held.add(subjectId);
+    shown.set(key, held);
+  }
   const historyOf = (key: string): GateState[] => {
     let history = gates.get(key);
     if (history === undefined) {
@@ -176,6 +184,8 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
       const key = keyOf(partnerId, signal.segmentId);
       const held = shown.get(key);
       if (signal.action === 'EXITED' && signal.cause === 'consent' && held?.has(signal.subjectId) === true) {
+        held.delete(signal.subjectId);
+        store.setShown(partnerId, signal.segmentId, signal.subjectId, false);
         return true;
       }
       const history = gates.get(key);
@@ -188,8 +198,13 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
       const open = state !== undefined && state.open && signal.derivedAt < state.validUntil;
       if (!open) return false;
       const own = held ?? new Set<string>();
-      if (signal.action === 'ENTERED') own.add(signal.subjectId);
-      else own.delete(signal.subjectId);
+      // Written through only when it changes: every subscription of the partner passes here with each signal.
+      const change = signal.action === 'ENTERED' ? !own.has(signal.subjectId) : own.has(signal.subjectId);
+      if (change) {
+        if (signal.action === 'ENTERED') own.add(signal.subjectId);
+        else own.delete(signal.subjectId);
+        store.setShown(partnerId, signal.segmentId, signal.subjectId, signal.action === 'ENTERED');
+      }
       shown.set(key, own);
       return true;
     },

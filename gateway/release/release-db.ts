@@ -3,7 +3,7 @@
  * what was submitted (for difference checks) and the subjects they resolved to, continual-release counters,
  * and activation-gate decisions. All of it must outlive a restart: a gateway that forgot a counter's noise
  * would draw fresh noise for the same tick (an averaging attack), and one that forgot uploads would let a
- * differencing probe start over.
+ * differencing probe start over; one that forgot who was shown a shopper would not tell them of an opt-out.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -67,6 +67,21 @@ export const activationDecisions = sqliteTable(
     fromSequence: integer('from_sequence').notNull(),
   },
   (table) => [primaryKey({ columns: [table.partnerId, table.segmentId, table.decidedAt] })],
+);
+
+/**
+ * The shoppers each partner holds a pseudonym of, per segment (it was shown their ENTERED and not yet their
+ * EXITED): an opt-out or erasure of one of them is delivered whatever the gate's state, and that must hold across
+ * a restart too. Subject ids are pseudonymous; the rows go when the exit is delivered.
+ */
+export const shownSubjects = sqliteTable(
+  'release_shown_subjects',
+  {
+    partnerId: text('partner_id').notNull(),
+    segmentId: text('segment_id').notNull(),
+    subjectId: text('subject_id').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.partnerId, table.segmentId, table.subjectId] })],
 );
 
 /** Key-value settings of the release state (the digest key). */

@@ -8,6 +8,7 @@ import { openDatabase } from '../../schema/db/index.ts';
 import type { ContinualCounterState } from '../../policies/index.ts';
 import {
   activationDecisions,
+  shownSubjects,
   liveStreams,
   releaseMeta,
   uploadDigests,
@@ -55,6 +56,10 @@ export interface ReleaseStore {
   /** Decisions of one gate, oldest first. */
   activationHistory(partnerId: string, segmentId: string): ActivationDecision[];
   recordActivation(decision: ActivationDecision): void;
+  /** Every (partner, segment, subject) a partner holds a pseudonym of (see `release_shown_subjects`). */
+  shownSubjects(): Array<{ partnerId: string; segmentId: string; subjectId: string }>;
+  /** Record that the partner now holds (`held`) or no longer holds a shopper's pseudonym in a segment. */
+  setShown(partnerId: string, segmentId: string, subjectId: string, held: boolean): void;
   /** Forget uploads and streams of windows that started before `windowStart`. */
   pruneBefore(windowStart: string): void;
   close(): void;
@@ -205,6 +210,21 @@ export function openReleaseStore(file: string): ReleaseStore {
         .all(),
     recordActivation(decision) {
       db.insert(activationDecisions).values(decision).onConflictDoNothing().run();
+    },
+    shownSubjects: () => db.select().from(shownSubjects).all(),
+    setShown(partnerId, segmentId, subjectId, held) {
+      if (held)
+        db.insert(shownSubjects).values({ partnerId, segmentId, subjectId }).onConflictDoNothing().run();
+      else
+        db.delete(shownSubjects)
+          .where(
+            and(
+              eq(shownSubjects.partnerId, partnerId),
+              eq(shownSubjects.segmentId, segmentId),
+              eq(shownSubjects.subjectId, subjectId),
+            ),
+          )
+          .run();
     },
     pruneBefore(windowStart) {
       sqlite.transaction(() => {
