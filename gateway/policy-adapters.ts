@@ -304,8 +304,9 @@ export function createBudgetAdapter(ledger: BudgetLedger): BudgetPort {
     epsilonLimit: contract.budgetEpsilon,
   });
   return {
-    trySpend: (partnerId, epsilon, contract) =>
-      ledger.trySpend({ ...keyOf(partnerId, contract), epsilon }).spent,
+    // Group commit: concurrent requests share one durable transaction (one fsync), each resolved after it.
+    trySpend: async (partnerId, epsilon, contract) =>
+      (await ledger.trySpendGrouped({ ...keyOf(partnerId, contract), epsilon })).spent,
     preview(partnerId, contract) {
       const status = ledger.preview(keyOf(partnerId, contract));
       return {

@@ -111,27 +111,76 @@ describe('createBudgetLedger', () => {
     expect(openLedger().preview(KEY)).toMatchObject({ epsilonSpent: 10, epsilonRemaining: 0 });
   });
 
-  it('two processes racing 50 spends each on one file succeed exactly 10 times in total', async () => {
-    const worker = fileURLToPath(new URL('./fixtures/spend-worker.ts', import.meta.url));
-    const goFile = join(dir, 'go');
-    const children = [0, 1].map(() => {
-      const child = spawn(process.execPath, ['--import', 'tsx', worker, dbPath, goFile, '50'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const output = { stdout: '', stderr: '', exitCode: null as number | null };
-      child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-      child.on('exit', (code) => (output.exitCode = code));
-      return output;
-    });
-    await waitFor(() => children.every((child) => child.stdout.includes('ready')), { timeout: 30_000 });
-    writeFileSync(goFile, 'go');
-    await waitFor(() => children.every((child) => child.exitCode !== null), { timeout: 30_000 });
-    for (const child of children) expect(child.exitCode, child.stderr).toBe(0);
-    const spent = children.map(
-      (child) => (JSON.parse(child.stdout.split('\n')[1] ?? '') as { spent: number }).spent,
+  it('grouped spends of one turn commit together, in the order asked, and stop exactly at the limit', async () => {
+    const ledger = openLedger();
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, () => ledger.trySpendGrouped({ ...KEY, epsilon: 1 })),
     );
-    expect(spent.reduce((sum, count) => sum + count, 0)).toBe(10);
+    expect(outcomes.map((outcome) => outcome.spent)).toEqual([
+      ...Array.from({ length: 10 }, () => true),
+      ...Array.from({ length: 20 }, () => false),
+    ]);
+    // Each result carries the budget as its own spend left it.
+    expect(outcomes.slice(0, 10).map((outcome) => outcome.status.epsilonSpent)).toEqual(
+      Array.from({ length: 10 }, (_, index) => index + 1),
+    );
+    // Durable once resolved: another ledger on the file sees it.
     expect(openLedger().preview(KEY)).toMatchObject({ epsilonSpent: 10, epsilonRemaining: 0 });
   });
+
+  it('a bad grouped spend fails alone; the rest of its turn is spent', async () => {
+    const ledger = openLedger();
+    const settled = await Promise.allSettled([
+      ledger.trySpendGrouped({ ...KEY, epsilon: 2 }),
+      ledger.trySpendGrouped({ ...KEY, epsilon: 0 }),
+      ledger.trySpendGrouped({ ...KEY, partnerId: '', epsilon: 1 }),
+      ledger.trySpendGrouped({ ...KEY, epsilon: 3 }),
+    ]);
+    expect(settled.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(openLedger().preview(KEY).epsilonSpent).toBe(5);
+  });
+
+  it('100 concurrent grouped spends on two ledgers of one file succeed exactly 10 times', async () => {
+    const ledgers = [openLedger(), openLedger()];
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        (ledgers[index % 2] as BudgetLedger).trySpendGrouped({ ...KEY, epsilon: 1 }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.spent)).toHaveLength(10);
+    expect(openLedger().preview(KEY)).toMatchObject({ epsilonSpent: 10, epsilonRemaining: 0 });
+  });
+
+  it.each([['one by one'], ['grouped']])(
+    'two processes racing 50 spends each (%s) on one file succeed exactly 10 times in total',
+    async (mode) => {
+      const worker = fileURLToPath(new URL('./fixtures/spend-worker.ts', import.meta.url));
+      const goFile = join(dir, 'go');
+      const extra = mode === 'grouped' ? ['grouped'] : [];
+      const children = [0, 1].map(() => {
+        const child = spawn(process.execPath, ['--import', 'tsx', worker, dbPath, goFile, '50', ...extra], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const output = { stdout: '', stderr: '', exitCode: null as number | null };
+        child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+        child.on('exit', (code) => (output.exitCode = code));
+        return output;
+      });
+      await waitFor(() => children.every((child) => child.stdout.includes('ready')), { timeout: 30_000 });
+      writeFileSync(goFile, 'go');
+      await waitFor(() => children.every((child) => child.exitCode !== null), { timeout: 30_000 });
+      for (const child of children) expect(child.exitCode, child.stderr).toBe(0);
+      const spent = children.map(
+        (child) => (JSON.parse(child.stdout.split('\n')[1] ?? '') as { spent: number }).spent,
+      );
+      expect(spent.reduce((sum, count) => sum + count, 0)).toBe(10);
+      expect(openLedger().preview(KEY)).toMatchObject({ epsilonSpent: 10, epsilonRemaining: 0 });
+    },
+  );
 });
