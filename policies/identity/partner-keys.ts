@@ -103,13 +103,38 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
       .where(and(eq(partnerKeyEpochs.partnerId, partnerId), eq(partnerKeyEpochs.epoch, epoch)))
       .run();
   const keyCache = new Map<string, Uint8Array>();
+  // A partner's epochs are read for every pseudonym (a signal fanned out to a thousand subscribers asks a thousand
+  // times): they are kept for a second, so a rotation made by another process on the file shows within a second.
+  // A rotation made here clears them at once.
+  const epochCache = new Map<string, { rows: EpochRow[]; readAt: number }>();
+  // The latest pseudonyms, by partner, epoch and subject: one HMAC per signal and partner, not per subscriber.
+  const pseudonymCache = new Map<string, string>();
 
   const epochs = (partnerId: string): EpochRow[] => {
-    const rows = epochsOf.all({ partnerId });
-    if (rows.length > 0) return rows;
-    // Epoch 1 starts at the epoch of time, so pseudonyms of old events are stable too.
-    insert(partnerId, 1, randomBytes(32), 0);
-    return epochsOf.all({ partnerId });
+    const cached = epochCache.get(partnerId);
+    const readAt = Date.now();
+    if (cached !== undefined && readAt - cached.readAt < EPOCH_CACHE_MS) return cached.rows;
+    let rows = epochsOf.all({ partnerId });
+    if (rows.length === 0) {
+      // Epoch 1 starts at the epoch of time, so pseudonyms of old events are stable too.
+      insert(partnerId, 1, randomBytes(32), 0);
+      rows = epochsOf.all({ partnerId });
+    }
+    epochCache.set(partnerId, { rows, readAt });
+    return rows;
+  };
+  const pseudonymOf = (partnerId: string, row: EpochRow, subjectId: string): string => {
+    const cacheKey = `${partnerId}\u0000${row.epoch}\u0000${subjectId}`;
+    let pseudonym = pseudonymCache.get(cacheKey);
+    if (pseudonym === undefined) {
+      pseudonym = hmacBase64url(keyOf(partnerId, row), subjectId);
+      if (pseudonymCache.size >= PSEUDONYM_CACHE_ENTRIES) {
+        // Oldest first (a Map keeps insertion order).
+        pseudonymCache.delete(pseudonymCache.keys().next().value as string);
+      }
+      pseudonymCache.set(cacheKey, pseudonym);
+    }
+    return pseudonym;
   };
   const keyOf = (partnerId: string, row: EpochRow): Uint8Array => {
     const cacheKey = `${partnerId}\u0000${row.epoch}`;
@@ -128,7 +153,7 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
 
   return {
     pseudonymFor(partnerId, subjectId, at) {
-      return hmacBase64url(keyOf(partnerId, currentRow(partnerId, at?.getTime() ?? now())), subjectId);
+      return pseudonymOf(partnerId, currentRow(partnerId, at?.getTime() ?? now()), subjectId);
     },
     pseudonymsFor(partnerId, subjectId, at) {
       const atMs = at?.getTime() ?? now();
@@ -141,24 +166,31 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
         )
         .map((row) => ({
           epoch: row.epoch,
-          pseudonym: hmacBase64url(keyOf(partnerId, row), subjectId),
+          pseudonym: pseudonymOf(partnerId, row, subjectId),
           validUntil: row.epoch === current.epoch || row.validUntil === null ? null : iso(row.validUntil),
         }));
     },
     currentEpoch: (partnerId, at) => currentRow(partnerId, at?.getTime() ?? now()).epoch,
     rotatePartnerKey(partnerId) {
+      epochCache.delete(partnerId);
       return sqlite.transaction((): KeyRotation => {
         const previous = epochs(partnerId)[0]!;
         const startedAt = Math.max(now(), previous.startedAt + 1);
         const validUntil = startedAt + overlapMs;
         expire(validUntil, partnerId, previous.epoch);
         insert(partnerId, previous.epoch + 1, randomBytes(32), startedAt);
+        epochCache.delete(partnerId);
         return { partnerId, epoch: previous.epoch + 1, previousEpochValidUntil: iso(validUntil) };
       })();
     },
     close: () => sqlite.close(),
   };
 }
+
+/** How long a partner's epochs are kept in memory (ms). */
+const EPOCH_CACHE_MS = 1_000;
+/** How many pseudonyms are kept in memory. */
+const PSEUDONYM_CACHE_ENTRIES = 20_000;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -62,4 +62,37 @@ describe('partner key store', () => {
     expect(other.pseudonymFor('brand-a', 'subject-1')).not.toBe(a);
     other.close();
   });
+
+  it('answers from memory what a fresh store computes, past the cache size too', () => {
+    const subjects = Array.from({ length: 25_000 }, (_, index) => `subject-${index}`);
+    const first = subjects.map((subject) => keys.pseudonymFor('brand-a', subject));
+    const fresh = createPartnerKeyStore(dir, { hostSecret, now: () => clock });
+    try {
+      // Read again after 25,000 (the oldest left the cache): the same values as a store that never cached them.
+      expect(subjects.map((subject) => keys.pseudonymFor('brand-a', subject))).toEqual(first);
+      expect([0, 9_999, 24_999].map((index) => fresh.pseudonymFor('brand-a', subjects[index]!))).toEqual([
+        first[0],
+        first[9_999],
+        first[24_999],
+      ]);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('sees a rotation made by another process on the file within a second', async () => {
+    const before = keys.pseudonymFor('brand-a', 'subject-1');
+    const other = createPartnerKeyStore(dir, { hostSecret, now: () => clock });
+    try {
+      clock += DAY;
+      other.rotatePartnerKey('brand-a');
+      const rotated = other.pseudonymFor('brand-a', 'subject-1');
+      expect(rotated).not.toBe(before);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(keys.pseudonymFor('brand-a', 'subject-1')).toBe(rotated);
+      expect(keys.currentEpoch('brand-a')).toBe(2);
+    } finally {
+      other.close();
+    }
+  });
 });
