@@ -64,6 +64,9 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
   const segmentsBySubject = new Map<string, Set<string>>();
   const consent = new Map<string, SubjectConsent>();
   const aggregates = new Map<string, AttributionAggregate>();
+  // By campaign and model, and sorted once until the next change: a report reads its campaign's rows only.
+  const aggregatesByCampaign = new Map<string, Map<string, AttributionAggregate>>();
+  const sortedAggregates = new Map<string, AttributionAggregate[]>();
   const triggers = new Map<string, Trigger>();
   let sortedTriggers: Trigger[] | null = null;
   const campaigns = new Map<string, CampaignInfo>();
@@ -77,8 +80,25 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
     return known === undefined ? consentDefault.partnerSharing : known.partnerSharing && !known.erased;
   };
 
+  // Sizes kept as members and consent change, so a size is read in constant time (a query or a gate decision
+  // on a segment of millions must not walk it).
+  const sizes = new Map<string, { measurable: number; shareable: number }>();
+  const sizeOf = (segmentId: string) => {
+    let size = sizes.get(segmentId);
+    if (size === undefined) {
+      size = { measurable: 0, shareable: 0 };
+      sizes.set(segmentId, size);
+    }
+    return size;
+  };
+  const count = (segmentId: string, subjectId: string, sign: 1 | -1): void => {
+    const size = sizeOf(segmentId);
+    if (measurable(subjectId)) size.measurable += sign;
+    if (shareable(subjectId)) size.shareable += sign;
+  };
+
   const removeMembership = (segmentId: string, subjectId: string): void => {
-    members.get(segmentId)?.delete(subjectId);
+    if (members.get(segmentId)?.delete(subjectId) === true) count(segmentId, subjectId, -1);
     const own = segmentsBySubject.get(subjectId);
     own?.delete(segmentId);
     if (own?.size === 0) segmentsBySubject.delete(subjectId);
@@ -88,7 +108,11 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
     applySegmentChange(change) {
       if (!members.has(change.segmentId)) members.set(change.segmentId, new Set());
       if (change.action === 'entered') {
-        members.get(change.segmentId)?.add(change.subjectId);
+        const segment = members.get(change.segmentId)!;
+        if (!segment.has(change.subjectId)) {
+          segment.add(change.subjectId);
+          count(change.segmentId, change.subjectId, 1);
+        }
         const own = segmentsBySubject.get(change.subjectId) ?? new Set<string>();
         own.add(change.segmentId);
         segmentsBySubject.set(change.subjectId, own);
@@ -97,11 +121,14 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
       }
     },
     applyConsent(change) {
+      const own = [...(segmentsBySubject.get(change.subjectId) ?? [])];
+      for (const segmentId of own) count(segmentId, change.subjectId, -1);
       consent.set(change.subjectId, {
         measurement: change.consent.measurement && !change.erased,
         partnerSharing: change.consent.partnerSharing && !change.erased,
         erased: change.erased,
       });
+      for (const segmentId of own) count(segmentId, change.subjectId, 1);
       if (change.erased) {
         // Erasure purges the shopper from every read model.
         for (const segmentId of [...(segmentsBySubject.get(change.subjectId) ?? [])]) {
@@ -111,8 +138,14 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
     },
     applyAggregate(aggregate) {
       const current = aggregates.get(aggregate.aggregateId);
-      if (current === undefined || current.version <= aggregate.version)
+      if (current === undefined || current.version <= aggregate.version) {
         aggregates.set(aggregate.aggregateId, aggregate);
+        const key = `${aggregate.campaignId}\u0000${aggregate.model}`;
+        const own = aggregatesByCampaign.get(key) ?? new Map<string, AttributionAggregate>();
+        own.set(aggregate.aggregateId, aggregate);
+        aggregatesByCampaign.set(key, own);
+        sortedAggregates.delete(key);
+      }
     },
     applyTrigger(trigger) {
       triggers.set(trigger.triggerId, trigger);
@@ -131,16 +164,8 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
       }
       return { total: consent.size, optedOut, erased };
     },
-    segmentSize(segmentId) {
-      let size = 0;
-      for (const subjectId of members.get(segmentId) ?? []) if (measurable(subjectId)) size += 1;
-      return size;
-    },
-    shareableSegmentSize(segmentId) {
-      let size = 0;
-      for (const subjectId of members.get(segmentId) ?? []) if (shareable(subjectId)) size += 1;
-      return size;
-    },
+    segmentSize: (segmentId) => sizes.get(segmentId)?.measurable ?? 0,
+    shareableSegmentSize: (segmentId) => sizes.get(segmentId)?.shareable ?? 0,
     segmentsOf: (subjectId) => [...(segmentsBySubject.get(subjectId) ?? [])],
     consentOf: (subjectId) => consent.get(subjectId),
     measurable,
@@ -148,9 +173,15 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
     campaign: (campaignId) => campaigns.get(campaignId),
     campaigns: () => [...campaigns.values()].sort((a, b) => a.campaignId.localeCompare(b.campaignId)),
     aggregates(campaignId, model) {
-      return [...aggregates.values()]
-        .filter((aggregate) => aggregate.campaignId === campaignId && aggregate.model === model)
-        .sort((a, b) => a.day.localeCompare(b.day) || a.channel.localeCompare(b.channel));
+      const key = `${campaignId}\u0000${model}`;
+      let sorted = sortedAggregates.get(key);
+      if (sorted === undefined) {
+        sorted = [...(aggregatesByCampaign.get(key)?.values() ?? [])].sort(
+          (a, b) => a.day.localeCompare(b.day) || a.channel.localeCompare(b.channel),
+        );
+        sortedAggregates.set(key, sorted);
+      }
+      return [...sorted];
     },
     triggers() {
       sortedTriggers ??= [...triggers.values()].sort(
