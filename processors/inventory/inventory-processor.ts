@@ -196,13 +196,17 @@ export function createInventoryProcessor(options: InventoryProcessorOptions = {}
     if (before?.storesKnown === storesKnown && before.storesInStock === storesInStock) return;
     product.put(`region:${level.region}`, region);
     emitStatus(status('region', level.region));
-    if ((before?.inStock ?? true) === region.inStock) return;
+    const flipped = (before?.inStock ?? true) !== region.inStock;
+    if (!flipped && before !== undefined) return;
 
     const campaigns = campaignsOf(ctx);
-    for (const campaign of campaigns) settleLine(ctx, campaign, facts, level.region, region, level.eventId);
-    // The product's flip changes which sibling is the best substitute for the paused ones: restate those.
+    if (flipped)
+      for (const campaign of campaigns) settleLine(ctx, campaign, facts, level.region, region, level.eventId);
+    // A flip, or a product first seen in the region, may change which sibling is the best substitute for the
+    // paused ones: restate those (a line whose substitute stays the same emits nothing).
+    if (!substitution.has(facts.brand)) return;
     for (const sibling of ctx.stateOf.forKey(`siblings:${facts.brand}|${facts.category}`).names()) {
-      if (sibling === facts.sku || !substitution.has(facts.brand)) continue;
+      if (sibling === facts.sku) continue;
       const siblingRow = regionOf(ctx, sibling, level.region);
       if (siblingRow === undefined || siblingRow.inStock) continue;
       const siblingFacts: ProductFacts = { ...facts, sku: sibling };

@@ -169,6 +169,33 @@ describe('the inventory stage on the processor host', () => {
     expect(new Set(statuses.map((status) => status.statusId)).size).toBe(statuses.length);
   }, 90_000);
 
+  it('restates a pause with a substitute once a sibling in stock is first reported', async () => {
+    const dir = createTempDir('inventory-host-late-sibling');
+    resources.dir = dir;
+    const log = createEmbeddedLog({ path: `${dir}/log.sqlite` });
+    resources.log = log;
+    await log.createTopic(TOPICS.campaigns, { compacted: true });
+    await log.createTopic(TOPICS.inventory);
+    await log.produce(TOPICS.campaigns, [
+      {
+        key: 'cmp-soda',
+        value: JSON.stringify(campaign('cmp-soda', 'sparkle-soda', { brands: ['sparkle-soda'] })),
+        timestamp: T0 - 1,
+      },
+    ]);
+    const out = level('soda-1', 1, 0, 0);
+    const sibling = level('soda-2', 1, 12, 1);
+    await produceLevels(log, [out, sibling]);
+    const host = await startHost(log, dir, ['sparkle-soda']);
+    await settle(host);
+    const decided = await pauses(log);
+    expect(decided.map((pause) => [pause.sku, pause.action, pause.substitute?.sku ?? null])).toEqual([
+      ['soda-1', 'pause', null],
+      ['soda-1', 'pause', 'soda-2'],
+    ]);
+    expect(decided[1]!.decisionId).toBe(`pause:cmp-soda:soda-1:west:${sibling.eventId}`);
+  }, 90_000);
+
   it('names no substitute for a brand without the right, and dead-letters a count it cannot read', async () => {
     const dir = createTempDir('inventory-host-nosub');
     resources.dir = dir;
