@@ -1,8 +1,7 @@
 /** The inventory stage as a processor host over its two inputs, with the topics it writes created up front. */
-import { TOPICS } from '../../schema/topics.ts';
 import { createProcessorHost } from '../runtime/index.ts';
 import type { Log, ProcessorHost } from '../runtime/index.ts';
-import { createInventoryProcessor } from './inventory-processor.ts';
+import { createInventoryProcessor, inventoryTopics } from './inventory-processor.ts';
 import type { InventoryProcessorOptions } from './inventory-processor.ts';
 
 /** Options of {@link createInventoryHost}. */
@@ -24,12 +23,7 @@ export interface InventoryHostOptions extends InventoryProcessorOptions {
  */
 export function createInventoryHost(options: InventoryHostOptions): ProcessorHost {
   const { log, stateDir, nameSuffix, onError, ...processorOptions } = options;
-  const topics = {
-    inventory: options.topics?.inventory ?? TOPICS.inventory,
-    campaigns: options.topics?.campaigns ?? TOPICS.campaigns,
-    stock: options.topics?.stock ?? TOPICS.stock,
-    campaignPauses: options.topics?.campaignPauses ?? TOPICS.campaignPauses,
-  };
+  const topics = inventoryTopics(options.topics);
   const host = createProcessorHost({
     log,
     name: `inventory${nameSuffix ?? ''}`,

@@ -63,18 +63,25 @@ interface LineRow {
   substitute: string | null;
 }
 
+/** The stage's topics: those given, `cleanroom.*` for the rest. */
+export function inventoryTopics(
+  given: InventoryProcessorOptions['topics'] = {},
+): Required<NonNullable<InventoryProcessorOptions['topics']>> {
+  return {
+    inventory: given.inventory ?? TOPICS.inventory,
+    campaigns: given.campaigns ?? TOPICS.campaigns,
+    stock: given.stock ?? TOPICS.stock,
+    campaignPauses: given.campaignPauses ?? TOPICS.campaignPauses,
+  };
+}
+
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;
 
 /** Create the inventory processor (run it with `createProcessorHost({ layout: 'merged', ... })`). */
 export function createInventoryProcessor(options: InventoryProcessorOptions = {}): Processor<InventoryInput> {
   const minShare = options.minInStockShare ?? DEFAULT_MIN_IN_STOCK_SHARE;
   const substitution = new Set(options.substitutionBrands ?? []);
-  const topics = {
-    inventory: options.topics?.inventory ?? TOPICS.inventory,
-    campaigns: options.topics?.campaigns ?? TOPICS.campaigns,
-    stock: options.topics?.stock ?? TOPICS.stock,
-    campaignPauses: options.topics?.campaignPauses ?? TOPICS.campaignPauses,
-  };
+  const topics = inventoryTopics(options.topics);
 
   const regionOf = (ctx: ProcessorContext, sku: string, region: string): RegionRow | undefined =>
     ctx.stateOf.forKey(`product:${sku}`).get<RegionRow>(`region:${region}`);
