@@ -158,9 +158,9 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
     },
     applyStockStatus(status) {
       if (status.level !== 'region') return;
+      // The inventory stage writes a product's statuses in order (one key, one partition): the latest is current,
+      // even when its count is older than another store's (each store's newest count is what it holds).
       const regions = stock.get(status.sku) ?? new Map<string, RegionStockView>();
-      const known = regions.get(status.region);
-      if (known !== undefined && Date.parse(known.at) > Date.parse(status.at)) return;
       const { sku, brand, category, region, storesKnown, storesInStock, inStockShare, inStock, at } = status;
       regions.set(region, {
         sku,
