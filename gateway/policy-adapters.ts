@@ -62,6 +62,10 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     maxSubscriptions: contract.rateLimit.maxSubscriptions,
     activationMinimum: effectiveActivationMinimum(host, contract),
     uploads: effectiveUploadLimits(host, contract),
+    inventory: {
+      actions: [...contract.visibility.inventory.actions],
+      substitution: contract.visibility.inventory.substitution,
+    },
     identityProvider: contract.identityProvider ?? null,
   };
 }

@@ -43,7 +43,9 @@ export type GatewayAction =
   | 'signals.subscribe'
   | 'triggers.subscribe'
   | 'campaign.metrics.subscribe'
-  | 'decisions.subscribe';
+  | 'decisions.subscribe'
+  | 'stock.status'
+  | 'campaign.pauses';
 
 /** What a decision obliges the gateway to do with the answer. */
 export interface Obligations {
@@ -115,6 +117,8 @@ export interface ContractView {
   activationMinimum: number;
   /** Audience uploads: fewest hashes per list, most lists per budget window. */
   uploads: { minimumSize: number; maxPerWindow: number };
+  /** The inventory actions the contract names, and whether a paused line may be served with a substitute. */
+  inventory?: { actions: string[]; substitution: boolean };
   /** The partner's own identity provider: its tokens are verified only against it. Absent: the host's. */
   identityProvider?: PartnerIdentityProvider | null;
 }

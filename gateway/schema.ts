@@ -9,6 +9,7 @@ import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { brandResolvers } from './resolvers/brand.ts';
 import { hostAdminResolvers } from './resolvers/host-admin.ts';
 import { refuseOverlongIds } from './resolvers/id-limits.ts';
+import { inventoryResolvers } from './resolvers/inventory.ts';
 import { privacyOfficerResolvers } from './resolvers/privacy-officer.ts';
 import { qsrResolvers } from './resolvers/qsr.ts';
 import { sharedResolvers } from './resolvers/shared.ts';
@@ -104,6 +105,7 @@ export function createGatewaySchema(): GraphQLSchema {
       mergeResolvers([
         sharedResolvers,
         brandResolvers,
+        inventoryResolvers,
         qsrResolvers,
         privacyOfficerResolvers,
         hostAdminResolvers,

@@ -33,6 +33,8 @@ const HOST_ADMIN_RULES: Readonly<Partial<Record<Action, HostRule>>> = {
   'contracts.read': PLAIN('the host manages contracts'),
   'contracts.upsert': PLAIN('the host manages contracts'),
   'keys.rotate': PLAIN('the host manages partner keys'),
+  'stock.status': PLAIN('the host reads its own stock'),
+  'campaign.pauses': PLAIN('the host runs the ad server the pauses are for'),
 };
 
 /** The host rule for `role` and `action`, if any. */

@@ -33,6 +33,8 @@ export const ACTIONS = [
   'contracts.read',
   'contracts.upsert',
   'keys.rotate',
+  'stock.status',
+  'campaign.pauses',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -47,7 +49,8 @@ export type ResourceKind =
   | 'decision'
   | 'audit'
   | 'contract'
-  | 'key';
+  | 'key'
+  | 'stock';
 
 /** The resource kind each action must name; a request naming another kind is denied. */
 export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
@@ -70,6 +73,8 @@ export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
   'contracts.read': 'contract',
   'contracts.upsert': 'contract',
   'keys.rotate': 'key',
+  'stock.status': 'stock',
+  'campaign.pauses': 'campaign',
 };
 
 /**

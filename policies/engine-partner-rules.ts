@@ -200,6 +200,53 @@ const triggers: PartnerRule = (input) => {
   };
 };
 
+/** The refusal for a product that is another brand's, unknown, or mixed with another brand's: no oracle. */
+const PRODUCTS_NOT_VISIBLE = 'stock status is shared for the partner’s own products only';
+
+function inventoryAction(
+  contract: PartnerContract,
+  action: 'stock.status' | 'campaign.pauses',
+): string | null {
+  return contract.visibility.inventory.actions.includes(action)
+    ? null
+    : `the contract does not name the inventory action ${action}`;
+}
+
+/**
+ * Stock by region is the retailer's confidential data, not personal data: no shopper is in it, so there is nothing
+ * for a threshold to count or noise to hide. What protects it is access: the action named in the contract, the
+ * partner's own products only, region-level figures only (never a store's), every answer audited.
+ */
+const stockStatus: PartnerRule = (input) => {
+  const missing = inventoryAction(input.contract, 'stock.status');
+  if (missing) return deny(missing);
+  if (input.resource.ownerPartnerId === undefined || input.resource.ownerPartnerId !== input.principal.id)
+    return deny(PRODUCTS_NOT_VISIBLE);
+  const obligations = baseObligations(input);
+  if (obligations.coarsenGeo === 'country')
+    return deny('stock status is by region; the contract’s geography is country');
+  return {
+    allow: true,
+    obligations,
+    reasons: [
+      'stock status of the partner’s own products by region (not personal data: no threshold, no noise)',
+    ],
+  };
+};
+
+const campaignPauses: PartnerRule = (input) => {
+  const missing = inventoryAction(input.contract, 'campaign.pauses');
+  if (missing) return deny(missing);
+  if (input.resource.id === undefined) return deny('no campaign named');
+  const invisible = campaignVisibility(input);
+  if (invisible) return deny(invisible);
+  return {
+    allow: true,
+    obligations: baseObligations(input),
+    reasons: ['pause state of the partner’s own campaign (not personal data: no threshold, no noise)'],
+  };
+};
+
 /** BRAND: what each action allows (every action not listed is denied). */
 export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
   'segments.list': segmentsList,
@@ -211,6 +258,8 @@ export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
   'audience.overlap': audienceOverlap,
   'budget.read': budgetRead,
   'signals.subscribe': signalsSubscribe,
+  'stock.status': stockStatus,
+  'campaign.pauses': campaignPauses,
 };
 
 /** QSR: triggers and its own budget. */

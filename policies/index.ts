@@ -55,6 +55,7 @@ export {
   ContractValidationError,
   ContractChangeRejectedError,
   PURPOSES,
+  INVENTORY_ACTIONS,
   PARTNER_KINDS,
   HOST_ROLES,
   GEO_GRANULARITIES,

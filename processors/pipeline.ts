@@ -1,5 +1,6 @@
 /**
- * The whole pipeline in one process: ingest, then fraud, segments, attribution and triggers, over one log.
+ * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers and inventory, over one
+ * log.
  *
  * Each stage is its own consumer group with its own state under `<dataDir>/state`, so stages can equally run
  * as separate processes (or several instances each) on Kafka; this composition is the embedded default's and
@@ -16,6 +17,8 @@ import type { AttributionConfig } from './attribution/index.ts';
 import { createFraudProcessor } from './fraud/index.ts';
 import type { FraudConfigInput } from './fraud/index.ts';
 import { createIngest, createRawRetention } from './ingest/index.ts';
+import { createInventoryHost } from './inventory/index.ts';
+import type { InventoryProcessorOptions } from './inventory/index.ts';
 import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/index.ts';
 import { createProcessorHost, MS } from './runtime/index.ts';
 import type { HostStats, Log, ProcessorHost } from './runtime/index.ts';
@@ -41,6 +44,11 @@ export interface PipelineOptions {
   fraud?: FraudConfigInput;
   attribution?: Partial<AttributionConfig>;
   trigger?: TriggerOptions;
+  /**
+   * Inventory stage settings: the in-stock share of a region, and the brands whose contract allows substitution
+   * (`serve` passes those of the contracts it loaded; a contract change reaches the stage at its next start).
+   */
+  inventory?: Omit<InventoryProcessorOptions, 'topics'>;
   /** Bound on out-of-order event time within one partition for segments (default 5 minutes). */
   segmentsMaxOutOfOrdernessMs?: number;
   /**
@@ -65,6 +73,7 @@ export interface PipelineStats {
   segments: HostStats;
   attribution: ReturnType<ReturnType<typeof createAttributionProcessor>['stats']>;
   triggers: { repartition: HostStats; trigger: HostStats };
+  inventory: HostStats;
 }
 
 /** A running pipeline. */
@@ -152,6 +161,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     ...idle,
   });
+  const inventory = createInventoryHost({
+    log,
+    stateDir,
+    onError: onError('inventory'),
+    ...options.inventory,
+  });
 
   const rawRetention =
     options.rawRetentionGraceMs === undefined
@@ -171,14 +186,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async start() {
       await createPipelineTopics(log, options.partitions);
       // Downstream first, so nothing ingest writes waits for a consumer that is still joining.
-      await Promise.all([fraud.start(), segments.start(), attribution.start(), triggers.start()]);
+      await Promise.all([
+        fraud.start(),
+        segments.start(),
+        attribution.start(),
+        triggers.start(),
+        inventory.start(),
+      ]);
       await ingest.start();
       rawRetention?.start();
     },
     async stop() {
       await rawRetention?.stop();
       await ingest.stop();
-      await Promise.all([fraud.stop(), segments.stop(), attribution.stop(), triggers.stop()]);
+      await Promise.all([
+        fraud.stop(),
+        segments.stop(),
+        attribution.stop(),
+        triggers.stop(),
+        inventory.stop(),
+      ]);
     },
     async caughtUp() {
       // Upstream first: a later stage is only caught up once its inputs stopped growing.
@@ -187,6 +214,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!(await segments.caughtUp())) return false;
       if (!(await triggers.repartition.caughtUp())) return false;
       if (!(await triggers.trigger.caughtUp())) return false;
+      if (!(await inventory.caughtUp())) return false;
       return attribution.caughtUp();
     },
     stats: () => ({
@@ -195,6 +223,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       segments: segments.stats(),
       attribution: attribution.stats(),
       triggers: { repartition: triggers.repartition.stats(), trigger: triggers.trigger.stats() },
+      inventory: inventory.stats(),
     }),
   };
 }

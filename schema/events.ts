@@ -18,6 +18,7 @@ export const RAW_TOPICS = {
   loyalty: 'retail.loyalty',
   campaigns: 'retail.campaigns',
   storeVisits: 'retail.store-visits',
+  inventory: 'retail.inventory',
 } as const;
 
 /** A raw topic name. */
@@ -174,6 +175,25 @@ export const storeVisitSchema = z
   })
   .strict();
 
+/**
+ * `retail.inventory`: the stock system's count of one product in one store (key = `<storeId>|<sku>`). Each record
+ * states the level as of `occurredAt`; a later record of the same store and product replaces it. No shopper is
+ * named: nothing here is personal data, but it is the retailer's confidential stock position.
+ */
+export const inventorySchema = z
+  .object({
+    eventId: id,
+    occurredAt: isoDateTime,
+    storeId: id,
+    region: shortText,
+    sku: id,
+    category: shortText,
+    brand: shortText,
+    onHand: z.number().int('must be an integer').nonnegative('must not be negative').max(10_000_000),
+    onOrder: z.number().int('must be an integer').nonnegative('must not be negative').max(10_000_000),
+  })
+  .strict();
+
 export type Customer = z.infer<typeof customerSchema>;
 export type LineItem = z.infer<typeof lineItemSchema>;
 export type TransactionEvent = z.infer<typeof transactionSchema>;
@@ -184,6 +204,7 @@ export type Consent = z.infer<typeof consentSchema>;
 export type LoyaltyEvent = z.infer<typeof loyaltySchema>;
 export type CampaignEvent = z.infer<typeof campaignSchema>;
 export type StoreVisitEvent = z.infer<typeof storeVisitSchema>;
+export type InventoryEvent = z.infer<typeof inventorySchema>;
 
 /** The schema of each raw topic. */
 export const RAW_TOPIC_SCHEMAS = {
@@ -193,6 +214,7 @@ export const RAW_TOPIC_SCHEMAS = {
   [RAW_TOPICS.loyalty]: loyaltySchema,
   [RAW_TOPICS.campaigns]: campaignSchema,
   [RAW_TOPICS.storeVisits]: storeVisitSchema,
+  [RAW_TOPICS.inventory]: inventorySchema,
 } as const;
 
 /** The value type of each raw topic. */
@@ -203,6 +225,7 @@ export interface RawEventByTopic {
   'retail.loyalty': LoyaltyEvent;
   'retail.campaigns': CampaignEvent;
   'retail.store-visits': StoreVisitEvent;
+  'retail.inventory': InventoryEvent;
 }
 
 /** Why a raw message was refused: the first failing field and its reason. */

@@ -13,6 +13,7 @@ export {
   loyaltySchema,
   campaignSchema,
   storeVisitSchema,
+  inventorySchema,
   isRawTopic,
   validateRawEvent,
   validateRawValue,
@@ -30,6 +31,7 @@ export type {
   LoyaltyEvent,
   CampaignEvent,
   StoreVisitEvent,
+  InventoryEvent,
   ValidationFailure,
   ValidationResult,
 } from './events.ts';
@@ -51,6 +53,9 @@ export {
   attributionRecordSchema,
   triggerSchema,
   lateEventSchema,
+  inventoryLevelSchema,
+  stockStatusSchema,
+  campaignPauseSchema,
 } from './topics.ts';
 export type {
   InternalTopic,
@@ -72,4 +77,7 @@ export type {
   AttributionRecord,
   Trigger,
   LateEvent,
+  InventoryLevel,
+  StockStatus,
+  CampaignPause,
 } from './topics.ts';

@@ -20,6 +20,9 @@ export const TOPICS = {
   attributions: 'cleanroom.attributions',
   triggers: 'cleanroom.triggers',
   lateEvents: 'cleanroom.late-events',
+  inventory: 'cleanroom.inventory',
+  stock: 'cleanroom.stock',
+  campaignPauses: 'cleanroom.campaign-pauses',
 } as const;
 
 /** An internal topic name. */
@@ -364,6 +367,62 @@ export const lateEventSchema = z.object({
   watermark: isoDateTime,
 });
 
+/** `cleanroom.inventory`, keyed by sku: a validated stock count of one product in one store. */
+export const inventoryLevelSchema = z.object({
+  /** `retail.inventory:<raw eventId>`. */
+  eventId: z.string(),
+  occurredAt: isoDateTime,
+  storeId: z.string(),
+  region: z.string(),
+  sku: z.string(),
+  category: z.string(),
+  brand: z.string(),
+  onHand: z.number().int().nonnegative(),
+  onOrder: z.number().int().nonnegative(),
+});
+
+/**
+ * `cleanroom.stock`, keyed by sku: a change of stock status. `store`: one store's product went in or out of stock
+ * (in stock = `onHand > 0`). `region`: the share of the region's stores holding the product changed, and
+ * `inStock` is `inStockShare >= minInStockShare` (the inventory stage's setting).
+ */
+export const stockStatusSchema = z.object({
+  /** Deterministic: `stock:<level>:<sku>:<region or store>:<inventory eventId>`. */
+  statusId: z.string(),
+  level: z.enum(['store', 'region']),
+  sku: z.string(),
+  category: z.string(),
+  brand: z.string(),
+  region: z.string(),
+  /** Set on `store` records. */
+  storeId: z.string().optional(),
+  /** Stores of the region that reported the product. */
+  storesKnown: z.number().int().nonnegative(),
+  storesInStock: z.number().int().nonnegative(),
+  inStockShare: z.number().min(0).max(1),
+  inStock: z.boolean(),
+  at: isoDateTime,
+});
+
+/**
+ * `cleanroom.campaign-pauses`, keyed by campaignId: the host's ad server stops serving the campaign's line item
+ * for `sku` in `region` on `pause` and serves it again on `resume`. `substitute` is set only when the brand's
+ * contract allows substitution: a product of the same brand and category that is in stock in the region.
+ */
+export const campaignPauseSchema = z.object({
+  /** Deterministic: `pause:<campaignId>:<sku>:<region>:<inventory eventId>`. */
+  decisionId: z.string(),
+  campaignId: z.string(),
+  brand: z.string(),
+  sku: z.string(),
+  region: z.string(),
+  action: z.enum(['pause', 'resume']),
+  /** Event time of the stock change that decided it. */
+  at: isoDateTime,
+  inStockShare: z.number().min(0).max(1),
+  substitute: z.object({ sku: z.string(), inStockShare: z.number().min(0).max(1) }).nullable(),
+});
+
 export type Traffic = z.infer<typeof trafficSchema>;
 export type CleanEvent = z.infer<typeof cleanEventSchema>;
 export type PurchaseEvent = z.infer<typeof purchaseEventSchema>;
@@ -382,3 +441,6 @@ export type AttributionAggregate = z.infer<typeof attributionAggregateSchema>;
 export type AttributionRecord = z.infer<typeof attributionRecordSchema>;
 export type Trigger = z.infer<typeof triggerSchema>;
 export type LateEvent = z.infer<typeof lateEventSchema>;
+export type InventoryLevel = z.infer<typeof inventoryLevelSchema>;
+export type StockStatus = z.infer<typeof stockStatusSchema>;
+export type CampaignPause = z.infer<typeof campaignPauseSchema>;

@@ -8,7 +8,8 @@ import { EXPOSURE_ROLLS, isoAt } from './context.ts';
 import type { PendingRecord } from './schedule.ts';
 import { isHeldOut } from './shoppers.ts';
 import type { Shopper } from './shoppers.ts';
-import type { InvalidEventTruth } from './truth.ts';
+import type { InvalidEventTruth, WastedImpressionTruth } from './truth.ts';
+import { featuredProduct } from './inventory.ts';
 
 /** Click-through rate of each placement for real shoppers. */
 export const CLICK_THROUGH_RATES: Record<Placement, number> = {
@@ -91,6 +92,66 @@ function invalidRecorder(
   };
 }
 
+/** What the ad server spent on one served line while the stock system runs (ground truth only). */
+interface StockAccounting {
+  onImpression: (event: AdEvent) => void;
+  onClick: (event: AdEvent) => void;
+}
+
+/**
+ * With a stock system, a slot for a known viewer serves one product of the campaign (its line item in the viewer's
+ * region). An inventory-aware ad server leaves a paused line's slot unserved (returns null); otherwise the
+ * impression is accounted as wasted when its product is out of stock in the viewer's region.
+ */
+function stockAccounting(
+  ctx: SimulationContext,
+  slot: AdSlot,
+  campaignIndex: number,
+): StockAccounting | null | 'paused' {
+  const { stock, world, truth } = ctx;
+  const campaign = world.campaigns[campaignIndex];
+  if (stock === null || slot.shopper === null || campaign === undefined) return null;
+  const campaignId = campaign.event.campaignId;
+  const product = featuredProduct(campaign.products, campaignId, slot.atMs, slot.shopper.index);
+  if (product === undefined) return null;
+  const region = slot.shopper.region;
+  const out = stock.outInRegion(product.sku, region, slot.atMs);
+  const pauses = world.options.inventory?.adServerPauses ?? null;
+  if (pauses !== null && pauses({ campaignId, sku: product.sku, region }, slot.atMs)) {
+    if (out) truth.adStock.pausedWhileOut += 1;
+    else truth.adStock.pausedWhileInStock += 1;
+    return 'paused';
+  }
+  const wasted: WastedImpressionTruth | null = out
+    ? { eventId: '', campaignId, sku: product.sku, region, at: isoAt(slot.atMs), cost: 0 }
+    : null;
+  const spend = (cost: number): void => {
+    truth.adStock.spend += cost;
+    if (wasted !== null) wasted.cost = Math.round((wasted.cost + cost) * 1e6) / 1e6;
+  };
+  return {
+    onImpression: (event) => {
+      truth.adStock.impressions += 1;
+      spend(event.cost ?? 0);
+      if (wasted === null) return;
+      wasted.eventId = event.eventId;
+      truth.adStock.wasted.push(wasted);
+    },
+    onClick: (event) => spend(event.cost ?? 0),
+  };
+}
+
+function withAccounting(
+  onEmit: ((record: PendingRecord) => void) | undefined,
+  account: ((event: AdEvent) => void) | undefined,
+): ((record: PendingRecord) => void) | undefined {
+  if (account === undefined) return onEmit;
+  return (record) => {
+    account(record.value as AdEvent);
+    onEmit?.(record);
+  };
+}
+
 /** Fill an ad slot; null when the drawn campaign holds the viewer out. */
 export function serveAd(ctx: SimulationContext, slot: AdSlot): ServedAd | null {
   const { random, world } = ctx;
@@ -99,7 +160,11 @@ export function serveAd(ctx: SimulationContext, slot: AdSlot): ServedAd | null {
   if (campaign === undefined) return null;
   const campaignId = campaign.event.campaignId;
   if (slot.shopper !== null && isHeldOut(slot.shopper, campaignId, campaign.holdoutPercent)) return null;
+  const accounting = stockAccounting(ctx, slot, campaignIndex);
+  if (accounting === 'paused') return null;
   const onEmit = invalidRecorder(ctx, slot);
+  const onImpressionEmit = withAccounting(onEmit, accounting?.onImpression);
+  const onClickEmit = withAccounting(onEmit, accounting?.onClick);
   const impressionEvent = adEvent(
     ctx,
     slot,
@@ -112,7 +177,7 @@ export function serveAd(ctx: SimulationContext, slot: AdSlot): ServedAd | null {
     impressionEvent.eventId,
     impressionEvent,
     slot.atMs,
-    onEmit ? { onEmit } : {},
+    onImpressionEmit ? { onEmit: onImpressionEmit } : {},
   );
   const served: ServedAd = { campaignIndex, impression };
   const clickProbability = slot.clickProbability ?? CLICK_THROUGH_RATES[slot.placement];
@@ -143,7 +208,7 @@ export function serveAd(ctx: SimulationContext, slot: AdSlot): ServedAd | null {
       impressionEvent.eventId,
       clickEvent,
       clickAtMs,
-      onEmit ? { onEmit } : {},
+      onClickEmit ? { onEmit: onClickEmit } : {},
     );
     served.clickAtMs = clickAtMs;
     if (exposures !== null) {

@@ -12,6 +12,7 @@ import type {
   LateEventTruth,
   MalformedTruth,
   ReturnTruth,
+  WastedImpressionTruth,
 } from './truth.ts';
 import type { World } from './world.ts';
 
@@ -53,6 +54,20 @@ export interface TruthState {
   surgeExtraPurchases: number[];
   /** Shoppers whose loyalty profile has been emitted, in order. */
   publishedMembers: number[];
+  /** What the ad server served to known viewers while the stock system runs (see inventory.ts). */
+  adStock: {
+    impressions: number;
+    spend: number;
+    wasted: WastedImpressionTruth[];
+    pausedWhileOut: number;
+    pausedWhileInStock: number;
+  };
+}
+
+/** What the ad server may ask the stock system (inventory.ts). */
+export interface StockView {
+  /** Whether fewer than half of the region's stores hold the product at `atMs`. */
+  outInRegion(sku: string, region: string, atMs: number): boolean;
 }
 
 /** Options of one published record. */
@@ -69,6 +84,8 @@ export interface SimulationContext {
   truth: TruthState;
   /** Exposures per shopper index, one slot per campaign index. */
   exposures: Map<number, CampaignExposure[]>;
+  /** The stock system, when the simulation runs one. */
+  stock: StockView | null;
   /** A new id, unique within the simulation: `<idPrefix>-<tag>-<base36 counter>`. */
   nextId(tag: string): string;
   /** Schedule an event for delivery; returns the pending record. */
@@ -99,6 +116,7 @@ export function createContext(world: World, random: Random, schedule: Schedule):
     clickFarmBursts: new Map(),
     surgeExtraPurchases: [],
     publishedMembers: [],
+    adStock: { impressions: 0, spend: 0, wasted: [], pausedWhileOut: 0, pausedWhileInStock: 0 },
   };
   const recordLate = (record: PendingRecord): void => {
     const value = record.value as { eventId?: string; occurredAt?: string };
@@ -114,6 +132,7 @@ export function createContext(world: World, random: Random, schedule: Schedule):
     random,
     truth,
     exposures: new Map(),
+    stock: null,
     nextId: (tag) => `${idPrefix}-${tag}-${(idCounter++).toString(36)}`,
     publish(topic, key, value, occurredAtMs, options = {}) {
       let emitAt = occurredAtMs;

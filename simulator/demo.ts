@@ -9,6 +9,9 @@
  * normally has 7 to 12. That is well above a restaurant chain's k of 50 (also after a release threshold a few dozen
  * above k, with noise) and a lift far above 2. The regions take turns, so each region's baseline has long
  * recovered when its turn comes again.
+ *
+ * The demo also runs the stock system (simulator/inventory.ts): stock-outs pause campaign lines for a minute or so
+ * of wall-clock time, and resume them on restock.
  */
 import { REGIONS } from './catalogue.ts';
 import { SIMULATION_DEFAULTS } from './options.ts';
@@ -83,6 +86,9 @@ export function demoSimulationOptions(options: {
     start: new Date(options.startMs).toISOString(),
     surge: false,
     surges: demoSurges(options.startMs),
+    // Stock-outs every half hour of simulated time (about every 20 s of the demo), half of them regional: a
+    // campaign's line pauses in a region within a minute or two of the demo's start.
+    inventory: { stockOutsPerHour: 2 },
     ...(options.idPrefix !== undefined ? { idPrefix: options.idPrefix } : {}),
   };
 }

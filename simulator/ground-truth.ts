@@ -4,7 +4,7 @@ import { isoAt } from './context.ts';
 import { DATA_CENTRE_CIDRS } from './network.ts';
 import { isHeldOut } from './shoppers.ts';
 import { expectedBuyersPerHour } from './surge.ts';
-import type { GroundTruth, SurgeTruth } from './truth.ts';
+import type { GroundTruth, InventoryTruth, StockOutTruth, SurgeTruth } from './truth.ts';
 
 /** Counters the simulation keeps beside the context. */
 export interface EmissionStats {
@@ -14,7 +14,11 @@ export interface EmissionStats {
 }
 
 /** The ground truth so far; caused purchases whose exposure has not been emitted yet are left out. */
-export function buildGroundTruth(ctx: SimulationContext, stats: EmissionStats): GroundTruth {
+export function buildGroundTruth(
+  ctx: SimulationContext,
+  stats: EmissionStats,
+  stockOuts: readonly StockOutTruth[] | null,
+): GroundTruth {
   const { world, truth } = ctx;
   const { options } = world;
   const members = truth.publishedMembers
@@ -79,5 +83,27 @@ export function buildGroundTruth(ctx: SimulationContext, stats: EmissionStats): 
     returns: [...truth.returns],
     lateEvents: [...truth.lateEvents],
     malformed: [...truth.malformed],
+    inventory: stockOuts === null ? null : inventoryTruth(ctx, stockOuts, lastEventMs),
+  };
+}
+
+function inventoryTruth(
+  ctx: SimulationContext,
+  stockOuts: readonly StockOutTruth[],
+  lastEventMs: number,
+): InventoryTruth {
+  const { adStock } = ctx.truth;
+  const round = (value: number): number => Math.round(value * 1e6) / 1e6;
+  return {
+    stockOuts: stockOuts
+      .filter((stockOut) => Date.parse(stockOut.startsAt) <= lastEventMs)
+      .map((s) => ({ ...s })),
+    impressions: adStock.impressions,
+    spend: round(adStock.spend),
+    wastedImpressions: adStock.wasted.length,
+    wastedSpend: round(adStock.wasted.reduce((sum, wasted) => sum + wasted.cost, 0)),
+    wasted: adStock.wasted.map((wasted) => ({ ...wasted })),
+    pausedWhileOut: adStock.pausedWhileOut,
+    pausedWhileInStock: adStock.pausedWhileInStock,
   };
 }

@@ -10,6 +10,10 @@ export type {
   PlannedSurge,
   ResolvedOptions,
   ResolvedSurge,
+  InventoryOptions,
+  ResolvedInventory,
+  AdLine,
+  AdServerPauses,
 } from './options.ts';
 export { DEMO_SCHEDULE, demoSimulationOptions, demoStart, demoSurges } from './demo.ts';
 export { demoAudience } from './sample-audience.ts';
@@ -52,4 +56,7 @@ export type {
   MalformedTruth,
   ClickFarmTruth,
   SurgeTruth,
+  StockOutTruth,
+  WastedImpressionTruth,
+  InventoryTruth,
 } from './truth.ts';

@@ -39,6 +39,33 @@ export interface ResolvedSurge {
   extraPurchasesPerHour: number | null;
 }
 
+/** A line item of a campaign in a region, as the host's ad server knows it. */
+export interface AdLine {
+  campaignId: string;
+  sku: string;
+  region: string;
+}
+
+/** What the simulated ad server asks before it serves a line: is it paused at `atMs`? */
+export type AdServerPauses = (line: AdLine, atMs: number) => boolean;
+
+/** The stock system's settings (see inventory.ts). */
+export interface InventoryOptions {
+  /** Stock-outs planted per simulated hour (default 2). */
+  stockOutsPerHour?: number;
+  /** Share of them that empty a campaign product in a whole region (default 0.5); the rest, one store's shelf. */
+  regionalShare?: number;
+  /** Inventory awareness of the ad server: it serves no line this says is paused (default: none paused). */
+  adServerPauses?: AdServerPauses;
+}
+
+/** The stock system's settings with defaults applied. */
+export interface ResolvedInventory {
+  stockOutsPerHour: number;
+  regionalShare: number;
+  adServerPauses: AdServerPauses | null;
+}
+
 /** Options of {@link simulate} and {@link createWorld}. */
 export interface SimulationOptions {
   /** Seed of every random choice (default 1). Same seed and options, same records byte for byte. */
@@ -68,6 +95,11 @@ export interface SimulationOptions {
   clickFarms?: number;
   /** Share of events delivered hours late (default 0.003). */
   lateShare?: number;
+  /**
+   * The stock system on `retail.inventory` with planted stock-outs (default off, so that a seed's stream without
+   * it stays what it was): `true` for the defaults.
+   */
+  inventory?: InventoryOptions | boolean;
 }
 
 /** Options with defaults applied and times in epoch milliseconds. */
@@ -84,6 +116,8 @@ export interface ResolvedOptions {
   surges: ResolvedSurge[];
   clickFarms: number;
   lateShare: number;
+  /** The stock system, or null when off. */
+  inventory: ResolvedInventory | null;
 }
 
 /** Defaults of {@link SimulationOptions}. */
@@ -216,5 +250,17 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
     surges,
     clickFarms,
     lateShare,
+    inventory: resolveInventory(options.inventory),
   };
+}
+
+function resolveInventory(given: InventoryOptions | boolean | undefined): ResolvedInventory | null {
+  if (given === undefined || given === false) return null;
+  const options = given === true ? {} : given;
+  const stockOutsPerHour = options.stockOutsPerHour ?? 2;
+  if (!(stockOutsPerHour >= 0 && stockOutsPerHour <= 1_000))
+    invalid('inventory.stockOutsPerHour', 'must be in [0, 1000]');
+  const regionalShare = options.regionalShare ?? 0.5;
+  if (!(regionalShare >= 0 && regionalShare <= 1)) invalid('inventory.regionalShare', 'must be in [0, 1]');
+  return { stockOutsPerHour, regionalShare, adServerPauses: options.adServerPauses ?? null };
 }

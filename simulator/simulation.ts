@@ -19,6 +19,8 @@ import { ONLINE_VISIT_SHARE, surgeExtraPerHour, surgePurchase, visitsPerHour } f
 import { buildGroundTruth } from './ground-truth.ts';
 import type { GroundTruth } from './truth.ts';
 import { createWorld } from './world.ts';
+import { createStockSystem } from './inventory.ts';
+import type { StockSystem } from './inventory.ts';
 import type { World } from './world.ts';
 
 const HOUR_MS = 3_600_000;
@@ -51,7 +53,7 @@ function visit(ctx: SimulationContext, atMs: number): void {
   else runStoreTrip(ctx, shopper, atMs);
 }
 
-function createProcesses(ctx: SimulationContext): Process[] {
+function createProcesses(ctx: SimulationContext, stock: StockSystem | null): Process[] {
   const { world } = ctx;
   const { startMs, surges } = world.options;
   const every = (perHour: number) => () => (perHour > 0 ? HOUR_MS / perHour : null);
@@ -67,7 +69,23 @@ function createProcesses(ctx: SimulationContext): Process[] {
     process.nextAt = gap === null ? Number.POSITIVE_INFINITY : process.nextAt + ctx.random.exponential(gap);
   }
   if (surges.length > 0) processes.push(surgeProcess(ctx));
+  if (stock !== null) processes.push(stockOutProcess(ctx, stock));
   return processes;
+}
+
+/** Planted stock-outs: a Poisson process on the stock system's own random stream (behaviour is left as it was). */
+function stockOutProcess(ctx: SimulationContext, stock: StockSystem): Process {
+  const { startMs, inventory, seed } = ctx.world.options;
+  const perHour = inventory?.stockOutsPerHour ?? 0;
+  const random = createRandom(seed).fork('stock-outs');
+  const next = (at: number): number =>
+    perHour > 0 ? at + random.exponential(HOUR_MS / perHour) : Number.POSITIVE_INFINITY;
+  return {
+    nextAt: next(startMs),
+    gap: () => null,
+    run: (at) => stock.plantStockOut(at),
+    next,
+  };
 }
 
 /**
@@ -115,6 +133,9 @@ export function simulate(options: SimulationOptions = {}): Simulation {
   const malformedRandom = root.fork('malformed');
   const schedule = createSchedule();
   const ctx = createContext(world, root.fork('behaviour'), schedule);
+  const inventory = world.options.inventory;
+  const stock = inventory === null ? null : createStockSystem(ctx, root.fork('inventory'), inventory);
+  ctx.stock = stock;
   const recordsByTopic: Record<string, number> = {};
   let emitted = 0;
   let clockMs = startMs;
@@ -124,7 +145,8 @@ export function simulate(options: SimulationOptions = {}): Simulation {
     for (const campaign of world.campaigns) {
       ctx.publish('retail.campaigns', campaign.event.campaignId, campaign.event, startMs, { onTime: true });
     }
-    const processes = createProcesses(ctx);
+    stock?.openingCounts(startMs);
+    const processes = createProcesses(ctx, stock);
     for (;;) {
       let next = processes[0] as Process;
       for (const process of processes) if (process.nextAt < next.nextAt) next = process;
@@ -185,6 +207,11 @@ export function simulate(options: SimulationOptions = {}): Simulation {
       started = true;
       return records();
     },
-    groundTruth: () => buildGroundTruth(ctx, { emitted, recordsByTopic, lastEventAt: isoAt(clockMs) }),
+    groundTruth: () =>
+      buildGroundTruth(
+        ctx,
+        { emitted, recordsByTopic, lastEventAt: isoAt(clockMs) },
+        stock?.stockOuts ?? null,
+      ),
   };
 }

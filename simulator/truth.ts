@@ -93,6 +93,44 @@ export interface SurgeTruth {
   extraPurchases: number;
 }
 
+/** A planted stock-out: the shelves of one product emptied in one store or in every store of a region. */
+export interface StockOutTruth {
+  kind: 'regional' | 'single_store';
+  sku: string;
+  region: string;
+  storeIds: string[];
+  startsAt: string;
+  /** When the last of its stores was restocked. */
+  endsAt: string;
+}
+
+/** An impression (with its click's cost) for a product out of stock in the viewer's region. */
+export interface WastedImpressionTruth {
+  eventId: string;
+  campaignId: string;
+  sku: string;
+  region: string;
+  at: string;
+  /** The impression's cost plus its click's, when it was clicked. */
+  cost: number;
+}
+
+/** The stock system's truth and what the ad server spent on lines whose product was out of stock. */
+export interface InventoryTruth {
+  /** Stock-outs planted up to the last record emitted. */
+  stockOuts: StockOutTruth[];
+  /** Impressions served to known viewers (whose region the ad server knows), and their spend. */
+  impressions: number;
+  spend: number;
+  /** Of those, the ones whose product was out of stock in the viewer's region. */
+  wastedImpressions: number;
+  wastedSpend: number;
+  wasted: WastedImpressionTruth[];
+  /** Slots the ad server left unserved because the line was paused: product out of stock, or in stock. */
+  pausedWhileOut: number;
+  pausedWhileInStock: number;
+}
+
 /** Everything planted in a simulation, limited to what was emitted so far. */
 export interface GroundTruth {
   seed: number;
@@ -124,4 +162,6 @@ export interface GroundTruth {
   returns: ReturnTruth[];
   lateEvents: LateEventTruth[];
   malformed: MalformedTruth[];
+  /** The stock system's truth (null when it was off). */
+  inventory: InventoryTruth | null;
 }

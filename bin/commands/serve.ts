@@ -159,6 +159,13 @@ export async function run(argv: string[]): Promise<number> {
     // The demo's simulated clock runs ~100x faster than the wall clock; quarter-hour demand windows let the
     // planted surge fire within the first minute. Real deployments keep the hourly default.
     ...(simulating ? { trigger: { windowMs: DEMO.triggerWindowMs, warmupWindows: DEMO.warmupWindows } } : {}),
+    // Brands whose contract allows substitution get a substitute named in their pauses (read at start).
+    inventory: {
+      substitutionBrands: registry
+        .all()
+        .filter(({ contract }) => contract.visibility.inventory.substitution)
+        .map(({ contract }) => contract.partnerId),
+    },
     logger,
     onError: (stage, error) =>
       logger.error({ stage, err: errorSummary(error) }, 'pipeline stage failed; retrying'),

@@ -28,6 +28,7 @@ const USAGE = `usage: cleanroom simulate [options]
   --malformed-share X   share of extra malformed records, 0..1 (default 0)
   --id-prefix P         prefix of generated ids (default s<seed>)
   --no-surge            do not plant the demand surge
+  --inventory           run the stock system: counts on retail.inventory with planted stock-outs
   --out O               embedded | kafka | jsonl:FILE (default embedded)
   --truth FILE          write the ground truth here (jsonl default: FILE with .truth.json)
   --progress            report progress on stderr even when it is not a terminal
@@ -66,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         'malformed-share': { type: 'string' },
         'id-prefix': { type: 'string' },
         'no-surge': { type: 'boolean' },
+        inventory: { type: 'boolean' },
         out: { type: 'string' },
         truth: { type: 'string' },
         progress: { type: 'boolean' },
@@ -111,7 +113,7 @@ type Values = Partial<
     string
   >
 > &
-  Partial<Record<'no-surge' | 'progress' | 'help', boolean>>;
+  Partial<Record<'no-surge' | 'inventory' | 'progress' | 'help', boolean>>;
 
 async function simulateCommand(values: Values): Promise<number> {
   const out = values.out ?? 'embedded';
@@ -146,6 +148,7 @@ async function simulateCommand(values: Values): Promise<number> {
   if (malformedShare !== undefined) options.malformedShare = malformedShare;
   if (values['id-prefix'] !== undefined) options.idPrefix = values['id-prefix'];
   if (values['no-surge'] === true) options.surge = false;
+  if (values.inventory === true) options.inventory = true;
   const rate = numberOption('rate', values.rate, false);
   const simulation = simulate(options);
   const progress = createProgressReporter({

@@ -8,8 +8,10 @@ import {
   TOPICS,
   attributionRecordSchema,
   campaignInfoSchema,
+  campaignPauseSchema,
   consentChangeSchema,
   segmentChangeSchema,
+  stockStatusSchema,
   triggerSchema,
 } from '../../schema/index.ts';
 import type { Log, LogConsumer, LogRecord } from '../ports.ts';
@@ -25,6 +27,8 @@ export const MATERIALIZED_TOPICS = [
   TOPICS.triggers,
   TOPICS.campaigns,
   TOPICS.consent,
+  TOPICS.stock,
+  TOPICS.campaignPauses,
 ] as const;
 
 /** The running materializer. */
@@ -113,6 +117,12 @@ export function createRecordApplier(targets: {
       }
       case TOPICS.campaigns:
         models.applyCampaign(campaignInfoSchema.parse(value));
+        return;
+      case TOPICS.stock:
+        models.applyStockStatus(stockStatusSchema.parse(value));
+        return;
+      case TOPICS.campaignPauses:
+        models.applyCampaignPause(campaignPauseSchema.parse(value));
         return;
       default:
         return;

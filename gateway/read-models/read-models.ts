@@ -11,10 +11,35 @@ import type {
   AttributionAggregate,
   AttributionModel,
   CampaignInfo,
+  CampaignPause,
   ConsentChange,
   SegmentChange,
+  StockStatus,
   Trigger,
 } from '../../schema/index.ts';
+
+/** A product's stock in one region (from `cleanroom.stock`; store-level records are not kept here). */
+export interface RegionStockView {
+  sku: string;
+  brand: string;
+  category: string;
+  region: string;
+  storesKnown: number;
+  storesInStock: number;
+  inStockShare: number;
+  inStock: boolean;
+  at: string;
+}
+
+/** A campaign line currently paused in a region (from `cleanroom.campaign-pauses`). */
+export interface PausedLineView {
+  campaignId: string;
+  sku: string;
+  region: string;
+  since: string;
+  inStockShare: number;
+  substitute: string | null;
+}
 
 /** A shopper's consent as the gateway last saw it. */
 export interface SubjectConsent {
@@ -30,6 +55,14 @@ export interface ReadModels {
   applyAggregate(aggregate: AttributionAggregate): void;
   applyTrigger(trigger: Trigger): void;
   applyCampaign(campaign: CampaignInfo): void;
+  applyStockStatus(status: StockStatus): void;
+  applyCampaignPause(pause: CampaignPause): void;
+  /** The brand of a product the stock feed has described, or undefined. */
+  productBrand(sku: string): string | undefined;
+  /** A product's stock per region (sorted by region), or in one region. */
+  regionStock(sku: string, region?: string): RegionStockView[];
+  /** The lines of a campaign paused now, by sku then region. */
+  pausedLines(campaignId: string): PausedLineView[];
   segmentIds(): string[];
   /** Consent counts over known shoppers. */
   consentCounts(): { total: number; optedOut: number; erased: number };
@@ -70,6 +103,8 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
   const triggers = new Map<string, Trigger>();
   let sortedTriggers: Trigger[] | null = null;
   const campaigns = new Map<string, CampaignInfo>();
+  const stock = new Map<string, Map<string, RegionStockView>>();
+  const paused = new Map<string, Map<string, PausedLineView>>();
 
   const measurable = (subjectId: string): boolean => {
     const known = consent.get(subjectId);
@@ -154,6 +189,51 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
     applyCampaign(campaign) {
       campaigns.set(campaign.campaignId, campaign);
     },
+    applyStockStatus(status) {
+      if (status.level !== 'region') return;
+      // The inventory stage writes a product's statuses in order (one key, one partition): the latest is current,
+      // even when its count is older than another store's (each store's newest count is what it holds).
+      const regions = stock.get(status.sku) ?? new Map<string, RegionStockView>();
+      const { sku, brand, category, region, storesKnown, storesInStock, inStockShare, inStock, at } = status;
+      regions.set(region, {
+        sku,
+        brand,
+        category,
+        region,
+        storesKnown,
+        storesInStock,
+        inStockShare,
+        inStock,
+        at,
+      });
+      stock.set(status.sku, regions);
+    },
+    applyCampaignPause(pause) {
+      const lines = paused.get(pause.campaignId) ?? new Map<string, PausedLineView>();
+      const line = `${pause.sku}|${pause.region}`;
+      if (pause.action === 'resume') lines.delete(line);
+      else
+        lines.set(line, {
+          campaignId: pause.campaignId,
+          sku: pause.sku,
+          region: pause.region,
+          since: lines.get(line)?.since ?? pause.at,
+          inStockShare: pause.inStockShare,
+          substitute: pause.substitute?.sku ?? null,
+        });
+      paused.set(pause.campaignId, lines);
+    },
+    productBrand: (sku) => stock.get(sku)?.values().next().value?.brand,
+    regionStock(sku, region) {
+      const regions = [...(stock.get(sku)?.values() ?? [])];
+      return regions
+        .filter((row) => region === undefined || row.region === region)
+        .sort((a, b) => a.region.localeCompare(b.region));
+    },
+    pausedLines: (campaignId) =>
+      [...(paused.get(campaignId)?.values() ?? [])].sort(
+        (a, b) => a.sku.localeCompare(b.sku) || a.region.localeCompare(b.region),
+      ),
     segmentIds: () => [...members.keys()].sort(),
     consentCounts() {
       let optedOut = 0;

@@ -12,6 +12,12 @@
  *
  * The host's own exact answers (decision.obligations.exact) skip 1–4. Audit happens in `governed`, after this
  * step and before the answer leaves.
+ *
+ * Rows that hold no shopper at all (the retailer's stock by region, campaign pause state) pass as `no-subjects`:
+ * there is no subject for a threshold to count nor an individual for noise to hide, so 1–4 do not apply and
+ * nothing is charged; only 5 does. Such rows are released only under a decision that asks for neither noise nor
+ * a threshold (the engine's inventory actions): a decision asking for them is refused, so an action that
+ * should have been noised cannot be answered through this path by mistake.
  */
 import { GatewayError } from '../errors.ts';
 import type { ReleaseDeps } from './release-deps.ts';
@@ -108,6 +114,13 @@ export interface LiveRelease<T> {
   shape: (values: Record<string, number>, released: { epsilonSpent: number; exact: boolean }) => T;
 }
 
+/** Rows that hold no shopper (see the file comment): released as they are, with the field obligations. */
+export interface NoSubjectRowsRelease<Row, T> {
+  kind: 'no-subjects';
+  read: () => Row[];
+  shape: (rows: Row[]) => T;
+}
+
 /** What a resolver hands the release step. */
 export type Unreleased<T> =
   | CountRelease<T>
@@ -115,6 +128,8 @@ export type Unreleased<T> =
   | TableRelease<any, T>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | NoisedRowsRelease<any, T>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | NoSubjectRowsRelease<any, T>
   | LiveRelease<T>;
 
 /** A released answer and what the audit entry records of it. */
@@ -323,6 +338,25 @@ async function releaseNoisedRows<Row, T>(
   };
 }
 
+function releaseNoSubjects<Row, T>(
+  scope: ReleaseScope,
+  spec: NoSubjectRowsRelease<Row, T>,
+): ReleaseOutcome<T> {
+  const { obligations } = scope.decision;
+  if (!obligations.exact && (obligations.noiseEpsilon !== null || obligations.thresholdK > 0)) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      'this answer is released only under a decision without noise or threshold',
+      {
+        partnerId: scope.principal.id,
+        reason: 'NOT_RELEASABLE',
+      },
+    );
+  }
+  const rows = spec.read();
+  return { value: spec.shape(rows), rows: rows.length, suppressedRows: 0, epsilonSpent: 0 };
+}
+
 /**
  * Release an answer: charge, read, noise, threshold on the noised value, then dropFields and coarsenGeo.
  *
@@ -343,6 +377,9 @@ export async function release<T>(scope: ReleaseScope, unreleased: Unreleased<T>)
       break;
     case 'live':
       outcome = await releaseLive(scope, unreleased);
+      break;
+    case 'no-subjects':
+      outcome = releaseNoSubjects(scope, unreleased);
       break;
   }
   return {
@@ -369,5 +406,11 @@ export function releasePushedRow<Row>(
 export function isUnreleased(value: unknown): value is Unreleased<unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;
-  return kind === 'count' || kind === 'table' || kind === 'noised-rows' || kind === 'live';
+  return (
+    kind === 'count' ||
+    kind === 'table' ||
+    kind === 'noised-rows' ||
+    kind === 'live' ||
+    kind === 'no-subjects'
+  );
 }

@@ -2,6 +2,7 @@ export { ContractError, ContractValidationError, ContractChangeRejectedError } f
 export type { ContractErrorCode, ContractProblem } from './errors.ts';
 export {
   PURPOSES,
+  INVENTORY_ACTIONS,
   PARTNER_KINDS,
   HOST_ROLES,
   GEO_GRANULARITIES,

@@ -250,6 +250,17 @@ const campaignVisibilitySchema = z
     return value;
   });
 
+/** What a brand may see of the retailer's stock: each action is named, none is implied. */
+export const INVENTORY_ACTIONS = ['stock.status', 'campaign.pauses'] as const;
+export type InventoryAction = (typeof INVENTORY_ACTIONS)[number];
+
+const inventoryVisibilitySchema = z.strictObject({
+  /** `stock.status`: in-stock share of its own products by region; `campaign.pauses`: its campaigns' pauses. */
+  actions: z.array(z.enum(INVENTORY_ACTIONS)).max(INVENTORY_ACTIONS.length).default([]),
+  /** The host's ad server may serve a sibling product (same brand and category, in stock) for a paused line. */
+  substitution: z.boolean().default(false),
+});
+
 const visibilitySchema = z.strictObject({
   /** Segment ids whose sizes and signals the partner may see. */
   segments: z.array(identifier).default([]),
@@ -259,6 +270,8 @@ const visibilitySchema = z.strictObject({
   triggers: z
     .strictObject({ categories: allOrList.default([]), regions: allOrList.default([]) })
     .default({ categories: [], regions: [] }),
+  /** The retailer's stock data (BRAND): confidential, not personal; see the partner guide. */
+  inventory: inventoryVisibilitySchema.default({ actions: [], substitution: false }),
 });
 
 /**
@@ -275,6 +288,7 @@ export const partnerContractSchema = z
       segments: [],
       campaigns: { own: false, ids: [] },
       triggers: { categories: [], regions: [] },
+      inventory: { actions: [], substitution: false },
     }),
     /** Distinct-subject threshold; may only raise the host's floor. Absent: the floor. */
     kThreshold: positiveInt.optional(),
@@ -321,6 +335,28 @@ export const partnerContractSchema = z
         code: 'custom',
         path: ['visibility', 'segments'],
         message: 'a QSR partner receives triggers, not segments or signals',
+      });
+    }
+    const { inventory } = contract.visibility;
+    if (contract.kind === 'QSR' && (inventory.actions.length > 0 || inventory.substitution)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'inventory', 'actions'],
+        message: 'stock status and campaign pauses are for BRAND partners',
+      });
+    }
+    if (inventory.substitution && !inventory.actions.includes('campaign.pauses')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'inventory', 'substitution'],
+        message: 'substitution needs the campaign.pauses action (a brand sees the substitutes it allows)',
+      });
+    }
+    if (new Set(inventory.actions).size !== inventory.actions.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'inventory', 'actions'],
+        message: 'names an action twice',
       });
     }
     const { epsilonPerQuery, budget } = contract.dp;

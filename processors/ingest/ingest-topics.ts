@@ -12,6 +12,7 @@ export async function createIngestTopics(log: Log, prefix: string, routeFraudInp
     TOPICS.consent,
     TOPICS.campaigns,
     TOPICS.deadLetter,
+    TOPICS.inventory,
     ...Object.values(RAW_TOPICS),
   ];
   for (const topic of topics) {

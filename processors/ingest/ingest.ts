@@ -75,6 +75,8 @@ export interface IngestStats {
   consentChanges: number;
   /** Campaign records written to `cleanroom.campaigns`. */
   campaigns: number;
+  /** Stock counts written to `cleanroom.inventory`. */
+  inventory: number;
 }
 
 /** A running ingest. */
@@ -182,6 +184,7 @@ export function createIngest(options: IngestOptions): Ingest {
       duplicates: counts['duplicate'] ?? 0,
       consentChanges: counts['consent'] ?? 0,
       campaigns: counts['campaign'] ?? 0,
+      inventory: counts['inventory'] ?? 0,
     };
   };
 

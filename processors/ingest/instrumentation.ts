@@ -38,7 +38,7 @@ export function createIngestMetrics(registry: Registry | undefined): IngestMetri
     (existing as Counter<'outcome'> | undefined) ??
     new Counter({
       name: 'cleanroom_ingest_records_total',
-      help: 'Raw records handled by ingest, by outcome (event, consent, loyalty, campaign, dead-letter, duplicate).',
+      help: 'Raw records handled by ingest, by outcome (event, consent, loyalty, campaign, inventory, dead-letter, duplicate).',
       labelNames: ['outcome'],
       registers: [registry],
     });

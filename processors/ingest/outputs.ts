@@ -5,6 +5,7 @@ import type {
   ConsentChange,
   DeadLetter,
   InternalTopic,
+  InventoryLevel,
 } from '../../schema/topics.ts';
 
 /** An output of ingest, produced once the batch that made it commits. */
@@ -12,13 +13,14 @@ export interface IngestOutput {
   /** A `cleanroom.*` topic (also the fraud detector's input when ingest routes it). */
   topic: InternalTopic | 'cleanroom.fraud-input';
   key: string | null;
-  value: CleanEvent | ConsentChange | CampaignInfo | DeadLetter;
+  value: CleanEvent | ConsentChange | CampaignInfo | DeadLetter | InventoryLevel;
   /** Deterministic: the same input always yields the same id (sent as the `cleanroom-output-id` header). */
   outputId: string;
 }
 
 /** How a record was handled. */
-export type RecordOutcome = 'event' | 'consent' | 'loyalty' | 'campaign' | 'dead-letter' | 'duplicate';
+export type RecordOutcome =
+  'event' | 'consent' | 'loyalty' | 'campaign' | 'inventory' | 'dead-letter' | 'duplicate';
 
 /** The result of transforming one raw record. */
 export interface TransformResult {

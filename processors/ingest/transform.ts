@@ -16,7 +16,7 @@ import type { ConsentLedger } from '../../policies/consent/index.ts';
 import { RAW_TOPICS, isRawTopic, validateRawEvent } from '../../schema/events.ts';
 import type { Consent, Customer, LoyaltyEvent, RawEventByTopic, RawTopic } from '../../schema/events.ts';
 import { TOPICS } from '../../schema/topics.ts';
-import type { CampaignInfo, CleanEvent, ConsentChange } from '../../schema/topics.ts';
+import type { CampaignInfo, CleanEvent, ConsentChange, InventoryLevel } from '../../schema/topics.ts';
 import type { LogRecord } from '../runtime/index.ts';
 import { deadLetterOf } from '../runtime/index.ts';
 import type { IpClassifier } from './ip.ts';
@@ -171,6 +171,15 @@ function campaignOutput(record: LogRecord, event: RawEventByTopic['retail.campai
   };
 }
 
+/** A stock count names no shopper: it passes as it is, keyed by sku so each product's counts stay in order. */
+function inventoryOutput(event: RawEventByTopic['retail.inventory']): TransformResult {
+  const value: InventoryLevel = { ...event, eventId: `${RAW_TOPICS.inventory}:${event.eventId}` };
+  return {
+    outcome: 'inventory',
+    outputs: [{ topic: TOPICS.inventory, key: event.sku, value, outputId: value.eventId }],
+  };
+}
+
 /** The processor name dead letters and late events of ingest carry. */
 export const INGEST_PROCESSOR_NAME = 'ingest';
 
@@ -202,6 +211,8 @@ export function transformRecord(record: LogRecord, context: TransformContext): T
   try {
     if (topic === RAW_TOPICS.loyalty) {
       result = loyaltyOutputs(event as LoyaltyEvent, context);
+    } else if (topic === RAW_TOPICS.inventory) {
+      result = inventoryOutput(event as RawEventByTopic['retail.inventory']);
     } else {
       const raw = event as { customer?: Customer; deviceId?: string };
       const who = subjectOf(identifiersOf(raw.customer, raw.deviceId), context);

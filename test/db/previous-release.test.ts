@@ -93,6 +93,7 @@ describe('a data folder of the previous release', () => {
         duplicates: 0,
         consentChanges: 8,
         campaigns: 4,
+        inventory: 0,
       });
       expect(pipeline.ingest.identity.linkCount()).toBe(old.links);
 

@@ -119,6 +119,10 @@ describe('the guides, run against the product', () => {
       { timeout: 30_000, interval: 100, message: 'ingest to link the loyalty members' },
     );
     await waitFor(
+      async () => (await data.log.endOffsets(TOPICS.campaignPauses)).reduce((sum, n) => sum + n, 0) >= 1,
+      { timeout: 30_000, interval: 100, message: 'the inventory stage to pause the stock-out’s line' },
+    );
+    await waitFor(
       async () => {
         const state = (await (await fetch(`${product.baseUrl}/readyz`)).json()) as {
           lag: Record<string, number>;

@@ -2,7 +2,7 @@
  * Data the guides' operations need in a product started without its simulator: records produced straight onto the
  * log the product reads (`<dataDir>/log.sqlite`, opened from this process): a campaign with attribution aggregates,
  * members of a shared segment, a trigger, the demo's first loyalty profiles (whom the sample audience file names),
- * and a steady trickle
+ * stock counts with a stock-out, and a steady trickle
  * of new segment members and triggers for the live subscriptions.
  */
 import path from 'node:path';
@@ -11,6 +11,7 @@ import type {
   AttributionAggregate,
   CampaignInfo,
   ConsentChange,
+  InventoryEvent,
   LoyaltyEvent,
   SegmentChange,
   Trigger,
@@ -117,6 +118,50 @@ function consenting(subjectId: string): ConsentChange {
 
 const json = (key: string, value: unknown) => ({ key, value: JSON.stringify(value) });
 
+/**
+ * Stock counts on `retail.inventory` (through ingest and the inventory stage): in region west, every store holds
+ * the Fresh Oats cereals and a Sparkle Soda; then three of four stores run out of `fresh-oats-cereal-1`, which
+ * pauses the guide campaign's line for it in west with `fresh-oats-cereal-2` as its substitute.
+ */
+export const STOCK_OUT = {
+  sku: 'fresh-oats-cereal-1',
+  substitute: 'fresh-oats-cereal-2',
+  region: 'west',
+} as const;
+
+function stockCounts(): Array<{ key: string; value: string }> {
+  const opening = Date.parse('2026-03-02T06:00:00.000Z');
+  const products = [
+    { sku: STOCK_OUT.sku, category: 'cereal', brand: 'fresh-oats' },
+    { sku: STOCK_OUT.substitute, category: 'cereal', brand: 'fresh-oats' },
+    { sku: 'sparkle-soda-soda-1', category: 'soda', brand: 'sparkle-soda' },
+  ];
+  const count = (
+    store: number,
+    product: (typeof products)[number],
+    onHand: number,
+    minutes: number,
+    n: number,
+  ) => {
+    const storeId = `store-west-0${store}`;
+    const value: InventoryEvent = {
+      eventId: `docs-inv-${n}`,
+      occurredAt: new Date(opening + minutes * 60_000).toISOString(),
+      storeId,
+      region: STOCK_OUT.region,
+      ...product,
+      onHand,
+      onOrder: onHand === 0 ? 36 : 0,
+    };
+    return { key: `${storeId}|${product.sku}`, value: JSON.stringify(value) };
+  };
+  const records = [1, 2, 3, 4].flatMap((store) =>
+    products.map((product, index) => count(store, product, 40, 0, store * 10 + index)),
+  );
+  for (const store of [1, 2, 3]) records.push(count(store, products[0]!, 0, 10 * store, 100 + store));
+  return records;
+}
+
 /** The product's log, opened from the test process, and what the guides need written to it. */
 export interface ProductData {
   log: Log;
@@ -167,6 +212,7 @@ export function openProductData(dataDir: string): ProductData {
       );
       await log.produce(TOPICS.triggers, [json('plant_based_meat|north', trigger(9, 'north'))]);
       await log.produce(RAW_TOPICS.loyalty, demoLoyaltyRecords().map(toProduceMessage));
+      await log.produce(RAW_TOPICS.inventory, stockCounts());
     },
     startTrickle(intervalMs) {
       timer = setInterval(() => {

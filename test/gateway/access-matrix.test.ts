@@ -9,7 +9,7 @@ import type { GatewayAction, Role } from '../../gateway/index.ts';
 import { TOPICS } from '../../schema/index.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { collect, errorCodes, wsClient } from './support/clients.ts';
-import { brandContract, campaign, codes, startHarness } from './support/harness.ts';
+import { brandContract, campaign, codes, startHarness, stockStatus } from './support/harness.ts';
 import { toContractInput } from './support/real-policies.ts';
 import type { Harness } from './support/harness.ts';
 
@@ -39,6 +39,8 @@ const EXPECTED_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'triggers.subscribe': ['QSR', 'HOST_ADMIN'],
   'campaign.metrics.subscribe': ['BRAND', 'HOST_ADMIN'],
   'decisions.subscribe': ['PRIVACY_OFFICER'],
+  'stock.status': ['BRAND', 'HOST_ADMIN'],
+  'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PRINCIPAL_OF: Record<Role, string> = {
@@ -146,6 +148,16 @@ const OPERATIONS: Array<{
     document: 'mutation { rotatePartnerKey(partnerId: "brand-acme") { epoch } }',
   },
   {
+    field: 'stockStatus',
+    action: 'stock.status',
+    document: '{ stockStatus(productIds: ["acme-widget-1"]) { productId region inStockShare } }',
+  },
+  {
+    field: 'campaignPauses',
+    action: 'campaign.pauses',
+    document: '{ campaignPauses(campaignId: "cmp-acme-1") { productId region substitute } }',
+  },
+  {
     field: 'audienceSignals',
     action: 'signals.subscribe',
     document: 'subscription { audienceSignals { segmentId pseudonym action cursor } }',
@@ -177,7 +189,13 @@ describe.each(['stand-in', 'policies'] as const)('access matrix (%s ports)', (mo
   beforeAll(async () => {
     harness = await startHarness({ mode });
     await harness.produce(TOPICS.campaigns, 'cmp-acme-1', campaign('cmp-acme-1', 'brand-acme'));
+    await harness.produce(
+      TOPICS.stock,
+      'acme-widget-1',
+      stockStatus('acme-widget-1', 'brand-acme', 'west', 0.75),
+    );
     await waitFor(() => harness.gateway.services.readModels.campaign('cmp-acme-1') !== undefined);
+    await waitFor(() => harness.gateway.services.readModels.productBrand('acme-widget-1') !== undefined);
     const upload = await harness.gql(
       `mutation { uploadAudience(name: "matrix", hashedEmails: ${HASHES}) { id } }`,
       {},

@@ -61,6 +61,10 @@ function resourceFor(action: Action, principal: Principal): Resource {
     case 'contracts.upsert':
     case 'keys.rotate':
       return { kind: action === 'keys.rotate' ? 'key' : 'contract', id: 'fresh-oats' };
+    case 'stock.status':
+      return { kind: 'stock', ownerPartnerId: principal.id };
+    case 'campaign.pauses':
+      return { kind: 'campaign', id: 'spring-oats', ownerPartnerId: principal.id };
   }
 }
 
@@ -88,6 +92,8 @@ const EXPECTED: Record<Action, Record<Role, 'allow' | 'deny'>> = {
   'contracts.read': { BRAND: D, QSR: D, PRIVACY_OFFICER: A, HOST_ADMIN: A },
   'contracts.upsert': { BRAND: D, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'keys.rotate': { BRAND: D, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
+  'stock.status': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
+  'campaign.pauses': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
 };
 
 const contextFor = (role: Role, overrides: Partial<DecisionContext> = {}): DecisionContext => ({
@@ -117,6 +123,69 @@ describe('decide: the decision table (every role x every action)', () => {
     }
     const partner = role === 'BRAND' || role === 'QSR';
     expect(decision.contractVersion).toBe(partner ? ACTORS[role].contract?.version : null);
+  });
+});
+
+describe('decide: inventory actions', () => {
+  const brand = ACTORS.BRAND.principal;
+  const contract = ACTORS.BRAND.contract!;
+
+  it('allows stock status of its own products without threshold or noise', () => {
+    const decision = decide(
+      brand,
+      'stock.status',
+      { kind: 'stock', ownerPartnerId: 'fresh-oats' },
+      contextFor('BRAND'),
+    );
+    expect(decision.effect).toBe('allow');
+    expect(decision.obligations.thresholdK).toBeUndefined();
+    expect(decision.obligations.noiseEpsilon).toBeUndefined();
+  });
+
+  it('denies another brand’s products, and products whose owner the gateway could not name', () => {
+    for (const resource of [
+      { kind: 'stock' as const, ownerPartnerId: 'sparkle-soda' },
+      { kind: 'stock' as const },
+    ]) {
+      const decision = decide(brand, 'stock.status', resource, contextFor('BRAND'));
+      expect(decision.effect).toBe('deny');
+      expect(decision.reasons).toEqual(['stock status is shared for the partner’s own products only']);
+    }
+  });
+
+  it('denies an inventory action the contract does not name, and stock by region under country geography', () => {
+    const without = {
+      version: 'v-test',
+      contract: {
+        ...contract.contract,
+        visibility: { ...contract.contract.visibility, inventory: { actions: [], substitution: false } },
+      },
+    };
+    const denied = decide(
+      brand,
+      'stock.status',
+      { kind: 'stock', ownerPartnerId: 'fresh-oats' },
+      contextFor('BRAND', { contract: without }),
+    );
+    expect(denied.reasons).toEqual(['the contract does not name the inventory action stock.status']);
+    const country = {
+      version: 'v-test',
+      contract: { ...contract.contract, geoGranularity: 'country' as const },
+    };
+    const coarse = decide(
+      brand,
+      'stock.status',
+      { kind: 'stock', ownerPartnerId: 'fresh-oats' },
+      contextFor('BRAND', { contract: country }),
+    );
+    expect(coarse.effect).toBe('deny');
+    const pauses = decide(
+      brand,
+      'campaign.pauses',
+      { kind: 'campaign', id: 'c', ownerPartnerId: 'sparkle-soda' },
+      contextFor('BRAND'),
+    );
+    expect(pauses.effect).toBe('deny');
   });
 });
 

@@ -122,7 +122,13 @@ describe('poison input on every raw topic', () => {
     const seed = suiteSeed();
     const secretsDir = createTempDir('poison-secrets');
     dirs.push(secretsDir);
-    const simulation = simulate({ seed: 77, shoppers: 1_500, events: GOOD, malformedShare: 0 });
+    const simulation = simulate({
+      seed: 77,
+      shoppers: 1_500,
+      events: GOOD,
+      malformedShare: 0,
+      inventory: true,
+    });
     const good: GoodRecord[] = [...simulation].map((record) => ({
       topic: record.topic,
       key: record.key,

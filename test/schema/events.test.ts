@@ -50,6 +50,17 @@ const valid: Record<RawTopic, object> = {
     holdoutPercent: 10,
   },
   'retail.store-visits': { eventId: 'v-1', occurredAt: at, storeId: 's-1', zone: 'entrance', region: 'west' },
+  'retail.inventory': {
+    eventId: 'inv-1',
+    occurredAt: at,
+    storeId: 's-1',
+    region: 'west',
+    sku: 'sku-1',
+    category: 'soda',
+    brand: 'sparkle-soda',
+    onHand: 0,
+    onOrder: 24,
+  },
 };
 
 describe('raw event contracts', () => {
@@ -111,6 +122,16 @@ describe('raw event contracts', () => {
     ],
     ['retail.campaigns', { ...valid['retail.campaigns'], holdoutPercent: 140 }, 'holdoutPercent', /./],
     ['retail.store-visits', { ...valid['retail.store-visits'], zone: undefined }, 'zone', /./],
+    ['retail.inventory', { ...valid['retail.inventory'], onHand: -3 }, 'onHand', /must not be negative/],
+    ['retail.inventory', { ...valid['retail.inventory'], onOrder: 2.5 }, 'onOrder', /integer/],
+    ['retail.inventory', { ...valid['retail.inventory'], sku: '' }, 'sku', /must not be empty/],
+    ['retail.inventory', { ...valid['retail.inventory'], storeId: undefined }, 'storeId', /./],
+    [
+      'retail.inventory',
+      { ...valid['retail.inventory'], customer: { email: 'a@b.example' } },
+      '(value)',
+      /unrecognized/i,
+    ],
   ];
 
   it.each(invalid)('refuses an invalid %s event naming the field %#', (topic, value, field, reason) => {

@@ -7,7 +7,9 @@ import type { Log } from '../../../processors/runtime/index.ts';
 import { TOPICS } from '../../../schema/index.ts';
 import type {
   CampaignInfo,
+  CampaignPause,
   ConsentChange,
+  StockStatus,
   SegmentChange,
   Trigger,
   AttributionAggregate,
@@ -55,6 +57,7 @@ export function brandContract(partnerId: string, overrides: Partial<ContractView
     maxSubscriptions: null,
     activationMinimum: 50,
     uploads: { minimumSize: 1, maxPerWindow: 1_000 },
+    inventory: { actions: ['stock.status', 'campaign.pauses'], substitution: false },
     ...overrides,
   };
 }
@@ -63,6 +66,7 @@ export function brandContract(partnerId: string, overrides: Partial<ContractView
 export function qsrContract(partnerId: string, overrides: Partial<ContractView> = {}): ContractView {
   return brandContract(partnerId, {
     kind: 'QSR',
+    inventory: { actions: [], substitution: false },
     purposes: ['trigger'],
     segments: [],
     triggerCategories: ['plant-based-meat', 'coffee'],
@@ -330,6 +334,51 @@ export function campaign(campaignId: string, brand: string): CampaignInfo {
     clickLookbackDays: 14,
     viewLookbackDays: 1,
     holdoutPercent: 0,
+  };
+}
+
+/** A region-level `cleanroom.stock` record of one product. */
+export function stockStatus(
+  sku: string,
+  brand: string,
+  region: string,
+  inStockShare: number,
+  at = '2026-11-02T10:00:00.000Z',
+): StockStatus {
+  return {
+    statusId: `stock:region:${sku}:${region}:${at}`,
+    level: 'region',
+    sku,
+    category: 'widgets',
+    brand,
+    region,
+    storesKnown: 4,
+    storesInStock: Math.round(inStockShare * 4),
+    inStockShare,
+    inStock: inStockShare >= 0.5,
+    at,
+  };
+}
+
+/** A `cleanroom.campaign-pauses` record. */
+export function campaignPause(
+  campaignId: string,
+  brand: string,
+  sku: string,
+  region: string,
+  action: 'pause' | 'resume',
+  substitute: string | null = null,
+): CampaignPause {
+  return {
+    decisionId: `pause:${campaignId}:${sku}:${region}:${action}`,
+    campaignId,
+    brand,
+    sku,
+    region,
+    action,
+    at: '2026-11-02T10:00:00.000Z',
+    inStockShare: action === 'pause' ? 0.25 : 0.5,
+    substitute: substitute === null ? null : { sku: substitute, inStockShare: 1 },
   };
 }
 

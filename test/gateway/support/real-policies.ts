@@ -26,6 +26,14 @@ export function toContractInput(view: ContractView): PartnerContractInput {
       segments: view.segments,
       campaigns: { own: view.ownCampaigns, ids: view.campaigns },
       triggers: { categories: view.triggerCategories, regions: view.triggerRegions },
+      ...(view.inventory === undefined || view.kind !== 'BRAND'
+        ? {}
+        : {
+            inventory: {
+              actions: view.inventory.actions as Array<'stock.status' | 'campaign.pauses'>,
+              substitution: view.inventory.substitution,
+            },
+          }),
     },
     kThreshold: view.kThreshold,
     dp: {

@@ -54,6 +54,22 @@ describe('loadContracts', () => {
     ]);
   });
 
+  it('refuses a contract granting a QSR the inventory actions, naming file, field and reason', () => {
+    writeFileSync(
+      join(dir, 'burger-barn.yaml'),
+      'partnerId: burger-barn\nkind: QSR\npurposes: [trigger]\nvisibility:\n  inventory:\n    actions: [stock.status]\n',
+    );
+    const { contracts, errors } = loadContracts(dir);
+    expect(contracts.map(({ contract }) => contract.partnerId)).not.toContain('burger-barn');
+    expect(errors).toEqual([
+      {
+        file: join(dir, 'burger-barn.yaml'),
+        field: 'visibility.inventory.actions',
+        reason: 'stock status and campaign pauses are for BRAND partners',
+      },
+    ]);
+  });
+
   it('reads JSON contracts as well as YAML', () => {
     writeFileSync(
       join(dir, 'crunchy-co.json'),

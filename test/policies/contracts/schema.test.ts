@@ -33,6 +33,7 @@ describe('partner contract validation', () => {
       segments: ['plant-based-buyers'],
       campaigns: { own: true, ids: [] },
       triggers: { categories: [], regions: [] },
+      inventory: { actions: [], substitution: false },
     });
     expect(contract.dropFields).toEqual([]);
   });
@@ -61,6 +62,18 @@ describe('partner contract validation', () => {
     ['partnerId', { ...BRAND, partnerId: 'Fresh Oats!' }],
     ['validUntil', { ...BRAND, validFrom: '2026-02-01T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' }],
     ['(root)', 'just a string'],
+    [
+      'visibility.inventory.actions.0',
+      { ...BRAND, visibility: { inventory: { actions: ['stock.levels'] } } },
+    ],
+    [
+      'visibility.inventory.substitution',
+      { ...BRAND, visibility: { inventory: { actions: ['stock.status'], substitution: true } } },
+    ],
+    [
+      'visibility.inventory.actions',
+      { ...BRAND, visibility: { inventory: { actions: ['stock.status', 'stock.status'] } } },
+    ],
   ])('refuses a bad contract, naming the field %s (case %#)', (field, input) => {
     const problems = problemsOf(input);
     expect(problems.map((problem) => problem.field)).toContain(field);

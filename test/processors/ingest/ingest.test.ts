@@ -63,6 +63,7 @@ describe('ingest on the embedded log', () => {
       duplicates: 2,
       consentChanges: 1,
       campaigns: 1,
+      inventory: 0,
     });
     await waitFor(() => outputs!.records.length === 8, { message: 'outputs collected' });
     const events = outputs

@@ -7,6 +7,7 @@ import {
   consentChangeSchema,
   campaignInfoSchema,
   deadLetterSchema,
+  inventoryLevelSchema,
 } from '../../../schema/topics.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import {
@@ -209,6 +210,42 @@ describe('ingest transform', () => {
       context,
     );
     expect(relink.outputs).toEqual([]);
+  });
+
+  it('passes a stock count to cleanroom.inventory keyed by sku, and dead-letters a bad one with its reason', () => {
+    const count = {
+      eventId: 'inv-9',
+      occurredAt: '2026-03-01T12:00:00Z',
+      storeId: 'store-west-01',
+      region: 'west',
+      sku: 'sparkle-soda-soda-1',
+      category: 'soda',
+      brand: 'sparkle-soda',
+      onHand: 0,
+      onOrder: 48,
+    };
+    const passed = transformRecord(rawRecord('retail.inventory', count, 3), context);
+    expect(passed.outcome).toBe('inventory');
+    expect(passed.outputs).toHaveLength(1);
+    expect(passed.outputs[0]).toMatchObject({
+      topic: 'cleanroom.inventory',
+      key: 'sparkle-soda-soda-1',
+      outputId: 'retail.inventory:inv-9',
+    });
+    expect(inventoryLevelSchema.parse(passed.outputs[0]!.value)).toEqual({
+      ...count,
+      eventId: 'retail.inventory:inv-9',
+    });
+    expect(transformRecord(rawRecord('retail.inventory', count, 4), context).outcome).toBe('duplicate');
+
+    const negative = transformRecord(
+      rawRecord('retail.inventory', { ...count, eventId: 'inv-10', onHand: -1 }, 5),
+      context,
+    );
+    expect(negative.outcome).toBe('dead-letter');
+    expect(negative.rejected).toEqual({ field: 'onHand', reason: 'must not be negative' });
+    const letter = deadLetterSchema.parse(negative.outputs[0]!.value);
+    expect(letter).toMatchObject({ sourceTopic: 'retail.inventory', field: 'onHand', offset: 5 });
   });
 
   it('fills campaign defaults and keys campaigns by id', () => {

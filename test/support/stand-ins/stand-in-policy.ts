@@ -35,6 +35,8 @@ const STAND_IN_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'triggers.subscribe': ['QSR', 'HOST_ADMIN'],
   'campaign.metrics.subscribe': ['BRAND', 'HOST_ADMIN'],
   'decisions.subscribe': ['PRIVACY_OFFICER'],
+  'stock.status': ['BRAND', 'HOST_ADMIN'],
+  'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PURPOSE: Partial<Record<GatewayAction, string>> = {
@@ -111,6 +113,19 @@ export function createStandInPolicy(contracts: ContractsPort, hostFloorK = 50): 
         !(contract.ownCampaigns && resource.ownerId === principal.id)
       ) {
         return deny('not the partner’s campaign', contract.version);
+      }
+      if (action === 'stock.status' || action === 'campaign.pauses') {
+        // Stock holds no shopper: the contract names the action, the products or campaign are the brand's own.
+        if (!(contract.inventory?.actions ?? []).includes(action))
+          return deny(`contract does not name ${action}`, contract.version);
+        if (action === 'stock.status' && resource.ownerId !== principal.id)
+          return deny('not the partner’s products', contract.version);
+        return {
+          effect: 'allow',
+          obligations: NONE,
+          reasons: [`contract allows ${action}`],
+          contractVersion: contract.version,
+        };
       }
       return {
         effect: 'allow',
