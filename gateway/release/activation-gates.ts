@@ -68,6 +68,8 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
   const listeners = new Map<string, number>();
   // Who each partner holds, per segment: kept in the store too, so a restart still delivers their opt-outs.
   const shown = new Map<string, Set<string>>();
+  // The opt-out signal (hub sequence) each held shopper's exit was delivered with, per partner and segment.
+  const optedOut = new Map<string, Map<string, number>>();
   const pending = new Map<string, Promise<boolean>>();
   const keyOf = (partnerId: string, segmentId: string) => `${partnerId}\u0000${segmentId}`;
   for (const { partnerId, segmentId, subjectId } of store.shownSubjects()) {
@@ -183,10 +185,16 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
     admits(partnerId, signal) {
       const key = keyOf(partnerId, signal.segmentId);
       const held = shown.get(key);
-      if (signal.action === 'EXITED' && signal.cause === 'consent' && held?.has(signal.subjectId) === true) {
-        held.delete(signal.subjectId);
-        store.setShown(partnerId, signal.segmentId, signal.subjectId, false);
-        return true;
+      if (signal.action === 'EXITED' && signal.cause === 'consent') {
+        // Every subscription of the partner (and a replay of this very signal) is given it, not only the first.
+        const told = optedOut.get(key);
+        if (told?.get(signal.subjectId) === signal.sequence) return true;
+        if (held?.has(signal.subjectId) === true) {
+          held.delete(signal.subjectId);
+          store.setShown(partnerId, signal.segmentId, signal.subjectId, false);
+          optedOut.set(key, (told ?? new Map<string, number>()).set(signal.subjectId, signal.sequence));
+          return true;
+        }
       }
       const history = gates.get(key);
       if (history === undefined) return false;
@@ -201,8 +209,10 @@ export function createActivationGates(store: ReleaseStore): ActivationGates {
       // Written through only when it changes: every subscription of the partner passes here with each signal.
       const change = signal.action === 'ENTERED' ? !own.has(signal.subjectId) : own.has(signal.subjectId);
       if (change) {
-        if (signal.action === 'ENTERED') own.add(signal.subjectId);
-        else own.delete(signal.subjectId);
+        if (signal.action === 'ENTERED') {
+          own.add(signal.subjectId);
+          optedOut.get(key)?.delete(signal.subjectId);
+        } else own.delete(signal.subjectId);
         store.setShown(partnerId, signal.segmentId, signal.subjectId, signal.action === 'ENTERED');
       }
       shown.set(key, own);
