@@ -20,11 +20,13 @@ import { createIngest, createRawRetention } from './ingest/index.ts';
 import { createInventoryHost } from './inventory/index.ts';
 import type { InventoryProcessorOptions } from './inventory/index.ts';
 import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/index.ts';
-import { createProcessorHost, MS } from './runtime/index.ts';
-import type { HostStats, Log, ProcessorHost } from './runtime/index.ts';
+import { createLogCleaner, createProcessorHost, MS } from './runtime/index.ts';
+import type { HostStats, Log, LogCleaner, ProcessorHost } from './runtime/index.ts';
 import { createSegmentProcessor, EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from './segments/index.ts';
 import { createTriggerHosts } from './triggers/index.ts';
 import type { TriggerOptions } from './triggers/index.ts';
+import { pipelineTopicCleanup } from './topic-retention.ts';
+import type { TopicRetentionSettings } from './topic-retention.ts';
 
 /** Options of {@link createPipeline}. */
 export interface PipelineOptions {
@@ -62,6 +64,13 @@ export interface PipelineOptions {
    * ingest committed past them (default: keep them). Inert on Kafka, whose topics' `retention.ms` governs them.
    */
   rawRetentionGraceMs?: number;
+  /**
+   * Retention and compaction of the pipeline's own `cleanroom.*` topics on the embedded log (topic-retention.ts;
+   * default: keep everything). Inert on Kafka, whose topic configuration governs them.
+   */
+  topicRetention?: TopicRetentionSettings;
+  /** How often the topic retention runs (default 60 s). */
+  topicRetentionIntervalMs?: number;
   logger?: IngestLogger;
   onError?: (stage: string, error: unknown) => void;
 }
@@ -81,6 +90,8 @@ export interface Pipeline {
   readonly ingest: Ingest;
   /** The raw retention task (null unless `rawRetentionGraceMs` was given). */
   readonly rawRetention: RawRetention | null;
+  /** The cleaner of the pipeline's own topics (null unless `topicRetention` was given). */
+  readonly topicCleaner: LogCleaner | null;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Whether every stage has read its inputs to their current end and produced every output. */
@@ -180,9 +191,37 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           onError: onError('raw-retention'),
         });
 
+  const topicCleaner =
+    options.topicRetention === undefined
+      ? null
+      : createLogCleaner({
+          log,
+          topics: pipelineTopicCleanup(options.topicRetention),
+          ...(options.topicRetentionIntervalMs === undefined
+            ? {}
+            : { intervalMs: options.topicRetentionIntervalMs }),
+          onCleaned: (reports) =>
+            options.logger?.info(
+              {
+                cleaned: reports
+                  .filter((report) => report.deleted + report.compacted > 0 || report.heldBy.length > 0)
+                  .map(({ topic, deleted, compacted, bytes, heldBy }) => ({
+                    topic,
+                    deleted,
+                    compacted,
+                    bytes,
+                    ...(heldBy.length > 0 ? { heldBy } : {}),
+                  })),
+              },
+              'topics cleaned',
+            ),
+          onError: onError('topic-retention'),
+        });
+
   return {
     ingest,
     rawRetention,
+    topicCleaner,
     async start() {
       await createPipelineTopics(log, options.partitions);
       // Downstream first, so nothing ingest writes waits for a consumer that is still joining.
@@ -195,8 +234,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ]);
       await ingest.start();
       rawRetention?.start();
+      topicCleaner?.start();
     },
     async stop() {
+      await topicCleaner?.stop();
       await rawRetention?.stop();
       await ingest.stop();
       await Promise.all([

@@ -27,7 +27,7 @@ import {
   loadOrCreateSecrets,
   openAuditLog,
 } from '../../policies/index.ts';
-import { createPipeline } from '../../processors/index.ts';
+import { createPipeline, DEFAULT_TOPIC_RETENTION } from '../../processors/index.ts';
 import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
 import { createLogFromEnv } from '../../processors/runtime/index.ts';
 import {
@@ -59,10 +59,18 @@ const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DI
                       [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
                       [--dev-tokens] [--jwks-url URL --issuer ISSUER [--audience AUDIENCE]]
                       [--clock-tolerance SECONDS] [--raw-grace SECONDS|keep]
+                      [--retention-hours HOURS|keep] [--retention-mb MB]
 
-  --raw-grace  raw retail.* records (they hold emails and phone numbers) are deleted from the embedded log this
-               long after ingest has processed them (default ${DEFAULT_RAW_GRACE_SECONDS}; env CLEANROOM_RAW_GRACE_SECONDS;
-               "keep" keeps them). On Kafka set the raw topics' retention.ms instead (docs/operations.md).
+  --raw-grace        raw retail.* records (they hold emails and phone numbers) are deleted from the embedded log
+                     this long after ingest has processed them (default ${DEFAULT_RAW_GRACE_SECONDS}; env
+                     CLEANROOM_RAW_GRACE_SECONDS; "keep" keeps them). On Kafka set the raw topics' retention.ms
+                     instead (docs/operations.md).
+  --retention-hours  the pipeline's own streams (cleanroom.events and the topics between stages) keep records this
+                     long on the embedded log, and never less than every stage needs; the topics the gateway
+                     rebuilds from are compacted instead (default ${DEFAULT_TOPIC_RETENTION.retentionMs / 3_600_000}; env
+                     CLEANROOM_RETENTION_HOURS; "keep" keeps every record of every topic).
+  --retention-mb     the most a stream partition keeps, in MiB (default ${DEFAULT_TOPIC_RETENTION.retentionBytes / 1_048_576}; env
+                     CLEANROOM_RETENTION_MB).
 `;
 
 /** Run `cleanroom serve`; resolves to the exit code once stopped by SIGINT or SIGTERM. */
@@ -81,6 +89,8 @@ export async function run(argv: string[]): Promise<number> {
     audience: { type: 'string' },
     'clock-tolerance': { type: 'string' },
     'raw-grace': { type: 'string' },
+    'retention-hours': { type: 'string' },
+    'retention-mb': { type: 'string' },
   });
   if (typeof values === 'number') return values;
   const port = Number(values.port ?? process.env['PORT'] ?? 4000);
@@ -94,6 +104,18 @@ export async function run(argv: string[]): Promise<number> {
     values['raw-grace'] ?? process.env['CLEANROOM_RAW_GRACE_SECONDS'] ?? String(DEFAULT_RAW_GRACE_SECONDS);
   if (rawGrace !== 'keep' && !/^\d+$/.test(rawGrace))
     return usageError('serve', USAGE, '--raw-grace must be whole seconds (0 or more) or "keep"');
+  const retentionHours =
+    values['retention-hours'] ??
+    process.env['CLEANROOM_RETENTION_HOURS'] ??
+    String(DEFAULT_TOPIC_RETENTION.retentionMs / 3_600_000);
+  const retentionMb =
+    values['retention-mb'] ??
+    process.env['CLEANROOM_RETENTION_MB'] ??
+    String(DEFAULT_TOPIC_RETENTION.retentionBytes / 1_048_576);
+  if (retentionHours !== 'keep' && !(Number(retentionHours) > 0))
+    return usageError('serve', USAGE, '--retention-hours must be a positive number of hours or "keep"');
+  if (!(Number(retentionMb) > 0))
+    return usageError('serve', USAGE, '--retention-mb must be a positive number of MiB');
   const auth = authSettings(values);
   if (typeof auth === 'string') return usageError('serve', USAGE, auth);
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
@@ -156,6 +178,15 @@ export async function run(argv: string[]): Promise<number> {
     idleTimeoutMs: 2_000,
     // Raw records with emails and phone numbers do not stay at rest once ingest is past them (embedded log).
     ...(rawGrace === 'keep' ? {} : { rawRetentionGraceMs: Number(rawGrace) * 1_000 }),
+    // The pipeline's own topics: streams by age and size behind every stage, the gateway's sources compacted.
+    ...(retentionHours === 'keep'
+      ? {}
+      : {
+          topicRetention: {
+            retentionMs: Number(retentionHours) * 3_600_000,
+            retentionBytes: Math.round(Number(retentionMb) * 1_048_576),
+          },
+        }),
     // The demo's simulated clock runs ~100x faster than the wall clock; quarter-hour demand windows let the
     // planted surge fire within the first minute. Real deployments keep the hourly default.
     ...(simulating ? { trigger: { windowMs: DEMO.triggerWindowMs, warmupWindows: DEMO.warmupWindows } } : {}),

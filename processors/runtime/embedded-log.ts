@@ -5,11 +5,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createEmbeddedCleaner } from './embedded-cleaner.ts';
 import { createEmbeddedConsumer } from './embedded-consumer.ts';
 import { OFFSET_SPACE, openEmbeddedStore } from './embedded-store.ts';
 import { openEmbeddedWakeups } from './embedded-wakeups.ts';
 import { LogError } from './errors.ts';
-import type { Log, ProduceResult, TopicOptions, TopicPartitionOffset } from './log.ts';
+import type { Log, ProduceResult, TopicCleanupReport, TopicOptions, TopicPartitionOffset } from './log.ts';
 import { createLogLifecycle } from './log-lifecycle.ts';
 import { createPartitionChooser } from './murmur2.ts';
 
@@ -43,6 +44,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
   const partitionIdCache = new Map<string, number[]>();
   const lifecycle = createLogLifecycle('the embedded log');
   const { assertOpen } = lifecycle;
+  const cleaner = createEmbeddedCleaner(store);
 
   const createTopicNow = store.db.transaction((topic: string, partitions: number, compacted: boolean) => {
     store.insertTopic.run(topic, partitions, compacted ? 1 : 0, Date.now());
@@ -109,6 +111,16 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
 
   /** Whether a deletion's frames may still be in the write-ahead log (its truncation was held off). */
   let walHoldsDeleted = false;
+  /**
+   * The deleted rows were overwritten in their pages (secure_delete), but the write-ahead log still holds the
+   * frames that wrote them: checkpoint and truncate it. A reader in another process can hold that off; the next
+   * deletion tries again.
+   */
+  const truncateWal = (deleted: number): void => {
+    if (deleted === 0 && !walHoldsDeleted) return;
+    const [result] = store.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    walHoldsDeleted = result?.busy !== 0;
+  };
   const deleteNow = store.db.transaction((ids: number[], before: number[]): number => {
     let deleted = 0;
     ids.forEach((id, partition) => {
@@ -190,14 +202,20 @@ export function createEmbeddedLog(options: EmbeddedLogOptions): Log {
           cause,
         });
       }
-      // The deleted rows were overwritten in their pages (secure_delete), but the write-ahead log still holds the
-      // frames that wrote them: checkpoint and truncate it. A reader in another process can hold that off; the
-      // next call tries again.
-      if (deleted > 0 || walHoldsDeleted) {
-        const [result] = store.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-        walHoldsDeleted = result?.busy !== 0;
-      }
+      if (deleted > 0) for (const id of ids) cleaner.forget(id);
+      truncateWal(deleted);
       return deleted;
+    },
+    async clean(topic, cleanup) {
+      partitionIds(topic);
+      let report: TopicCleanupReport;
+      try {
+        report = cleaner.clean(topic, store.partitions.all(topic), cleanup);
+      } catch (cause) {
+        throw new LogError('DELETE_FAILED', `cleaning ${topic} failed`, { topic, retriable: true, cause });
+      }
+      truncateWal(report.deleted + report.compacted);
+      return report;
     },
     ping() {
       return lifecycle.ping(() => {

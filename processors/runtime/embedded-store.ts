@@ -5,6 +5,7 @@
  * are one contiguous rowid range and a fetch is a single b-tree range scan.
  */
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import {
   logGroupMembers,
@@ -46,6 +47,8 @@ export interface OwnerRow {
 /** The opened database and its prepared statements. */
 export interface EmbeddedStore {
   db: SqliteDatabase;
+  /** drizzle over the same connection, for what is not on the hot path (retention, compaction). */
+  orm: BetterSQLite3Database;
   topic: Statement<[string], TopicRow>;
   insertTopic: Statement<[string, number, number, number]>;
   insertPartition: Statement<[string, number]>;
@@ -99,6 +102,7 @@ export function openEmbeddedStore(path: string): EmbeddedStore {
   db.pragma('secure_delete = ON');
   return {
     db,
+    orm,
     topic: q(
       orm
         .select({ partitions: t.partitions, compacted: t.compacted })

@@ -7,6 +7,8 @@ export type {
   RecordBatch,
   TopicPartition,
   TopicPartitionOffset,
+  TopicCleanup,
+  TopicCleanupReport,
   TopicOptions,
   ConsumerOptions,
   LogConsumer,
@@ -75,6 +77,8 @@ export type {
 export { ProcessorError, RecordRejectedError, isProcessorError } from './processor-errors.ts';
 export type { ProcessorErrorCode, ProcessorErrorContext } from './processor-errors.ts';
 export { createEmbeddedLog } from './embedded-log.ts';
+export { createLogCleaner } from './log-cleaner.ts';
+export type { LogCleaner, LogCleanerOptions } from './log-cleaner.ts';
 export type { EmbeddedLogOptions } from './embedded-log.ts';
 export { createKafkaLog } from './kafka-log.ts';
 export type { KafkaLogOptions } from './kafka-log.ts';

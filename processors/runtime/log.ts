@@ -66,6 +66,44 @@ export interface TopicOptions {
   compacted?: boolean;
 }
 
+/**
+ * How an embedded topic's records go (the log's `clean`; embedded-cleaner.ts says how each works). On Kafka the
+ * broker's topic configuration does this (`retention.ms`, `retention.bytes`, `cleanup.policy`).
+ */
+export interface TopicCleanup {
+  /** Delete records older than this (ms, by record timestamp). */
+  retentionMs?: number;
+  /** Keep at most this many bytes per partition, deleting the oldest first (not for compacted topics). */
+  retentionBytes?: number;
+  /**
+   * Compact the topic: keep only the latest record of each key this returns (null: the record is not compacted
+   * and goes by `retentionMs`). `(record) => record.key` is Kafka's compaction.
+   */
+  compactionKey?: (record: { key: string | null; value: string }) => string | null;
+  /** A replaced record is compacted away only once it is at least this old (ms, default 0). */
+  minCompactionLagMs?: number;
+  /**
+   * A consumer group that committed offsets on the topic holds every record at or after them, unless it has not
+   * committed for this long (ms, default: it always holds).
+   */
+  readerIdleMs?: number;
+  /** The clock (ms), for tests. */
+  now?: number;
+}
+
+/** What one cleaning of a topic did. */
+export interface TopicCleanupReport {
+  topic: string;
+  /** Records deleted by time or size. */
+  deleted: number;
+  /** Records deleted because a later record has their compaction key. */
+  compacted: number;
+  /** Bytes the topic holds after cleaning (key + value + headers). */
+  bytes: number;
+  /** Consumer groups whose committed offsets kept records that retention would have deleted. */
+  heldBy: string[];
+}
+
 /** Options of a consumer. */
 export interface ConsumerOptions {
   groupId: string;
@@ -136,6 +174,11 @@ export interface Log {
    * topics, and a topic's `retention.ms` set on the broker is how its records go (docs/operations.md).
    */
   deleteRecordsBefore?(topic: string, before: number[]): Promise<number>;
+  /**
+   * Apply retention and compaction to `topic` now (processors/runtime/log-cleaner.ts runs it on a timer). Only
+   * the embedded log has it, for the reason `deleteRecordsBefore` gives.
+   */
+  clean?(topic: string, cleanup: TopicCleanup): Promise<TopicCleanupReport>;
   /** Whether the log answers right now (for `/readyz`). */
   ping(): Promise<boolean>;
   /** Release connections and files. */

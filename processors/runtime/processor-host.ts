@@ -227,7 +227,8 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   const commitStored = async (task: ProcessorTask): Promise<void> => {
     const changed = assignedTo(task)
       .map(({ topic, partition }) => ({ topic, partition, offset: storedOffset(task, topic, partition) }))
-      .filter((entry) => entry.offset > 0 && committed.get(partitionKey(entry)) !== entry.offset);
+      // Offset 0 too: a group's commit is what holds its input against the embedded log's retention.
+      .filter((entry) => committed.get(partitionKey(entry)) !== entry.offset);
     if (changed.length === 0 || !consumer) return;
     try {
       await consumer.commit(changed);
