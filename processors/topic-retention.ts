@@ -22,11 +22,11 @@ import { DEMAND_TOPIC } from './triggers/index.ts';
 
 /** Settings of {@link pipelineTopicCleanup} (each has the default given). */
 export interface TopicRetentionSettings {
-  /** Age after which stream records go (default 6 hours). */
+  /** Age after which stream records go (default 1 hour). */
   retentionMs?: number;
-  /** Bytes a stream partition may hold before its oldest records go (default 64 MiB). */
+  /** Bytes a stream partition may hold before its oldest records go (default 32 MiB). */
   retentionBytes?: number;
-  /** Age before a replaced record of a compacted topic may go (default 1 hour: a resuming reader sees it). */
+  /** Age before a replaced record of a compacted topic may go (default 10 minutes: a resuming reader sees it). */
   minCompactionLagMs?: number;
   /** A consumer group silent this long no longer holds records (default 7 days). */
   readerIdleMs?: number;
@@ -36,9 +36,9 @@ export interface TopicRetentionSettings {
 
 /** The defaults of {@link TopicRetentionSettings}. */
 export const DEFAULT_TOPIC_RETENTION: Required<TopicRetentionSettings> = {
-  retentionMs: 6 * MS.hour,
-  retentionBytes: 64 * 1024 * 1024,
-  minCompactionLagMs: MS.hour,
+  retentionMs: MS.hour,
+  retentionBytes: 32 * 1024 * 1024,
+  minCompactionLagMs: 10 * MS.minute,
   readerIdleMs: 7 * MS.day,
   longRetentionMs: 30 * MS.day,
 };
