@@ -10,6 +10,7 @@ export * from './audit-tables.ts';
 export * from './contract-tables.ts';
 export * from './budget-tables.ts';
 export * from './partner-key-tables.ts';
+export * from './release-tables.ts';
 export * from './kinds.ts';
 export * from './open-database.ts';
 export * from './migrate.ts';
