@@ -81,6 +81,18 @@ export type { JoseAuthOptions, AuthContext } from './auth/use-jose-auth.ts';
 export { WS_CLOSE_UNAUTHORIZED } from './websocket.ts';
 export { GatewayError } from './errors.ts';
 export type { GatewayErrorCode } from './errors.ts';
-export * from './policy-adapters.ts';
+export {
+  createPolicyPorts,
+  createEnginePolicy,
+  createRegistryContracts,
+  createAuditAdapter,
+  createBudgetAdapter,
+  createIdentityAdapter,
+  createPseudonymAdapter,
+  policyNoise,
+  toContractView,
+  toHostPrivacyView,
+} from './policy-adapters.ts';
+export type { PolicyServices } from './policy-adapters.ts';
 export { buildConsoleAssets, consoleResponse } from './console/serve-console.ts';
 export type { ConsoleAssets } from './console/serve-console.ts';

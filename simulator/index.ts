@@ -3,7 +3,18 @@ export { simulate } from './simulation.ts';
 export type { Simulation } from './simulation.ts';
 export { createWorld, campaignEvents } from './world.ts';
 export type { World, ClickFarm } from './world.ts';
-export * from './options.ts';
+export { resolveOptions, SIMULATION_DEFAULTS } from './options.ts';
+export type {
+  SimulationOptions,
+  SurgeOptions,
+  PlannedSurge,
+  ResolvedOptions,
+  ResolvedSurge,
+  InventoryOptions,
+  ResolvedInventory,
+  AdLine,
+  AdServerPauses,
+} from './options.ts';
 export { DEMO_SCHEDULE, demoSimulationOptions, demoStart, demoSurges } from './demo.ts';
 export { demoAudience } from './sample-audience.ts';
 export type { DemoAudience } from './sample-audience.ts';
