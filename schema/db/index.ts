@@ -3,15 +3,39 @@
  * or upgraded by the drizzle-kit migrations of its kind (`schema/db/migrations/<kind>/`), then handed out as a
  * typed drizzle database beside its better-sqlite3 connection.
  */
-export * from './log-tables.ts';
-export * from './state-tables.ts';
-export * from './identity-tables.ts';
-export * from './audit-tables.ts';
-export * from './contract-tables.ts';
-export * from './budget-tables.ts';
-export * from './partner-key-tables.ts';
-export * from './release-tables.ts';
-export * from './kinds.ts';
-export * from './open-database.ts';
-export * from './migrate.ts';
-export * from './prepare-rendered.ts';
+export {
+  logTopics,
+  logPartitions,
+  logMessages,
+  logGroupOffsets,
+  logGroupMembers,
+  logGroupOwners,
+} from './log-tables.ts';
+export { stateRows, timers, inputOffsets, stateMeta, outbox } from './state-tables.ts';
+export {
+  identityLinks,
+  identityErased,
+  consentRecords,
+  consentChanges,
+  ingestSeen,
+} from './identity-tables.ts';
+export { auditEntries, auditNodes, auditTreeHeads } from './audit-tables.ts';
+export { contractVersions } from './contract-tables.ts';
+export { privacyBudget } from './budget-tables.ts';
+export { partnerKeyEpochs } from './partner-key-tables.ts';
+export {
+  uploads,
+  uploadDigests,
+  uploadSubjects,
+  liveStreams,
+  activationDecisions,
+  shownSubjects,
+  releaseMeta,
+} from './release-tables.ts';
+export { DATABASE_KINDS, migrationsFolder } from './kinds.ts';
+export type { DatabaseKind } from './kinds.ts';
+export { openDatabase, adoptDatabase } from './open-database.ts';
+export type { OpenDatabaseOptions, OpenedDatabase, SqliteDatabase } from './open-database.ts';
+export { migrateDatabase } from './migrate.ts';
+export { prepareRendered, placeholder } from './prepare-rendered.ts';
+export type { RenderableQuery } from './prepare-rendered.ts';
