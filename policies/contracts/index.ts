@@ -1,4 +1,5 @@
-export * from './errors.ts';
+export { ContractError, ContractValidationError, ContractChangeRejectedError } from './errors.ts';
+export type { ContractErrorCode, ContractProblem } from './errors.ts';
 export {
   PURPOSES,
   INVENTORY_ACTIONS,
@@ -19,8 +20,19 @@ export type {
   HostConfig,
   HostConfigInput,
 } from './schema.ts';
-export * from './canonical-json.ts';
-export * from './validate.ts';
-export * from './load.ts';
-export * from './registry.ts';
-export * from './sync.ts';
+export { canonicalJson, contentHash, shortVersion } from './canonical-json.ts';
+export { contractVersionOf, safeParseContract, parseContract, safeParseHostConfig } from './validate.ts';
+export type { VersionedContract, ParseResult, ParseOptions } from './validate.ts';
+export { loadContracts, safeParseContractText } from './load.ts';
+export type { LoadedContract, LoadedContracts } from './load.ts';
+export { createContractRegistry } from './registry.ts';
+export { importContractsFromDir } from './sync.ts';
+export type { ImportedContracts } from './sync.ts';
+export type {
+  ContractSource,
+  RegisteredContract,
+  ContractChange,
+  ContractChangeListener,
+  UpsertResult,
+  ContractRegistry,
+} from './registry.ts';

@@ -3,11 +3,25 @@
  * links, partner pseudonyms with key epochs, and host secrets. Nothing else in the project handles a raw
  * identifier.
  */
-export * from './errors.ts';
-export * from './normalize.ts';
-export * from './hash.ts';
-export * from './identifiers.ts';
-export * from './subject-id.ts';
-export * from './identity-store.ts';
-export * from './partner-keys.ts';
-export * from './secrets.ts';
+export { IdentityError, isIdentityError } from './errors.ts';
+export type { IdentityErrorCode, IdentityErrorContext } from './errors.ts';
+export { normalizeEmail, normalizePhone } from './normalize.ts';
+export {
+  hashEmail,
+  hashPhone,
+  hashLoyaltyId,
+  hashDeviceId,
+  sha256Base64,
+  hmacBase64url,
+  isIdentifierHash,
+} from './hash.ts';
+export { hashIdentifiers, IDENTIFIER_KINDS } from './identifiers.ts';
+export type { RawIdentifiers, IdentifierHashes, IdentifierKind } from './identifiers.ts';
+export { subjectIdFor } from './subject-id.ts';
+export { createIdentityStore } from './identity-store.ts';
+export type { IdentityStore, IdentityStoreOptions, Resolution } from './identity-store.ts';
+export { createPartnerKeyStore } from './partner-keys.ts';
+export type { PartnerKeyStore, PartnerKeyStoreOptions, KeyRotation, EpochPseudonym } from './partner-keys.ts';
+export { loadOrCreateSecrets, secretsFromHostSecret, HOST_SECRET_ENV } from './secrets.ts';
+export type { HostSecrets, LoadSecretsOptions } from './secrets.ts';
+export type { DatabaseInput } from './identity-store.ts';

@@ -1,7 +1,10 @@
 /** The public face of the fraud (invalid-traffic) processor (DESIGN.md section 7). */
-export * from './config.ts';
-export * from './reasons.ts';
-export * from './detector.ts';
+export { DEFAULT_FRAUD_CONFIG, resolveFraudConfig } from './config.ts';
+export type { FraudConfig, FraudConfigInput } from './config.ts';
+export { GIVT_REASONS, SIVT_REASONS, tierOf } from './reasons.ts';
+export type { GivtReason, SivtReason, IvtReason } from './reasons.ts';
+export { createFraudDetector } from './detector.ts';
+export type { FraudDetector, FraudDetectorOptions } from './detector.ts';
 export type { FraudOutput } from './context.ts';
 export {
   FRAUD_STATE_TABLES,
@@ -17,9 +20,14 @@ export type {
   FraudStateTable,
   EventMemory,
 } from './state.ts';
-export * from './errors.ts';
-export * from './topics.ts';
-export * from './router.ts';
-export * from './detector-runner.ts';
-export * from './processor.ts';
-export * from './bench.ts';
+export { FraudError } from './errors.ts';
+export type { FraudErrorCode, FraudErrorContext } from './errors.ts';
+export { FRAUD_INPUT_TOPIC, fraudTopics } from './topics.ts';
+export type { FraudTopics } from './topics.ts';
+export { createFraudRouter, fraudInputOutput, isFraudInput } from './router.ts';
+export { createDetectorRunner } from './detector-runner.ts';
+export type { DetectorRunner, DetectorRunnerOptions, DetectorRunnerStats } from './detector-runner.ts';
+export { createFraudProcessor } from './processor.ts';
+export type { FraudProcessor, FraudProcessorOptions } from './processor.ts';
+export { measureFraudDetector } from './bench.ts';
+export type { FraudBenchResult } from './bench.ts';

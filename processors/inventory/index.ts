@@ -1,6 +1,15 @@
 /** The inventory stage: stock status per store and region, and campaign line pauses for the host's ad server. */
 export { createInventoryProcessor } from './inventory-processor.ts';
 export type { InventoryProcessorOptions, InventoryInput } from './inventory-processor.ts';
-export * from './inventory-host.ts';
-export * from './campaign-products.ts';
-export * from './stock-rules.ts';
+export { createInventoryHost } from './inventory-host.ts';
+export type { InventoryHostOptions } from './inventory-host.ts';
+export { promotes } from './campaign-products.ts';
+export type { ProductFacts } from './campaign-products.ts';
+export {
+  DEFAULT_MIN_IN_STOCK_SHARE,
+  inStockShare,
+  pickSubstitute,
+  regionInStock,
+  storeInStock,
+} from './stock-rules.ts';
+export type { RegionStock, SubstituteCandidate } from './stock-rules.ts';
