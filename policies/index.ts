@@ -1,10 +1,103 @@
 /**
  * The public face of policies/: identity, consent, contracts, the decision engine, privacy and audit.
- * Areas public whole are re-exported from their own barrel; the others append their exports here by name.
+ * Each area appends its exports here by name (no `export *`).
  */
-export * from './identity/index.ts';
-export * from './consent/index.ts';
-export * from './contracts/index.ts';
+export {};
+export {
+  IdentityError,
+  isIdentityError,
+  normalizeEmail,
+  normalizePhone,
+  hashEmail,
+  hashPhone,
+  hashLoyaltyId,
+  hashDeviceId,
+  sha256Base64,
+  hmacBase64url,
+  isIdentifierHash,
+  hashIdentifiers,
+  IDENTIFIER_KINDS,
+  subjectIdFor,
+  createIdentityStore,
+  createPartnerKeyStore,
+  loadOrCreateSecrets,
+  secretsFromHostSecret,
+  HOST_SECRET_ENV,
+} from './identity/index.ts';
+export type {
+  IdentityErrorCode,
+  IdentityErrorContext,
+  RawIdentifiers,
+  IdentifierHashes,
+  IdentifierKind,
+  IdentityStore,
+  IdentityStoreOptions,
+  Resolution,
+  PartnerKeyStore,
+  PartnerKeyStoreOptions,
+  KeyRotation,
+  EpochPseudonym,
+  HostSecrets,
+  LoadSecretsOptions,
+  DatabaseInput,
+} from './identity/index.ts';
+export { ConsentError, createConsentLedger, DEFAULT_CONSENT, NO_CONSENT } from './consent/index.ts';
+export type {
+  ConsentErrorCode,
+  ConsentLedger,
+  ConsentLedgerOptions,
+  ConsentState,
+  ConsentApplyResult,
+  ConsentCounts,
+} from './consent/index.ts';
+export {
+  ContractError,
+  ContractValidationError,
+  ContractChangeRejectedError,
+  PURPOSES,
+  INVENTORY_ACTIONS,
+  PARTNER_KINDS,
+  HOST_ROLES,
+  GEO_GRANULARITIES,
+  partnerContractSchema,
+  hostConfigSchema,
+  DEFAULT_HOST_CONFIG,
+  canonicalJson,
+  contentHash,
+  shortVersion,
+  contractVersionOf,
+  safeParseContract,
+  parseContract,
+  safeParseHostConfig,
+  loadContracts,
+  safeParseContractText,
+  createContractRegistry,
+  importContractsFromDir,
+} from './contracts/index.ts';
+export type {
+  ContractErrorCode,
+  ContractProblem,
+  Purpose,
+  PartnerKind,
+  HostRole,
+  GeoGranularity,
+  PartnerContract,
+  PartnerContractInput,
+  HostConfig,
+  HostConfigInput,
+  VersionedContract,
+  ParseResult,
+  ParseOptions,
+  LoadedContract,
+  LoadedContracts,
+  ImportedContracts,
+  ContractSource,
+  RegisteredContract,
+  ContractChange,
+  ContractChangeListener,
+  UpsertResult,
+  ContractRegistry,
+} from './contracts/index.ts';
 export { decide } from './engine.ts';
 export {
   effectiveThreshold,
