@@ -2,35 +2,23 @@
  * The `cleanroom` command line. Each subcommand lives in `bin/commands/<name>.ts` and exports `run(argv)`,
  * resolving to the process exit code.
  */
-const COMMANDS: Record<
-  string,
-  { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }
-> = {
-  serve: {
-    summary: 'run the pipeline and the gateway (the embedded default, or Kafka with KAFKA_BROKERS)',
-    load: () => import('./commands/serve.ts'),
-  },
-  simulate: {
-    summary: 'write a seeded synthetic retail world to the raw topics',
-    load: () => import('./commands/simulate.ts'),
-  },
-  token: { summary: 'mint a development token for a principal', load: () => import('./commands/token.ts') },
-  hash: {
-    summary: 'print the UID2-style hash of an email or phone',
-    load: () => import('./commands/hash.ts'),
-  },
-  audit: {
-    summary: 'audit verify|export: check or export the tamper-evident decision log',
-    load: () => import('./commands/audit.ts'),
-  },
-  contracts: {
-    summary: 'contracts check DIR: validate partner contract files',
-    load: () => import('./commands/contracts.ts'),
-  },
+/** Each command's one-line summary, by name. */
+const COMMANDS: Readonly<Record<string, string>> = {
+  serve: 'run the pipeline and the gateway (the embedded default, or Kafka with KAFKA_BROKERS)',
+  simulate: 'write a seeded synthetic retail world to the raw topics',
+  token: 'mint a development token for a principal',
+  hash: 'print the UID2-style hash of an email or phone',
+  audit: 'audit verify|export: check or export the tamper-evident decision log',
+  contracts: 'contracts check DIR: validate partner contract files',
 };
 
+/** What every `bin/commands/<name>.ts` exports. */
+interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, summary]) => `  ${name.padEnd(10)} ${summary}`);
   return `usage: cleanroom <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
 }
 
@@ -40,12 +28,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name === undefined ? 1 : 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  if (!Object.hasOwn(COMMANDS, name)) {
     process.stderr.write(`cleanroom: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  const module = await command.load();
+  const module = (await import(`./commands/${name}.ts`)) as CommandModule;
   return module.run(rest);
 }
 

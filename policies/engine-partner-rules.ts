@@ -24,6 +24,11 @@ export type RuleOutcome =
 export type PartnerRule = (input: PartnerRuleInput) => RuleOutcome;
 
 const deny = (reason: string): RuleOutcome => ({ allow: false, reason });
+const allow = (obligations: Obligations, reason: string): RuleOutcome => ({
+  allow: true,
+  obligations,
+  reasons: [reason],
+});
 
 function requirePurpose(contract: PartnerContract, purposes: readonly Purpose[]): string | null {
   return purposes.some((purpose) => contract.purposes.includes(purpose))
@@ -63,8 +68,9 @@ function invisibleSegments(contract: PartnerContract, segmentIds: readonly strin
 const CAMPAIGN_NOT_VISIBLE = 'the campaign is not visible under the contract';
 
 function campaignVisibility({ principal, resource, contract }: PartnerRuleInput): string | null {
+  if (resource.id === undefined) return 'no campaign named';
   const { own, ids } = contract.visibility.campaigns;
-  if (resource.id !== undefined && ids.includes(resource.id)) return null;
+  if (ids.includes(resource.id)) return null;
   if (resource.ownerPartnerId === undefined || resource.ownerPartnerId !== principal.id) {
     return CAMPAIGN_NOT_VISIBLE;
   }
@@ -79,14 +85,13 @@ function withinList(allowed: readonly string[] | 'all', requested: readonly stri
 const segmentsList: PartnerRule = (input) => {
   const missing = requirePurpose(input.contract, ['measurement', 'activation']);
   if (missing) return deny(missing);
-  return {
-    allow: true,
-    obligations: {
+  return allow(
+    {
       ...baseObligations(input),
       scope: { segmentIds: [...input.contract.visibility.segments] },
     },
-    reasons: ['segments limited to those the contract shares'],
-  };
+    'segments limited to those the contract shares',
+  );
 };
 
 const segmentSize: PartnerRule = (input) => {
@@ -96,35 +101,25 @@ const segmentSize: PartnerRule = (input) => {
   if (requested.length === 0) return deny('no segment named');
   const hidden = invisibleSegments(input.contract, requested);
   if (hidden.length > 0) return deny(`segments not shared by the contract: ${hidden.join(', ')}`);
-  return {
-    allow: true,
-    obligations: aggregateObligations(input),
-    reasons: ['segment shared by the contract'],
-  };
+  return allow(aggregateObligations(input), 'segment shared by the contract');
 };
 
 const campaignsList: PartnerRule = (input) => {
   const missing = requirePurpose(input.contract, ['measurement']);
   if (missing) return deny(missing);
   const { own, ids } = input.contract.visibility.campaigns;
-  return {
-    allow: true,
-    obligations: { ...baseObligations(input), scope: { ownCampaigns: own, campaignIds: [...ids] } },
-    reasons: ['campaigns limited to the partner’s own and those the contract names'],
-  };
+  return allow(
+    { ...baseObligations(input), scope: { ownCampaigns: own, campaignIds: [...ids] } },
+    'campaigns limited to the partner’s own and those the contract names',
+  );
 };
 
 const campaignAggregate: PartnerRule = (input) => {
   const missing = requirePurpose(input.contract, ['measurement']);
   if (missing) return deny(missing);
-  if (input.resource.id === undefined) return deny('no campaign named');
   const invisible = campaignVisibility(input);
   if (invisible) return deny(invisible);
-  return {
-    allow: true,
-    obligations: aggregateObligations(input),
-    reasons: ['campaign visible under the contract'],
-  };
+  return allow(aggregateObligations(input), 'campaign visible under the contract');
 };
 
 const audienceUpload: PartnerRule = (input) => {
@@ -132,7 +127,7 @@ const audienceUpload: PartnerRule = (input) => {
   if (missing) return deny(missing);
   const owner = input.resource.ownerPartnerId;
   if (owner !== undefined && owner !== input.principal.id) return deny('uploads are made for oneself only');
-  return { allow: true, obligations: baseObligations(input), reasons: ['audience upload by its owner'] };
+  return allow(baseObligations(input), 'audience upload by its owner');
 };
 
 const audienceOverlap: PartnerRule = (input) => {
@@ -140,22 +135,14 @@ const audienceOverlap: PartnerRule = (input) => {
   if (missing) return deny(missing);
   if (input.resource.ownerPartnerId !== input.principal.id)
     return deny('the upload belongs to another partner');
-  return {
-    allow: true,
-    obligations: aggregateObligations(input),
-    reasons: ['overlap of the partner’s own upload'],
-  };
+  return allow(aggregateObligations(input), 'overlap of the partner’s own upload');
 };
 
 const budgetRead: PartnerRule = (input) => {
   const owner = input.resource.ownerPartnerId;
   if (owner !== undefined && owner !== input.principal.id)
     return deny('the budget belongs to another partner');
-  return {
-    allow: true,
-    obligations: { budget: effectiveBudget(input.host, input.contract) },
-    reasons: ['a partner reads its own budget'],
-  };
+  return allow({ budget: effectiveBudget(input.host, input.contract) }, 'a partner reads its own budget');
 };
 
 const signalsSubscribe: PartnerRule = (input) => {
@@ -165,16 +152,15 @@ const signalsSubscribe: PartnerRule = (input) => {
   const requested = requestedSegments(input.resource);
   const hidden = invisibleSegments(input.contract, requested);
   if (hidden.length > 0) return deny(`segments not shared by the contract: ${hidden.join(', ')}`);
-  return {
-    allow: true,
-    obligations: {
+  return allow(
+    {
       ...baseObligations(input),
       pseudonymize: input.pseudonymEpoch === undefined ? {} : { epoch: input.pseudonymEpoch },
       requireConsent: ['partnerSharing'],
       scope: { segmentIds: requested.length > 0 ? requested : [...input.contract.visibility.segments] },
     },
-    reasons: ['pseudonymous signals for activation, consented shoppers only'],
-  };
+    'pseudonymous signals for activation, consented shoppers only',
+  );
 };
 
 const triggers: PartnerRule = (input) => {
@@ -185,9 +171,8 @@ const triggers: PartnerRule = (input) => {
   if (hiddenCategories.length > 0) return deny(`categories not shared: ${hiddenCategories.join(', ')}`);
   const hiddenRegions = withinList(regions, input.resource.regions);
   if (hiddenRegions.length > 0) return deny(`regions not shared: ${hiddenRegions.join(', ')}`);
-  return {
-    allow: true,
-    obligations: {
+  return allow(
+    {
       ...baseObligations(input),
       thresholdK: effectiveThreshold(input.host, input.contract),
       requireConsent: ['measurement'],
@@ -196,8 +181,8 @@ const triggers: PartnerRule = (input) => {
         regions: input.resource.regions ? [...input.resource.regions] : structuredClone(regions),
       },
     },
-    reasons: ['trigger categories and regions shared by the contract'],
-  };
+    'trigger categories and regions shared by the contract',
+  );
 };
 
 /** The refusal for a product that is another brand's, unknown, or mixed with another brand's: no oracle. */
@@ -225,26 +210,21 @@ const stockStatus: PartnerRule = (input) => {
   const obligations = baseObligations(input);
   if (obligations.coarsenGeo === 'country')
     return deny('stock status is by region; the contract’s geography is country');
-  return {
-    allow: true,
+  return allow(
     obligations,
-    reasons: [
-      'stock status of the partner’s own products by region (not personal data: no threshold, no noise)',
-    ],
-  };
+    'stock status of the partner’s own products by region (not personal data: no threshold, no noise)',
+  );
 };
 
 const campaignPauses: PartnerRule = (input) => {
   const missing = inventoryAction(input.contract, 'campaign.pauses');
   if (missing) return deny(missing);
-  if (input.resource.id === undefined) return deny('no campaign named');
   const invisible = campaignVisibility(input);
   if (invisible) return deny(invisible);
-  return {
-    allow: true,
-    obligations: baseObligations(input),
-    reasons: ['pause state of the partner’s own campaign (not personal data: no threshold, no noise)'],
-  };
+  return allow(
+    baseObligations(input),
+    'pause state of the partner’s own campaign (not personal data: no threshold, no noise)',
+  );
 };
 
 /** BRAND: what each action allows (every action not listed is denied). */

@@ -1,6 +1,7 @@
 /**
  * The simulated retailer: regions, stores and a catalogue of skus with category and brand.
  */
+import categories from './categories.json' with { type: 'json' };
 
 /** A region of the retailer, with the UTC offset its tills stamp on store transactions. */
 export interface Region {
@@ -69,135 +70,8 @@ export interface CategoryDefinition {
 /** The two sample partner brands. */
 export const PARTNER_BRANDS = { freshOats: 'fresh-oats', sparkleSoda: 'sparkle-soda' } as const;
 
-/** Categories of the catalogue. */
-export const CATEGORIES: readonly CategoryDefinition[] = [
-  {
-    name: 'produce',
-    weight: 14,
-    minPrice: 0.5,
-    maxPrice: 6,
-    brands: ['farm-fresh', 'hometown'],
-    searchTerms: ['apples', 'bananas', 'salad'],
-    zone: 'produce',
-  },
-  {
-    name: 'dairy',
-    weight: 11,
-    minPrice: 1.5,
-    maxPrice: 8,
-    brands: ['meadow-dairy', 'hometown'],
-    searchTerms: ['milk', 'yogurt', 'cheese'],
-    zone: 'dairy',
-  },
-  {
-    name: 'bakery',
-    weight: 8,
-    minPrice: 2,
-    maxPrice: 7,
-    brands: ['golden-crust', 'hometown'],
-    searchTerms: ['bread', 'bagels'],
-    zone: 'bakery',
-  },
-  {
-    name: 'cereal',
-    weight: 8,
-    minPrice: 3,
-    maxPrice: 7,
-    brands: ['fresh-oats', 'crunch-co', 'morning-gold'],
-    searchTerms: ['cereal', 'oats', 'granola'],
-    zone: 'bakery',
-  },
-  {
-    name: 'snacks',
-    weight: 10,
-    minPrice: 1.5,
-    maxPrice: 6,
-    brands: ['crisp-street', 'nutty-bar', 'hometown'],
-    searchTerms: ['chips', 'crackers', 'snacks'],
-    zone: 'entrance',
-  },
-  {
-    name: 'soda',
-    weight: 9,
-    minPrice: 1,
-    maxPrice: 9,
-    brands: ['sparkle-soda', 'fizz-king', 'cola-classic'],
-    searchTerms: ['soda', 'cola', 'sparkling water'],
-    zone: 'beverages',
-  },
-  {
-    name: 'plant_based_meat',
-    weight: 5.5,
-    minPrice: 4,
-    maxPrice: 10,
-    brands: ['fresh-oats', 'green-grill', 'leafy-farms'],
-    searchTerms: ['plant based burger', 'vegan sausage', 'meat free'],
-    zone: 'frozen',
-  },
-  {
-    name: 'plant_based_milk',
-    weight: 5,
-    minPrice: 2.5,
-    maxPrice: 6,
-    brands: ['fresh-oats', 'silk-valley'],
-    searchTerms: ['oat milk', 'almond milk'],
-    zone: 'dairy',
-  },
-  {
-    name: 'frozen',
-    weight: 8,
-    minPrice: 2,
-    maxPrice: 9,
-    brands: ['frosty-bites', 'hometown'],
-    searchTerms: ['pizza', 'ice cream'],
-    zone: 'frozen',
-  },
-  {
-    name: 'burgers',
-    weight: 5,
-    minPrice: 5,
-    maxPrice: 14,
-    brands: ['prairie-beef', 'grill-masters'],
-    searchTerms: ['burgers', 'beef patties'],
-    zone: 'frozen',
-  },
-  {
-    name: 'coffee',
-    weight: 5,
-    minPrice: 5,
-    maxPrice: 16,
-    brands: ['bean-roasters', 'morning-gold'],
-    searchTerms: ['coffee', 'espresso beans'],
-    zone: 'beverages',
-  },
-  {
-    name: 'household',
-    weight: 8,
-    minPrice: 2,
-    maxPrice: 18,
-    brands: ['clean-house', 'hometown'],
-    searchTerms: ['detergent', 'paper towels'],
-    zone: 'entrance',
-  },
-  {
-    name: 'tv',
-    weight: 0.4,
-    minPrice: 249,
-    maxPrice: 1499,
-    brands: ['vista', 'pixelview', 'sonara'],
-    searchTerms: ['tv', '4k television', 'oled tv'],
-    zone: 'electronics',
-  },
-  {
-    name: 'headphones',
-    weight: 0.6,
-    minPrice: 19,
-    maxPrice: 349,
-    brands: ['sonara', 'beatline'],
-    searchTerms: ['headphones', 'earbuds'],
-    zone: 'electronics',
-  },
-];
+/** Categories of the catalogue (a data table: `categories.json`). */
+export const CATEGORIES: readonly CategoryDefinition[] = categories;
 
 /** A product in the catalogue. */
 export interface Product {

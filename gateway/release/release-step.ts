@@ -254,19 +254,13 @@ async function releaseTable<Key, T>(
   const { decision } = scope;
   const k = decision.obligations.thresholdK;
   if (decision.obligations.exact) {
-    const rows = spec.read(false);
-    return {
-      value: spec.shape({
-        rows,
-        filtered: { count: 0, subjects: 0, sums: Object.fromEntries(spec.measures.map((m) => [m.name, 0])) },
-        epsilonSpent: 0,
-        exact: true,
-        kThreshold: k,
-      }),
-      rows: rows.length,
-      suppressedRows: 0,
+    return tableOutcome(spec, {
+      rows: spec.read(false),
+      filtered: { count: 0, subjects: 0, sums: Object.fromEntries(spec.measures.map((m) => [m.name, 0])) },
       epsilonSpent: 0,
-    };
+      exact: true,
+      kThreshold: k,
+    });
   }
   const epsilon = epsilonOf(decision);
   const cost = costOf(spec, decision);
@@ -302,21 +296,26 @@ async function releaseTable<Key, T>(
         ? 0
         : noiseOf(filteredCells.reduce((sum, cell) => sum + (cell.sums[measure.name] ?? 0), 0));
   }
-  return {
-    value: spec.shape({
-      rows: released.map(({ row }) => row),
-      filtered: {
-        count: filteredCells.length,
-        subjects: filteredCells.length === 0 ? 0 : Math.max(0, filteredSubjects),
-        sums: filteredSums,
-      },
-      epsilonSpent: cost,
-      exact: false,
-      kThreshold: k,
-    }),
-    rows: released.length,
-    suppressedRows: filteredCells.length,
+  return tableOutcome(spec, {
+    rows: released.map(({ row }) => row),
+    filtered: {
+      count: filteredCells.length,
+      subjects: filteredCells.length === 0 ? 0 : Math.max(0, filteredSubjects),
+      sums: filteredSums,
+    },
     epsilonSpent: cost,
+    exact: false,
+    kThreshold: k,
+  });
+}
+
+/** The outcome of a released table: its rows are released, its filtered rows suppressed. */
+function tableOutcome<Key, T>(spec: TableRelease<Key, T>, table: ReleasedTable<Key>): ReleaseOutcome<T> {
+  return {
+    value: spec.shape(table),
+    rows: table.rows.length,
+    suppressedRows: table.filtered.count,
+    epsilonSpent: table.epsilonSpent,
   };
 }
 

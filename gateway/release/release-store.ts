@@ -14,7 +14,7 @@ import {
   uploadDigests,
   uploadSubjects,
   uploads,
-} from './release-db.ts';
+} from '../../schema/db/index.ts';
 
 /** A stored upload. */
 export type StoredUpload = typeof uploads.$inferSelect;

@@ -10,7 +10,7 @@ import { GatewayError } from '../errors.ts';
 import { governed } from '../governance.ts';
 import { budgetWindowBounds } from '../../policies/index.ts';
 import { isIdentifierHash } from '../read-models/audience-uploads.ts';
-import type { ContractView, Principal } from '../ports.ts';
+import type { ContractView, DecisionResource, Principal } from '../ports.ts';
 import { chargeBudget, costOf } from '../release/release-step.ts';
 import type { CountRelease } from '../release/release-step.ts';
 import { campaignReportTable, shapeCampaignReport } from './campaign-report.ts';
@@ -36,6 +36,14 @@ export function ownsCampaign(
   if (principal.role === 'HOST_ADMIN') return true;
   if (contract === undefined) return false;
   return contract.campaigns.includes(campaignId) || (contract.ownCampaigns && brand === principal.id);
+}
+
+/** A campaign as the resource of a decision: owned by its brand once the read models know the campaign. */
+export function campaignResource(
+  campaignId: string,
+  campaign: { brand: string } | undefined,
+): DecisionResource {
+  return { kind: 'campaign', id: campaignId, ...(campaign ? { ownerId: campaign.brand } : {}) };
 }
 
 function describe(context: GatewayContext, segmentId: string) {
@@ -92,11 +100,7 @@ export const brandResolvers = {
       context: GatewayContext,
     ) => {
       const campaign = context.services.readModels.campaign(args.campaignId);
-      const resource = {
-        kind: 'campaign',
-        id: args.campaignId,
-        ...(campaign ? { ownerId: campaign.brand } : {}),
-      };
+      const resource = campaignResource(args.campaignId, campaign);
       return governed(context, 'campaign.report', resource, args, ({ principal, contract }) => {
         if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand)) {
           throw new GatewayError('FORBIDDEN', 'not your campaign', { partnerId: principal.id });

@@ -10,7 +10,7 @@ import { governed } from '../governance.ts';
 import type { DecisionResource } from '../ports.ts';
 import type { NoSubjectRowsRelease } from '../release/release-step.ts';
 import type { PausedLineView, RegionStockView } from '../read-models/read-models.ts';
-import { ownsCampaign } from './brand.ts';
+import { campaignResource, ownsCampaign } from './brand.ts';
 
 /** The most products one stockStatus request may name. */
 export const MAX_STOCK_PRODUCTS = 100;
@@ -65,11 +65,7 @@ export const inventoryResolvers = {
     },
     campaignPauses: (_root: unknown, args: { campaignId: string }, context: GatewayContext) => {
       const campaign = context.services.readModels.campaign(args.campaignId);
-      const resource = {
-        kind: 'campaign',
-        id: args.campaignId,
-        ...(campaign ? { ownerId: campaign.brand } : {}),
-      };
+      const resource = campaignResource(args.campaignId, campaign);
       return governed(
         context,
         'campaign.pauses',

@@ -17,7 +17,7 @@ import type { SignalSubscription } from '../subscriptions/signal-hub.ts';
 import type { AuditEntry, ContractView, DecisionResource } from '../ports.ts';
 import { takeSubscriptionSlot } from './subscription-slots.ts';
 import type { SubscriptionSlot } from './subscription-slots.ts';
-import { ownsCampaign } from './brand.ts';
+import { campaignResource, ownsCampaign } from './brand.ts';
 import { appliedBounds } from './campaign-report.ts';
 import { toPolicyDecision } from './privacy-officer.ts';
 import { coarsenTriggers, refuseRegionsWhenCoarsened, toTriggerNode, triggerVisible } from './qsr.ts';
@@ -455,11 +455,7 @@ export const subscriptionResolvers = {
         return admitted(context, 'campaignMetrics', async () => {
           const pushOnce = () => {
             const campaign = context.services.readModels.campaign(args.campaignId);
-            const resource = {
-              kind: 'campaign',
-              id: args.campaignId,
-              ...(campaign ? { ownerId: campaign.brand } : {}),
-            };
+            const resource = campaignResource(args.campaignId, campaign);
             return governed(context, 'campaign.metrics.subscribe', resource, args, (scope) => {
               const { principal, contract } = scope;
               if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand))

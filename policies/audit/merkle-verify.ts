@@ -17,6 +17,16 @@ function isPowerOfTwo(n: number): boolean {
   return rest === 1;
 }
 
+/** RFC 9162's inner step: right-shift `fn` and `sn` equally until `LSB(fn)` is set or `fn` is 0. */
+function shiftUntilOdd(fn: number, sn: number): [number, number] {
+  let [f, s] = [fn, sn];
+  while (!isOdd(f) && f !== 0) {
+    f = half(f);
+    s = half(s);
+  }
+  return [f, s];
+}
+
 function wellFormed(hashes: readonly Uint8Array[]): boolean {
   return hashes.every((hash) => hash.length === HASH_SIZE);
 }
@@ -40,12 +50,7 @@ export function rootFromInclusionProof(
     if (sn === 0) return null;
     if (isOdd(fn) || fn === sn) {
       r = hashChildren(p, r);
-      if (!isOdd(fn)) {
-        while (!isOdd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
+      [fn, sn] = shiftUntilOdd(fn, sn);
     } else {
       r = hashChildren(r, p);
     }
@@ -110,12 +115,7 @@ export function verifyConsistency(
     if (isOdd(fn) || fn === sn) {
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
-      if (!isOdd(fn)) {
-        while (!isOdd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
+      [fn, sn] = shiftUntilOdd(fn, sn);
     } else {
       sr = hashChildren(sr, c);
     }

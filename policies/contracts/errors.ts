@@ -1,16 +1,10 @@
+import { CodedError } from '../coded-error.ts';
+
 /** The closed set of contract error codes. */
 export type ContractErrorCode = 'CONTRACT_INVALID' | 'CONTRACT_CHANGE_REJECTED';
 
 /** Base class of every error policies/contracts raises. */
-export class ContractError extends Error {
-  readonly code: ContractErrorCode;
-
-  constructor(code: ContractErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class ContractError extends CodedError<ContractErrorCode> {}
 
 /** One reason a contract file or input was refused: which file, which field (dotted path) and why. */
 export interface ContractProblem {

@@ -1,16 +1,10 @@
+import { CodedError } from '../coded-error.ts';
+
 /** The closed set of privacy-layer error codes; the gateway maps them to GraphQL `extensions.code`. */
 export type PrivacyErrorCode = 'BELOW_THRESHOLD' | 'BUDGET_EXHAUSTED' | 'INVALID_PRIVACY_PARAMETER';
 
 /** Base class of every error the privacy layer raises (in the style of jose's `JOSEError`). */
-export class PrivacyError extends Error {
-  readonly code: PrivacyErrorCode;
-
-  constructor(code: PrivacyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class PrivacyError extends CodedError<PrivacyErrorCode> {}
 
 /**
  * A single-value answer (for example a segment size) whose distinct-subject count is below the

@@ -1,3 +1,6 @@
+import { TOPICS } from '../../schema/index.ts';
+import { prefixTopics } from '../runtime/index.ts';
+
 /**
  * The attribution processor's internal topic.
  *
@@ -9,24 +12,20 @@
  */
 export const ATTRIBUTION_PARTIALS_TOPIC = 'cleanroom.attribution-partials';
 
-/** The topics the attribution processor reads and writes, under an optional prefix. */
-export interface AttributionTopics {
-  events: string;
-  ivt: string;
-  consent: string;
-  campaigns: string;
-  attributions: string;
-  partials: string;
-}
+/** The topics the attribution processor reads and writes, unprefixed. */
+const ATTRIBUTION_TOPICS = {
+  events: TOPICS.events,
+  ivt: TOPICS.ivt,
+  consent: TOPICS.consent,
+  campaigns: TOPICS.campaigns,
+  attributions: TOPICS.attributions,
+  partials: ATTRIBUTION_PARTIALS_TOPIC,
+} as const;
+
+/** Those topics' names under an optional prefix. */
+export type AttributionTopics = Record<keyof typeof ATTRIBUTION_TOPICS, string>;
 
 /** Topic names with `prefix` (default none). */
 export function attributionTopics(prefix = ''): AttributionTopics {
-  return {
-    events: `${prefix}cleanroom.events`,
-    ivt: `${prefix}cleanroom.ivt`,
-    consent: `${prefix}cleanroom.consent`,
-    campaigns: `${prefix}cleanroom.campaigns`,
-    attributions: `${prefix}cleanroom.attributions`,
-    partials: `${prefix}${ATTRIBUTION_PARTIALS_TOPIC}`,
-  };
+  return prefixTopics(prefix, ATTRIBUTION_TOPICS);
 }

@@ -1,3 +1,6 @@
+import { TOPICS } from '../../schema/index.ts';
+import { prefixTopics } from '../runtime/index.ts';
+
 /**
  * The fraud processor's internal topic.
  *
@@ -13,20 +16,18 @@
  */
 export const FRAUD_INPUT_TOPIC = 'cleanroom.fraud-input';
 
-/** The topics the fraud processor reads and writes, under an optional prefix (tests on a shared broker). */
-export interface FraudTopics {
-  events: string;
-  input: string;
-  ivt: string;
-  fraudSignals: string;
-}
+/** The topics the fraud processor reads and writes, unprefixed. */
+const FRAUD_TOPICS = {
+  events: TOPICS.events,
+  input: FRAUD_INPUT_TOPIC,
+  ivt: TOPICS.ivt,
+  fraudSignals: TOPICS.fraudSignals,
+} as const;
+
+/** Those topics' names under an optional prefix (tests on a shared broker). */
+export type FraudTopics = Record<keyof typeof FRAUD_TOPICS, string>;
 
 /** Topic names with `prefix` (default none): `t1.` reads `t1.cleanroom.events`. */
 export function fraudTopics(prefix = ''): FraudTopics {
-  return {
-    events: `${prefix}cleanroom.events`,
-    input: `${prefix}${FRAUD_INPUT_TOPIC}`,
-    ivt: `${prefix}cleanroom.ivt`,
-    fraudSignals: `${prefix}cleanroom.fraud-signals`,
-  };
+  return prefixTopics(prefix, FRAUD_TOPICS);
 }

@@ -57,6 +57,15 @@ function subjectOf(hashes: IdentifierHashes, context: TransformContext): Subject
   return { subjectId: resolution.subjectId, consent: state.consent };
 }
 
+/** The fields that are set: a clean event leaves out what its raw event did not carry. */
+function presentFields<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const present: { [K in keyof T]?: Exclude<T[K], undefined> } = {};
+  for (const key of Object.keys(fields) as Array<keyof T>) {
+    if (fields[key] !== undefined) present[key] = fields[key] as Exclude<T[typeof key], undefined>;
+  }
+  return present;
+}
+
 function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
@@ -99,9 +108,7 @@ function cleanEventOf(
         ...base,
         type: view.type,
         sessionHash: sessionHashOf(view.sessionId, context.secrets),
-        ...(view.sku === undefined ? {} : { sku: view.sku }),
-        ...(view.category === undefined ? {} : { category: view.category }),
-        ...(view.region === undefined ? {} : { region: view.region }),
+        ...presentFields({ sku: view.sku, category: view.category, region: view.region }),
         traffic: enrichTraffic(view, context),
       };
     }
@@ -113,9 +120,7 @@ function cleanEventOf(
         adEventId: ad.eventId,
         campaignId: ad.campaignId,
         placement: ad.placement,
-        ...(ad.creativeId === undefined ? {} : { creativeId: ad.creativeId }),
-        ...(ad.impressionId === undefined ? {} : { impressionId: ad.impressionId }),
-        ...(ad.cost === undefined ? {} : { cost: ad.cost }),
+        ...presentFields({ creativeId: ad.creativeId, impressionId: ad.impressionId, cost: ad.cost }),
         traffic: enrichTraffic(ad, context),
       };
     }

@@ -1,4 +1,6 @@
 /** Errors of the processor runtime (the log and its implementations). */
+import { LocatedError } from './located-error.ts';
+import type { LocatedErrorContext } from './located-error.ts';
 
 /** Closed set of runtime error codes. */
 export type LogErrorCode =
@@ -15,33 +17,17 @@ export type LogErrorCode =
   | 'CLOSED';
 
 /** Where in the log an error happened, when known. */
-export interface LogErrorContext {
-  topic?: string;
-  partition?: number;
-  offset?: number;
+export interface LogErrorContext extends LocatedErrorContext {
   groupId?: string;
-  /** Whether trying again may succeed (a broker restart, a busy database). */
-  retriable?: boolean;
-  cause?: unknown;
 }
 
 /** An error of the log, carrying a code, whether it is retriable, and the topic, partition and offset. */
-export class LogError extends Error {
+export class LogError extends LocatedError<LogErrorCode> {
   override readonly name = 'LogError';
-  readonly code: LogErrorCode;
-  readonly retriable: boolean;
-  readonly topic: string | undefined;
-  readonly partition: number | undefined;
-  readonly offset: number | undefined;
   readonly groupId: string | undefined;
 
   constructor(code: LogErrorCode, message: string, context: LogErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.code = code;
-    this.retriable = context.retriable ?? false;
-    this.topic = context.topic;
-    this.partition = context.partition;
-    this.offset = context.offset;
+    super(code, message, context);
     this.groupId = context.groupId;
   }
 }

@@ -3,49 +3,35 @@
  * every processor area, as KafkaJS's errors carry whether they are retriable and where they happened. An area
  * names its own closed set of codes: `class FraudError extends ProcessorError<FraudErrorCode>`.
  */
+import { LocatedError } from './located-error.ts';
+import type { LocatedErrorContext } from './located-error.ts';
 
 /** Codes of the runtime's own processor errors. */
 export type ProcessorErrorCode =
   'INVALID_DEFINITION' | 'INVALID_RECORD' | 'HANDLER_FAILED' | 'STATE_FAILED' | 'PRODUCE_FAILED' | 'STOPPED';
 
 /** Where a processor error happened, when known. */
-export interface ProcessorErrorContext {
+export interface ProcessorErrorContext extends LocatedErrorContext {
   processor?: string;
-  topic?: string;
-  partition?: number;
-  offset?: number;
   /** File and field of a bad definition or record. */
   file?: string;
   field?: string;
   segmentId?: string;
   campaignId?: string;
-  /** Whether trying again may succeed (a broker restart, a busy database). */
-  retriable?: boolean;
-  cause?: unknown;
 }
 
 /** An error of a processor: a code of its area's closed set, whether it is retriable, and where it happened. */
-export class ProcessorError<Code extends string = ProcessorErrorCode> extends Error {
+export class ProcessorError<Code extends string = ProcessorErrorCode> extends LocatedError<Code> {
   override readonly name: string = 'ProcessorError';
-  readonly code: Code;
-  readonly retriable: boolean;
   readonly processor: string | undefined;
-  readonly topic: string | undefined;
-  readonly partition: number | undefined;
-  readonly offset: number | undefined;
   readonly file: string | undefined;
   readonly field: string | undefined;
   readonly segmentId: string | undefined;
   readonly campaignId: string | undefined;
 
   constructor(code: Code, message: string, context: ProcessorErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.code = code;
-    this.retriable = context.retriable ?? false;
+    super(code, message, context);
     this.processor = context.processor;
-    this.topic = context.topic;
-    this.partition = context.partition;
-    this.offset = context.offset;
     this.file = context.file;
     this.field = context.field;
     this.segmentId = context.segmentId;

@@ -3,6 +3,7 @@
  * by an identifier's own subject id (an HMAC with the host secret), never by the identifier or its hash.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { consentColumns } from './columns.ts';
 
 /** Deterministic links: identifier key -> subject. `anchored` once linked to a loyalty id. */
 export const identityLinks = sqliteTable(
@@ -31,10 +32,7 @@ export const identityErased = sqliteTable(
 /** Each subject's consent per purpose, as of its latest record by event time. */
 export const consentRecords = sqliteTable('consent_records', {
   subjectId: text('subject_id').primaryKey(),
-  measurement: integer('measurement').notNull(),
-  personalization: integer('personalization').notNull(),
-  partnerSharing: integer('partner_sharing').notNull(),
-  erased: integer('erased').notNull(),
+  ...consentColumns(),
   eventAt: text('event_at').notNull(),
 });
 
@@ -43,10 +41,7 @@ export const consentChanges = sqliteTable('consent_changes', {
   changeId: text('change_id').primaryKey(),
   subjectId: text('subject_id').notNull(),
   occurredAt: text('occurred_at').notNull(),
-  measurement: integer('measurement').notNull(),
-  personalization: integer('personalization').notNull(),
-  partnerSharing: integer('partner_sharing').notNull(),
-  erased: integer('erased').notNull(),
+  ...consentColumns(),
 });
 
 /** Raw event ids ingest passed, per raw topic, with the log time they were seen at. WITHOUT ROWID. */

@@ -23,6 +23,15 @@ export { auditEntries, auditNodes, auditTreeHeads } from './audit-tables.ts';
 export { contractVersions } from './contract-tables.ts';
 export { privacyBudget } from './budget-tables.ts';
 export { partnerKeyEpochs } from './partner-key-tables.ts';
+export {
+  uploads,
+  uploadDigests,
+  uploadSubjects,
+  liveStreams,
+  activationDecisions,
+  shownSubjects,
+  releaseMeta,
+} from './release-tables.ts';
 export { DATABASE_KINDS, migrationsFolder } from './kinds.ts';
 export type { DatabaseKind } from './kinds.ts';
 export { openDatabase, adoptDatabase } from './open-database.ts';

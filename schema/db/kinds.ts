@@ -20,8 +20,8 @@ export const DATABASE_KINDS = {
   budgets: ['schema/db/budget-tables.ts'],
   /** Partner key epochs (`partner-keys.sqlite`). */
   'partner-keys': ['schema/db/partner-key-tables.ts'],
-  /** The gateway's release state (`release.sqlite`): its tables are the gateway's own module. */
-  release: ['gateway/release/release-db.ts'],
+  /** The gateway's release state (`release.sqlite`). */
+  release: ['schema/db/release-tables.ts'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A kind of database file. */

@@ -3,6 +3,7 @@
  * A message's row id is `partition row id * 2^32 + offset`, so one partition's messages are one id range.
  */
 import { integer, primaryKey, sqliteTable, text, unique } from 'drizzle-orm/sqlite-core';
+import { topicPartitionColumns } from './columns.ts';
 
 /** Topics and their partition counts. */
 export const logTopics = sqliteTable('log_topics', {
@@ -17,8 +18,7 @@ export const logPartitions = sqliteTable(
   'log_partitions',
   {
     id: integer('id').primaryKey(),
-    topic: text('topic').notNull(),
-    partition: integer('partition').notNull(),
+    ...topicPartitionColumns(),
     nextOffset: integer('next_offset').notNull().default(0),
   },
   (table) => [unique().on(table.topic, table.partition)],
@@ -38,8 +38,7 @@ export const logGroupOffsets = sqliteTable(
   'log_group_offsets',
   {
     groupId: text('group_id').notNull(),
-    topic: text('topic').notNull(),
-    partition: integer('partition').notNull(),
+    ...topicPartitionColumns(),
     nextOffset: integer('next_offset').notNull(),
     committedAt: integer('committed_at').notNull(),
   },
@@ -64,8 +63,7 @@ export const logGroupOwners = sqliteTable(
   'log_group_owners',
   {
     groupId: text('group_id').notNull(),
-    topic: text('topic').notNull(),
-    partition: integer('partition').notNull(),
+    ...topicPartitionColumns(),
     memberId: text('member_id').notNull(),
   },
   (table) => [primaryKey({ columns: [table.groupId, table.topic, table.partition] })],

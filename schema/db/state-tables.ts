@@ -4,6 +4,7 @@
  * produce. Every processor's state file has them; ingest's file has its own tables beside them.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { topicPartitionColumns } from './columns.ts';
 
 /** Keyed state: a JSON value per (partition key, name). WITHOUT ROWID in the migration. */
 export const stateRows = sqliteTable(
@@ -34,8 +35,7 @@ export const timers = sqliteTable(
 export const inputOffsets = sqliteTable(
   'offsets',
   {
-    topic: text('topic').notNull(),
-    partition: integer('partition').notNull(),
+    ...topicPartitionColumns(),
     nextOffset: integer('next_offset').notNull(),
   },
   (table) => [primaryKey({ columns: [table.topic, table.partition] })],

@@ -65,6 +65,15 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const checks: Array<() => Promise<boolean>> = [];
   const stateDir = path.join(options.dir, 'state');
   const onError = (): void => {};
+  /** Start one part; it is stopped with the others and checked in data-flow order. */
+  const startPart = async (
+    part: { start(): Promise<void>; stop(): Promise<void> },
+    caughtUp: () => Promise<boolean>,
+  ): Promise<void> => {
+    await part.start();
+    stops.push(() => part.stop());
+    checks.push(caughtUp);
+  };
   try {
     if (parts.includes('ingest')) {
       const ingest = createIngest({
@@ -74,10 +83,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         topicPrefix: prefix,
         groupId: `${runId}.ingest`,
       });
-      await ingest.start();
-      stops.push(() => ingest.stop());
       const eventsTopic = `${prefix}${TOPICS.events}`;
-      checks.push(async () => {
+      await startPart(ingest, async () => {
         const stats = ingest.stats();
         if (stats.processed < options.rawRecords) return false;
         // Counted at commit, produced from the outbox just after: wait until the events are on the log.
@@ -87,9 +94,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     }
     if (parts.includes('fraud')) {
       const fraud = createFraudProcessor({ log, stateDir, groupPrefix: runId, topicPrefix: prefix, onError });
-      await fraud.start();
-      stops.push(() => fraud.stop());
-      checks.push(() => fraud.caughtUp());
+      await startPart(fraud, () => fraud.caughtUp());
     }
     if (parts.includes('segments')) {
       const segments = createProcessorHost({
@@ -111,9 +116,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         },
         onError,
       });
-      await segments.start();
-      stops.push(() => segments.stop());
-      checks.push(() => segments.caughtUp());
+      await startPart(segments, () => segments.caughtUp());
     }
     if (parts.includes('attribution')) {
       const attribution = createAttributionProcessor({
@@ -123,9 +126,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         topicPrefix: prefix,
         onError,
       });
-      await attribution.start();
-      stops.push(() => attribution.stop());
-      checks.push(() => attribution.caughtUp());
+      await startPart(attribution, () => attribution.caughtUp());
     }
     if (parts.includes('triggers')) {
       const triggers = createTriggerHosts({
@@ -137,9 +138,10 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         trigger: { outputTopic: `${prefix}${TOPICS.triggers}` },
         nameSuffix: `-${runId}`,
       });
-      await triggers.start();
-      stops.push(() => triggers.stop());
-      checks.push(async () => (await triggers.repartition.caughtUp()) && (await triggers.trigger.caughtUp()));
+      await startPart(
+        triggers,
+        async () => (await triggers.repartition.caughtUp()) && (await triggers.trigger.caughtUp()),
+      );
     }
   } catch (error) {
     for (const stop of stops.reverse()) await stop().catch(reportStopFailure);

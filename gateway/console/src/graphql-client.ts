@@ -15,21 +15,28 @@ export class ConsoleRequestError extends Error {
   }
 }
 
+/** POST an operation to the gateway with the signed-in token, asking for `accept`. */
+function postOperation(
+  token: string,
+  accept: string,
+  operation: { query: string; variables?: Record<string, unknown> },
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
+    body: JSON.stringify(operation),
+    ...(signal === undefined ? {} : { signal }),
+  });
+}
+
 /** Run a query or mutation with the signed-in token. */
 export async function request<T>(
   token: string,
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<T> {
-  const response = await fetch('/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ query, variables }),
-  });
+  const response = await postOperation(token, 'application/json', { query, variables });
   const body = (await response.json()) as { data?: T; errors?: GatewayError[] };
   const first = body.errors?.[0];
   if (first) throw new ConsoleRequestError(first);
@@ -49,16 +56,7 @@ export function subscribe<T>(
 ): () => void {
   const controller = new AbortController();
   void (async () => {
-    const response = await fetch('/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({ query }),
-      signal: controller.signal,
-    });
+    const response = await postOperation(token, 'text/event-stream', { query }, controller.signal);
     if (!response.body) throw new Error('the gateway sent no event stream');
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
