@@ -67,8 +67,9 @@ export function pipelineTopicCleanup(settings: TopicRetentionSettings = {}): Map
   const compacted = (compactionKey: TopicCleanup['compactionKey']): TopicCleanup => ({
     compactionKey,
     minCompactionLagMs: s.minCompactionLagMs,
-    // Records with no row identity on these topics are events (attribution credits): they go by age.
+    // Records with no row identity on these topics are events (attribution credits): they go by age and size.
     retentionMs: s.retentionMs,
+    retentionBytes: s.retentionBytes,
     ...hold,
   });
   const stream: TopicCleanup = { retentionMs: s.retentionMs, retentionBytes: s.retentionBytes, ...hold };

@@ -7,7 +7,8 @@
  * - **size**: the oldest records while the partition holds more than `retentionBytes` (key + value + headers);
  * - **compaction** (when the topic has a `compactionKey`): a record whose compaction key has a later record in the
  *   same partition, once it is older than `minCompactionLagMs`. A record the function gives no key goes by
- *   `retentionMs` instead (a topic that mixes latest-value rows with events). Size retention does not apply.
+ *   `retentionMs` and, while such records hold more than `retentionBytes` in the partition, oldest first (a topic
+ *   that mixes latest-value rows with events). The rows themselves are never deleted by age or size.
  *
  * Unlike Kafka, nothing at or after the committed offset of a consumer group reading the topic (a stage of the
  * pipeline) is deleted or compacted, unless that group has not committed for `readerIdleMs`: a stage that falls
@@ -272,6 +273,15 @@ export function createEmbeddedCleaner(store: EmbeddedStore): EmbeddedCleaner {
             retention === undefined
               ? [[], current.keyless]
               : takeDue(current.keyless, limit, (r) => r.timestamp < now - retention);
+          // Keyless records also go oldest first while the partition's keyless records hold more than the limit.
+          if (policy.retentionBytes !== undefined) {
+            let keylessBytes = keyless.reduce((sum, record) => sum + record.bytes, 0);
+            while (keylessBytes > policy.retentionBytes && keyless.length > 0 && keyless[0]!.offset < limit) {
+              const oldest = keyless.shift()!;
+              keylessBytes -= oldest.bytes;
+              expired.push(oldest);
+            }
+          }
           current.superseded = superseded;
           current.keyless = keyless;
           const compacted = deleteEach(id, stale);

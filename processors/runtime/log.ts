@@ -73,7 +73,10 @@ export interface TopicOptions {
 export interface TopicCleanup {
   /** Delete records older than this (ms, by record timestamp). */
   retentionMs?: number;
-  /** Keep at most this many bytes per partition, deleting the oldest first (not for compacted topics). */
+  /**
+   * Keep at most this many bytes per partition, deleting the oldest first (on a compacted topic: of the records
+   * with no compaction key).
+   */
   retentionBytes?: number;
   /**
    * Compact the topic: keep only the latest record of each key this returns (null: the record is not compacted

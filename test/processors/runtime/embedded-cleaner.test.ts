@@ -162,6 +162,32 @@ describe('compaction', () => {
     ]);
   });
 
+  it('caps the bytes of keyless records by deleting the oldest, and never deletes a row for size', async () => {
+    const { log } = openLog();
+    await log.createTopic('t', { partitions: 1 });
+    const event = (n: number) => ({
+      key: 'p',
+      value: JSON.stringify({ event: `credit-${n}`, pad: 'x'.repeat(60) }),
+    });
+    await log.produce('t', [
+      { key: 'p', value: JSON.stringify({ id: 'a', v: 1 }) },
+      ...Array.from({ length: 10 }, (_, n) => event(n)),
+    ]);
+    const size = 1 + JSON.stringify({ event: 'credit-0', pad: 'x'.repeat(60) }).length;
+    const report = await log.clean!('t', { compactionKey: byKey, retentionBytes: size * 4 });
+    expect(report.deleted).toBe(6);
+    const left = (await remaining(log, 't')).map(
+      (record) => JSON.parse(record.value) as { id?: string; event?: string },
+    );
+    expect(left.map((value) => value.id ?? value.event)).toEqual([
+      'a',
+      'credit-6',
+      'credit-7',
+      'credit-8',
+      'credit-9',
+    ]);
+  });
+
   it('leaves replaced records younger than the compaction lag, and compacts them on a later pass', async () => {
     const { log } = openLog();
     await log.createTopic('t', { partitions: 1 });
