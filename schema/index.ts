@@ -56,6 +56,8 @@ export {
   inventoryLevelSchema,
   stockStatusSchema,
   campaignPauseSchema,
+  bidReasonSchema,
+  bidMultiplierSchema,
 } from './topics.ts';
 export type {
   InternalTopic,
@@ -80,4 +82,17 @@ export type {
   InventoryLevel,
   StockStatus,
   CampaignPause,
+  BidReason,
+  BidMultiplier,
 } from './topics.ts';
+export {
+  BID_RULES,
+  conversionReason,
+  stockReason,
+  invalidTrafficReason,
+  pacingReason,
+  flightReason,
+  multiplierOf,
+  movedEnough,
+} from './bid-rules.ts';
+export type { ClickCounts, StockLines, TrafficCounts, PacingInput } from './bid-rules.ts';

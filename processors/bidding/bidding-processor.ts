@@ -1,0 +1,447 @@
+/**
+ * The bidding stage: a bid multiplier per campaign and placement, with its reasons (schema/bid-rules.ts),
+ * recomputed as events arrive, for the host's ad server (`cleanroom.bids`).
+ *
+ * Inputs (merged layout: one task). A campaign's multiplier joins four inputs that are keyed four different ways
+ * — campaigns by campaign, stock by product, ad events and purchases by shopper, IVT verdicts by shopper or event
+ * — and its conversion rate needs a shopper's click (partition of the shopper) and the campaign's totals (every
+ * shopper) together. Co-partitioning would need a repartition stage and a second hop per campaign total; the state
+ * is small (campaigns x placements, plus each shopper's last valid click per campaign), so like inventory the
+ * stage runs as ONE task over every partition, taking records in log-time order: campaigns, stock, events, IVT.
+ *
+ * What moves a multiplier:
+ * - an ad event and its IVT verdict (whichever arrives second applies both): the placement's ad events, invalid
+ *   ad events and, for a valid click, its clicks and the shopper's last valid click of the campaign; spend (every
+ *   ad event's cost) for pacing;
+ * - a purchase by a shopper with measurement consent of a product the campaign promotes, within the campaign's
+ *   click lookback of the shopper's last valid click: one conversion of that click's placement (per order);
+ * - a region's stock status of a promoted product: the campaign's share of lines in stock;
+ * - a campaign record: its flight, products and daily budget.
+ *
+ * Counts decay with a half-life of event time (`halfLifeMs`, default 12 hours), so the rates are live. Beside them
+ * the stage keeps running totals with each shopper's contribution clamped per campaign and UTC day (`bounds`):
+ * brands are answered from those, noised (gateway). Every output id derives from the input that caused it.
+ *
+ * State keys: `campaigns` (campaign records), `campaign:<id>` (per placement counters and the last record
+ * written, spend of the day, stock lines), `stock:<sku>` (facts and region status), `catalog` (skus),
+ * `subject:<id>` (last valid click and the day's contribution per campaign), `ad:<adEventId>` (an ad event or a
+ * verdict waiting for the other).
+ */
+import {
+  TOPICS,
+  cleanEventSchema,
+  campaignInfoSchema,
+  conversionReason,
+  flightReason,
+  invalidTrafficReason,
+  ivtVerdictSchema,
+  movedEnough,
+  multiplierOf,
+  pacingReason,
+  stockReason,
+  stockStatusSchema,
+} from '../../schema/index.ts';
+import type {
+  AdCleanEvent,
+  BidMultiplier,
+  BidReason,
+  CampaignInfo,
+  CleanEvent,
+  IvtVerdict,
+  Placement,
+  PurchaseEvent,
+  StockStatus,
+} from '../../schema/index.ts';
+import { promotes } from '../inventory/index.ts';
+import type { LogRecord, Processor, ProcessorContext } from '../runtime/index.ts';
+import { addDecayed, decayedValue } from './decayed-count.ts';
+import type { DecayedCount } from './decayed-count.ts';
+
+/** Per shopper, campaign and UTC day: the most each shopper adds to the running totals brands see. */
+export interface ContributionBounds {
+  adEvents: number;
+  clicks: number;
+  conversions: number;
+}
+
+/** Default contribution bounds (per shopper, campaign and UTC day). */
+export const DEFAULT_BID_BOUNDS: ContributionBounds = { adEvents: 20, clicks: 3, conversions: 2 };
+
+/** Options of {@link createBiddingProcessor}. */
+export interface BiddingProcessorOptions {
+  /** Half-life of the live counts in event time (default 12 hours). */
+  halfLifeMs?: number;
+  bounds?: ContributionBounds;
+  /** Topic names (default `cleanroom.*`; a prefix for tests). */
+  topics?: { campaigns?: string; stock?: string; events?: string; ivt?: string; bids?: string };
+}
+
+/** An input of the stage. */
+export type BiddingInput =
+  | { kind: 'campaign'; campaign: CampaignInfo }
+  | { kind: 'stock'; status: StockStatus }
+  | { kind: 'event'; event: CleanEvent }
+  | { kind: 'verdict'; verdict: IvtVerdict };
+
+interface PlacementRow {
+  adEvents: DecayedCount;
+  invalid: DecayedCount;
+  clicks: DecayedCount;
+  conversions: DecayedCount;
+  bounded: BidMultiplier['bounded'];
+  /** What the last record written said, and the bounded ad events it carried. */
+  last?: { multiplier: number; factors: Record<string, number>; adEvents: number };
+}
+
+interface PendingAd {
+  event?: {
+    placement: Placement;
+    subjectId: string | null;
+    cost: number;
+    type: 'impression' | 'click';
+    at: string;
+  };
+  verdict?: { valid: boolean; campaignId: string };
+}
+
+interface ClickRow {
+  placement: Placement;
+  atMs: number;
+}
+
+interface CapRow {
+  day: string;
+  adEvents: number;
+  clicks: number;
+  conversions: number;
+}
+
+const DAY_MS = 86_400_000;
+const EMPTY_COUNT: DecayedCount = { value: 0, atMs: 0 };
+
+/** The stage's topics: those given, `cleanroom.*` for the rest. */
+export function biddingTopics(
+  given: BiddingProcessorOptions['topics'] = {},
+): Required<NonNullable<BiddingProcessorOptions['topics']>> {
+  return {
+    campaigns: given.campaigns ?? TOPICS.campaigns,
+    stock: given.stock ?? TOPICS.stock,
+    events: given.events ?? TOPICS.events,
+    ivt: given.ivt ?? TOPICS.ivt,
+    bids: given.bids ?? TOPICS.bids,
+  };
+}
+
+const emptyPlacement = (): PlacementRow => ({
+  adEvents: EMPTY_COUNT,
+  invalid: EMPTY_COUNT,
+  clicks: EMPTY_COUNT,
+  conversions: EMPTY_COUNT,
+  bounded: { adEvents: 0, invalidAdEvents: 0, clicks: 0, conversions: 0 },
+});
+
+const dayOf = (atMs: number): string =>
+  new Date(Math.floor(atMs / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+
+/** Create the bidding processor (run it with `createProcessorHost({ layout: 'merged', ... })`). */
+export function createBiddingProcessor(options: BiddingProcessorOptions = {}): Processor<BiddingInput> {
+  const halfLifeMs = options.halfLifeMs ?? 12 * 3_600_000;
+  const bounds = options.bounds ?? DEFAULT_BID_BOUNDS;
+  const topics = biddingTopics(options.topics);
+
+  const campaignOf = (ctx: ProcessorContext, campaignId: string): CampaignInfo | undefined =>
+    ctx.stateOf.forKey('campaigns').get<CampaignInfo>(campaignId);
+
+  /** Take one unit of a shopper's daily allowance for the campaign; false when it is used up. */
+  const withinBound = (
+    ctx: ProcessorContext,
+    subjectId: string | null,
+    campaignId: string,
+    measure: keyof ContributionBounds,
+    atMs: number,
+  ): boolean => {
+    // An anonymous event is its own (unknown) source: it adds one event and nothing more.
+    if (subjectId === null) return true;
+    const subject = ctx.stateOf.forKey(`subject:${subjectId}`);
+    const day = dayOf(atMs);
+    const stored = subject.get<CapRow>(`cap:${campaignId}`);
+    const cap: CapRow =
+      stored !== undefined && stored.day === day ? stored : { day, adEvents: 0, clicks: 0, conversions: 0 };
+    // A late event of an earlier day counts in no day's allowance of the current one: refuse it.
+    if (stored !== undefined && stored.day > day) return false;
+    if (cap[measure] >= bounds[measure]) return false;
+    subject.put(`cap:${campaignId}`, { ...cap, [measure]: cap[measure] + 1 } satisfies CapRow);
+    return true;
+  };
+
+  /** Recompute every placement of a campaign seen so far; write those that moved enough. */
+  const settle = (ctx: ProcessorContext, campaignId: string, atMs: number, cause: string): void => {
+    const campaign = campaignOf(ctx, campaignId);
+    if (campaign === undefined) return;
+    const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+    const clock = Math.max(atMs, state.get<number>('clock') ?? 0);
+    state.put('clock', clock);
+    const names = state.names('placement:');
+    const rows = names.map((name) => [name, state.get<PlacementRow>(name) ?? emptyPlacement()] as const);
+    const totals = { clicks: 0, conversions: 0 };
+    for (const [, row] of rows) {
+      totals.clicks += decayedValue(row.clicks, clock, halfLifeMs);
+      totals.conversions += decayedValue(row.conversions, clock, halfLifeMs);
+    }
+    const pacing = state.get<{ day: string; spent: number }>('spend');
+    const shared: BidReason[] = [
+      stockReason(state.get('stock') ?? { linesKnown: 0, linesInStock: 0 }),
+      pacingReason({
+        dailyBudget: campaign.dailyBudget,
+        spentToday: pacing?.day === dayOf(clock) ? pacing.spent : 0,
+        atMs: clock,
+      }),
+      flightReason(campaign, clock),
+    ];
+    for (const [name, row] of rows) {
+      const placement = name.slice('placement:'.length) as Placement;
+      const reasons: BidReason[] = [
+        conversionReason(
+          {
+            clicks: decayedValue(row.clicks, clock, halfLifeMs),
+            conversions: decayedValue(row.conversions, clock, halfLifeMs),
+          },
+          totals,
+        ),
+        invalidTrafficReason({
+          adEvents: decayedValue(row.adEvents, clock, halfLifeMs),
+          invalidAdEvents: decayedValue(row.invalid, clock, halfLifeMs),
+        }),
+        ...shared,
+      ];
+      const multiplier = multiplierOf(reasons);
+      const grown =
+        row.bounded.adEvents >= (row.last?.adEvents ?? 0) + Math.max(20, (row.last?.adEvents ?? 0) / 10);
+      if (!movedEnough(row.last, multiplier, reasons) && !grown) continue;
+      const bid: BidMultiplier = {
+        bidId: `bid:${campaignId}:${placement}:${cause}`,
+        campaignId,
+        brand: campaign.brand,
+        placement,
+        multiplier,
+        reasons,
+        at: new Date(clock).toISOString(),
+        bounded: row.bounded,
+      };
+      state.put(name, {
+        ...row,
+        last: {
+          multiplier,
+          factors: Object.fromEntries(reasons.map((reason) => [reason.code, reason.factor])),
+          adEvents: row.bounded.adEvents,
+        },
+      } satisfies PlacementRow);
+      ctx.count('bid');
+      ctx.emit({ topic: topics.bids, key: campaignId, value: bid, outputId: bid.bidId });
+    }
+  };
+
+  /** Apply an ad event once both it and its verdict are known. */
+  const applyAd = (
+    ctx: ProcessorContext,
+    adEventId: string,
+    event: NonNullable<PendingAd['event']>,
+    verdict: NonNullable<PendingAd['verdict']>,
+  ): void => {
+    const { campaignId } = verdict;
+    if (campaignOf(ctx, campaignId) === undefined) {
+      ctx.count('unknown-campaign');
+      return;
+    }
+    const atMs = Date.parse(event.at);
+    const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+    const name = `placement:${event.placement}`;
+    const row = state.get<PlacementRow>(name) ?? emptyPlacement();
+    const bounded = { ...row.bounded };
+    const counted = withinBound(ctx, event.subjectId, campaignId, 'adEvents', atMs);
+    if (counted) {
+      bounded.adEvents += 1;
+      if (!verdict.valid) bounded.invalidAdEvents += 1;
+    }
+    const next: PlacementRow = {
+      ...row,
+      adEvents: addDecayed(row.adEvents, 1, atMs, halfLifeMs),
+      invalid: verdict.valid ? row.invalid : addDecayed(row.invalid, 1, atMs, halfLifeMs),
+      bounded,
+    };
+    if (verdict.valid && event.type === 'click') {
+      next.clicks = addDecayed(row.clicks, 1, atMs, halfLifeMs);
+      if (counted && withinBound(ctx, event.subjectId, campaignId, 'clicks', atMs)) bounded.clicks += 1;
+      if (event.subjectId !== null) {
+        ctx.stateOf
+          .forKey(`subject:${event.subjectId}`)
+          .put(`click:${campaignId}`, { placement: event.placement, atMs } satisfies ClickRow);
+      }
+    }
+    state.put(name, next);
+    const day = dayOf(atMs);
+    const spend = state.get<{ day: string; spent: number }>('spend');
+    if (spend === undefined || spend.day < day) state.put('spend', { day, spent: event.cost });
+    else if (spend.day === day)
+      state.put('spend', { day, spent: Math.round((spend.spent + event.cost) * 1e6) / 1e6 });
+    settle(ctx, campaignId, atMs, adEventId);
+  };
+
+  const pendingOf = (ctx: ProcessorContext, adEventId: string) => ctx.stateOf.forKey(`ad:${adEventId}`);
+
+  const onAdEvent = (event: AdCleanEvent, ctx: ProcessorContext): void => {
+    const pending = pendingOf(ctx, event.adEventId);
+    const waiting = pending.get<PendingAd>('pending');
+    const facts: NonNullable<PendingAd['event']> = {
+      placement: event.placement,
+      subjectId: event.subjectId,
+      cost: event.cost ?? 0,
+      type: event.type,
+      at: event.occurredAt,
+    };
+    if (waiting?.verdict === undefined) {
+      pending.put('pending', { event: facts } satisfies PendingAd);
+      return;
+    }
+    pending.clear();
+    applyAd(ctx, event.adEventId, facts, waiting.verdict);
+  };
+
+  const onVerdict = (verdict: IvtVerdict, ctx: ProcessorContext): void => {
+    // A later revision (a late SIVT finding) restates attribution; here the first verdict decided the counts.
+    if (verdict.revision > 0) {
+      ctx.count('revision');
+      return;
+    }
+    const pending = pendingOf(ctx, verdict.adEventId);
+    const waiting = pending.get<PendingAd>('pending');
+    const decided = { valid: verdict.valid, campaignId: verdict.campaignId };
+    if (waiting?.event === undefined) {
+      pending.put('pending', { verdict: decided } satisfies PendingAd);
+      return;
+    }
+    pending.clear();
+    applyAd(ctx, verdict.adEventId, waiting.event, decided);
+  };
+
+  const onPurchase = (purchase: PurchaseEvent, ctx: ProcessorContext): void => {
+    if (purchase.subjectId === null || !purchase.consent.measurement || purchase.revenue <= 0) return;
+    const subject = ctx.stateOf.forKey(`subject:${purchase.subjectId}`);
+    const atMs = Date.parse(purchase.occurredAt);
+    for (const name of subject.names('click:')) {
+      const campaignId = name.slice('click:'.length);
+      const click = subject.get<ClickRow>(name);
+      const campaign = campaignOf(ctx, campaignId);
+      if (click === undefined || campaign === undefined) continue;
+      const ageMs = atMs - click.atMs;
+      if (ageMs < 0) continue;
+      if (ageMs > campaign.clickLookbackDays * DAY_MS) {
+        subject.delete(name);
+        continue;
+      }
+      if (!purchase.items.some((item) => item.quantity > 0 && promotes(campaign, item))) continue;
+      const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+      const row = state.get<PlacementRow>(`placement:${click.placement}`) ?? emptyPlacement();
+      const bounded = { ...row.bounded };
+      if (withinBound(ctx, purchase.subjectId, campaignId, 'conversions', atMs)) bounded.conversions += 1;
+      state.put(`placement:${click.placement}`, {
+        ...row,
+        conversions: addDecayed(row.conversions, 1, atMs, halfLifeMs),
+        bounded,
+      } satisfies PlacementRow);
+      ctx.count('conversion');
+      settle(ctx, campaignId, atMs, purchase.eventId);
+    }
+  };
+
+  /** Count the campaign's lines (promoted product x region) the inventory stage reported, and those in stock. */
+  const recountStock = (ctx: ProcessorContext, campaign: CampaignInfo): void => {
+    let linesKnown = 0;
+    let linesInStock = 0;
+    for (const sku of ctx.stateOf.forKey('catalog').names()) {
+      const product = ctx.stateOf.forKey(`stock:${sku}`);
+      const facts = product.get<{ sku: string; category: string; brand: string }>('facts');
+      if (facts === undefined || !promotes(campaign, facts)) continue;
+      for (const name of product.names('region:')) {
+        linesKnown += 1;
+        if (product.get<boolean>(name) === true) linesInStock += 1;
+      }
+    }
+    ctx.stateOf.forKey(`campaign:${campaign.campaignId}`).put('stock', { linesKnown, linesInStock });
+  };
+
+  const campaignsOf = (ctx: ProcessorContext): CampaignInfo[] => {
+    const campaigns = ctx.stateOf.forKey('campaigns');
+    return campaigns.names().flatMap((id) => campaigns.get<CampaignInfo>(id) ?? []);
+  };
+
+  const onStock = (status: StockStatus, ctx: ProcessorContext): void => {
+    if (status.level !== 'region') return;
+    const product = ctx.stateOf.forKey(`stock:${status.sku}`);
+    if (product.get('facts') === undefined) {
+      product.put('facts', { sku: status.sku, category: status.category, brand: status.brand });
+      ctx.stateOf.forKey('catalog').put(status.sku, 1);
+    }
+    const before = product.get<boolean>(`region:${status.region}`);
+    product.put(`region:${status.region}`, status.inStock);
+    if (before === status.inStock) return;
+    const atMs = Date.parse(status.at);
+    for (const campaign of campaignsOf(ctx)) {
+      if (!promotes(campaign, status)) continue;
+      recountStock(ctx, campaign);
+      settle(ctx, campaign.campaignId, atMs, status.statusId);
+    }
+  };
+
+  const onCampaign = (campaign: CampaignInfo, ctx: ProcessorContext, record: LogRecord): void => {
+    ctx.stateOf.forKey('campaigns').put(campaign.campaignId, campaign);
+    recountStock(ctx, campaign);
+    const clock = ctx.stateOf.forKey(`campaign:${campaign.campaignId}`).get<number>('clock');
+    if (clock !== undefined)
+      settle(ctx, campaign.campaignId, clock, `campaign-${record.partition}-${record.offset}`);
+  };
+
+  return {
+    parse(record): BiddingInput {
+      const value: unknown = JSON.parse(record.value);
+      if (record.topic === topics.campaigns)
+        return { kind: 'campaign', campaign: campaignInfoSchema.parse(value) };
+      if (record.topic === topics.stock) return { kind: 'stock', status: stockStatusSchema.parse(value) };
+      if (record.topic === topics.ivt) return { kind: 'verdict', verdict: ivtVerdictSchema.parse(value) };
+      return { kind: 'event', event: cleanEventSchema.parse(value) };
+    },
+    // Outside the host's event time (one task over inputs of very different pace); the counts decay by the
+    // records' own times, and outputs depend on the log order alone.
+    eventTime: () => null,
+    eventId: (input, record) => {
+      switch (input.kind) {
+        case 'campaign':
+          return `campaign:${record.partition}:${record.offset}`;
+        case 'stock':
+          return input.status.statusId;
+        case 'event':
+          return input.event.eventId;
+        case 'verdict':
+          return input.verdict.verdictId;
+      }
+    },
+    onRecord(input, ctx) {
+      switch (input.kind) {
+        case 'campaign':
+          onCampaign(input.campaign, ctx, ctx.record);
+          return;
+        case 'stock':
+          onStock(input.status, ctx);
+          return;
+        case 'verdict':
+          onVerdict(input.verdict, ctx);
+          return;
+        case 'event': {
+          const { event } = input;
+          if (event.type === 'impression' || event.type === 'click') onAdEvent(event, ctx);
+          else if (event.type === 'purchase') onPurchase(event, ctx);
+        }
+      }
+    },
+  };
+}
