@@ -89,8 +89,8 @@ interface PlacementRow {
   clicks: DecayedCount;
   conversions: DecayedCount;
   bounded: BidMultiplier['bounded'];
-  /** What the last record written said, and the bounded ad events it carried. */
-  last?: { multiplier: number; factors: Record<string, number>; adEvents: number };
+  /** What the last record written said, and the running totals it carried. */
+  last?: { multiplier: number; factors: Record<string, number>; bounded: BidMultiplier['bounded'] };
 }
 
 interface PendingAd {
@@ -118,6 +118,21 @@ interface CapRow {
 
 const DAY_MS = 86_400_000;
 const EMPTY_COUNT: DecayedCount = { value: 0, atMs: 0 };
+
+/**
+ * Whether the running totals grew enough since the last record to write them (so that what brands are answered
+ * from stays fresh without a record per ad event): ad events by 20 or 10%, clicks by 5 or 10%, any conversion.
+ */
+function totalsGrew(last: BidMultiplier['bounded'] | undefined, now: BidMultiplier['bounded']): boolean {
+  if (last === undefined) return true;
+  const grew = (before: number, after: number, least: number): boolean =>
+    after - before >= Math.max(least, before / 10);
+  return (
+    grew(last.adEvents, now.adEvents, 20) ||
+    grew(last.clicks, now.clicks, 5) ||
+    grew(last.conversions, now.conversions, 1)
+  );
+}
 
 /** The stage's topics: those given, `cleanroom.*` for the rest. */
 export function biddingTopics(
@@ -215,8 +230,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
         ...shared,
       ];
       const multiplier = multiplierOf(reasons);
-      const grown =
-        row.bounded.adEvents >= (row.last?.adEvents ?? 0) + Math.max(20, (row.last?.adEvents ?? 0) / 10);
+      const grown = totalsGrew(row.last?.bounded, row.bounded);
       if (!movedEnough(row.last, multiplier, reasons) && !grown) continue;
       const bid: BidMultiplier = {
         bidId: `bid:${campaignId}:${placement}:${cause}`,
@@ -233,7 +247,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
         last: {
           multiplier,
           factors: Object.fromEntries(reasons.map((reason) => [reason.code, reason.factor])),
-          adEvents: row.bounded.adEvents,
+          bounded: row.bounded,
         },
       } satisfies PlacementRow);
       ctx.count('bid');
