@@ -455,14 +455,24 @@ export const bidMultiplierSchema = z.object({
   /** Event time of the input that moved it. */
   at: isoDateTime,
   /**
-   * Running totals of the placement since the stage started, each subject's contribution clamped (per campaign
-   * and UTC day: clicks, conversions and ad events; spend in currency): what a brand's view is released from.
+   * Running totals since the stage started with each contributor's share clamped per campaign and UTC day to
+   * `bounds` (a contributor: the shopper, or for an anonymous ad event its device, else its network): what a
+   * brand's view is released from, noised. `adEvents` .. `conversions` are the placement's; `contributors`
+   * (distinct contributors ever counted) and `spend` are the campaign's, as they stood when the record was written.
    */
   bounded: z.object({
     adEvents: z.number().int().nonnegative(),
     invalidAdEvents: z.number().int().nonnegative(),
     clicks: z.number().int().nonnegative(),
     conversions: z.number().int().nonnegative(),
+    contributors: z.number().int().nonnegative(),
+    spend: z.number().nonnegative(),
+    bounds: z.object({
+      adEvents: z.number().int().positive(),
+      clicks: z.number().int().positive(),
+      conversions: z.number().int().positive(),
+      spend: z.number().positive(),
+    }),
   }),
 });
 

@@ -57,15 +57,17 @@ import type { LogRecord, Processor, ProcessorContext } from '../runtime/index.ts
 import { addDecayed, decayedValue } from './decayed-count.ts';
 import type { DecayedCount } from './decayed-count.ts';
 
-/** Per shopper, campaign and UTC day: the most each shopper adds to the running totals brands see. */
+/** Per contributor, campaign and UTC day: the most one adds to the running totals brands see. */
 export interface ContributionBounds {
   adEvents: number;
   clicks: number;
   conversions: number;
+  /** In currency. */
+  spend: number;
 }
 
-/** Default contribution bounds (per shopper, campaign and UTC day). */
-export const DEFAULT_BID_BOUNDS: ContributionBounds = { adEvents: 20, clicks: 3, conversions: 2 };
+/** Default contribution bounds (per contributor, campaign and UTC day). */
+export const DEFAULT_BID_BOUNDS: ContributionBounds = { adEvents: 20, clicks: 3, conversions: 2, spend: 5 };
 
 /** Options of {@link createBiddingProcessor}. */
 export interface BiddingProcessorOptions {
@@ -83,19 +85,32 @@ export type BiddingInput =
   | { kind: 'event'; event: CleanEvent }
   | { kind: 'verdict'; verdict: IvtVerdict };
 
+/** A placement's bounded running totals (the campaign-wide ones are kept apart, in `campaign:<id>` `totals`). */
+type PlacementTotals = Pick<
+  BidMultiplier['bounded'],
+  'adEvents' | 'invalidAdEvents' | 'clicks' | 'conversions'
+>;
+
+interface CampaignTotals {
+  contributors: number;
+  spend: number;
+}
+
 interface PlacementRow {
   adEvents: DecayedCount;
   invalid: DecayedCount;
   clicks: DecayedCount;
   conversions: DecayedCount;
-  bounded: BidMultiplier['bounded'];
+  bounded: PlacementTotals;
   /** What the last record written said, and the running totals it carried. */
-  last?: { multiplier: number; factors: Record<string, number>; bounded: BidMultiplier['bounded'] };
+  last?: { multiplier: number; factors: Record<string, number>; bounded: PlacementTotals };
 }
 
 interface PendingAd {
   event?: {
     placement: Placement;
+    /** The shopper, or for an anonymous event its device, its network, or `anonymous`. */
+    contributor: string;
     subjectId: string | null;
     cost: number;
     type: 'impression' | 'click';
@@ -114,6 +129,7 @@ interface CapRow {
   adEvents: number;
   clicks: number;
   conversions: number;
+  spend: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -123,7 +139,7 @@ const EMPTY_COUNT: DecayedCount = { value: 0, atMs: 0 };
  * Whether the running totals grew enough since the last record to write them (so that what brands are answered
  * from stays fresh without a record per ad event): ad events by 20 or 10%, clicks by 5 or 10%, any conversion.
  */
-function totalsGrew(last: BidMultiplier['bounded'] | undefined, now: BidMultiplier['bounded']): boolean {
+function totalsGrew(last: PlacementTotals | undefined, now: PlacementTotals): boolean {
   if (last === undefined) return true;
   const grew = (before: number, after: number, least: number): boolean =>
     after - before >= Math.max(least, before / 10);
@@ -155,6 +171,15 @@ const emptyPlacement = (): PlacementRow => ({
   bounded: { adEvents: 0, invalidAdEvents: 0, clicks: 0, conversions: 0 },
 });
 
+/** Who an ad event's contribution is bounded by: its shopper, else its device, else its network. */
+function contributorOf(event: AdCleanEvent): string {
+  if (event.subjectId !== null) return event.subjectId;
+  if (event.traffic.deviceHash !== undefined) return `device:${event.traffic.deviceHash}`;
+  if (event.traffic.ipHash !== undefined) return `ip:${event.traffic.ipHash}`;
+  // Nothing to tell anonymous events apart: they share one allowance.
+  return 'anonymous';
+}
+
 const dayOf = (atMs: number): string =>
   new Date(Math.floor(atMs / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 
@@ -167,26 +192,36 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
   const campaignOf = (ctx: ProcessorContext, campaignId: string): CampaignInfo | undefined =>
     ctx.stateOf.forKey('campaigns').get<CampaignInfo>(campaignId);
 
-  /** Take one unit of a shopper's daily allowance for the campaign; false when it is used up. */
+  /**
+   * Take `amount` of a contributor's daily allowance of `measure` for the campaign: what still fits (0 when it is
+   * used up). A contributor counted for the first time adds one to the campaign's distinct contributors.
+   */
   const withinBound = (
     ctx: ProcessorContext,
-    subjectId: string | null,
+    contributor: string,
     campaignId: string,
     measure: keyof ContributionBounds,
     atMs: number,
-  ): boolean => {
-    // An anonymous event is its own (unknown) source: it adds one event and nothing more.
-    if (subjectId === null) return true;
-    const subject = ctx.stateOf.forKey(`subject:${subjectId}`);
+    amount = 1,
+  ): number => {
+    const subject = ctx.stateOf.forKey(`subject:${contributor}`);
     const day = dayOf(atMs);
     const stored = subject.get<CapRow>(`cap:${campaignId}`);
-    const cap: CapRow =
-      stored !== undefined && stored.day === day ? stored : { day, adEvents: 0, clicks: 0, conversions: 0 };
     // A late event of an earlier day counts in no day's allowance of the current one: refuse it.
-    if (stored !== undefined && stored.day > day) return false;
-    if (cap[measure] >= bounds[measure]) return false;
-    subject.put(`cap:${campaignId}`, { ...cap, [measure]: cap[measure] + 1 } satisfies CapRow);
-    return true;
+    if (stored !== undefined && stored.day > day) return 0;
+    if (stored === undefined) {
+      const campaign = ctx.stateOf.forKey(`campaign:${campaignId}`);
+      const totals = campaign.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
+      campaign.put('totals', { ...totals, contributors: totals.contributors + 1 } satisfies CampaignTotals);
+    }
+    const cap: CapRow =
+      stored !== undefined && stored.day === day
+        ? stored
+        : { day, adEvents: 0, clicks: 0, conversions: 0, spend: 0 };
+    const taken = Math.max(0, Math.min(amount, bounds[measure] - cap[measure]));
+    if (taken <= 0) return 0;
+    subject.put(`cap:${campaignId}`, { ...cap, [measure]: cap[measure] + taken } satisfies CapRow);
+    return taken;
   };
 
   /** Recompute every placement of a campaign seen so far; write those that moved enough. */
@@ -203,6 +238,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       totals.clicks += decayedValue(row.clicks, clock, halfLifeMs);
       totals.conversions += decayedValue(row.conversions, clock, halfLifeMs);
     }
+    const campaignTotals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
     const pacing = state.get<{ day: string; spent: number }>('spend');
     const shared: BidReason[] = [
       stockReason(state.get('stock') ?? { linesKnown: 0, linesInStock: 0 }),
@@ -240,7 +276,12 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
         multiplier,
         reasons,
         at: new Date(clock).toISOString(),
-        bounded: row.bounded,
+        bounded: {
+          ...row.bounded,
+          contributors: campaignTotals.contributors,
+          spend: Math.round(campaignTotals.spend * 100) / 100,
+          bounds,
+        },
       };
       state.put(name, {
         ...row,
@@ -272,7 +313,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const name = `placement:${event.placement}`;
     const row = state.get<PlacementRow>(name) ?? emptyPlacement();
     const bounded = { ...row.bounded };
-    const counted = withinBound(ctx, event.subjectId, campaignId, 'adEvents', atMs);
+    const counted = withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
     if (counted) {
       bounded.adEvents += 1;
       if (!verdict.valid) bounded.invalidAdEvents += 1;
@@ -285,7 +326,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     };
     if (verdict.valid && event.type === 'click') {
       next.clicks = addDecayed(row.clicks, 1, atMs, halfLifeMs);
-      if (counted && withinBound(ctx, event.subjectId, campaignId, 'clicks', atMs)) bounded.clicks += 1;
+      if (counted && withinBound(ctx, event.contributor, campaignId, 'clicks', atMs) > 0) bounded.clicks += 1;
       if (event.subjectId !== null) {
         ctx.stateOf
           .forKey(`subject:${event.subjectId}`)
@@ -293,6 +334,14 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       }
     }
     state.put(name, next);
+    const spendTaken = withinBound(ctx, event.contributor, campaignId, 'spend', atMs, event.cost);
+    if (spendTaken > 0) {
+      const totals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
+      state.put('totals', {
+        ...totals,
+        spend: Math.round((totals.spend + spendTaken) * 1e6) / 1e6,
+      } satisfies CampaignTotals);
+    }
     const day = dayOf(atMs);
     const spend = state.get<{ day: string; spent: number }>('spend');
     if (spend === undefined || spend.day < day) state.put('spend', { day, spent: event.cost });
@@ -308,6 +357,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const waiting = pending.get<PendingAd>('pending');
     const facts: NonNullable<PendingAd['event']> = {
       placement: event.placement,
+      contributor: contributorOf(event),
       subjectId: event.subjectId,
       cost: event.cost ?? 0,
       type: event.type,
@@ -357,7 +407,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
       const row = state.get<PlacementRow>(`placement:${click.placement}`) ?? emptyPlacement();
       const bounded = { ...row.bounded };
-      if (withinBound(ctx, purchase.subjectId, campaignId, 'conversions', atMs)) bounded.conversions += 1;
+      if (withinBound(ctx, purchase.subjectId, campaignId, 'conversions', atMs) > 0) bounded.conversions += 1;
       state.put(`placement:${click.placement}`, {
         ...row,
         conversions: addDecayed(row.conversions, 1, atMs, halfLifeMs),

@@ -41,6 +41,7 @@ const EXPECTED_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'decisions.subscribe': ['PRIVACY_OFFICER'],
   'stock.status': ['BRAND', 'HOST_ADMIN'],
   'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
+  'campaign.bids.subscribe': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PRINCIPAL_OF: Record<Role, string> = {

@@ -64,6 +64,7 @@ function resourceFor(action: Action, principal: Principal): Resource {
     case 'stock.status':
       return { kind: 'stock', ownerPartnerId: principal.id };
     case 'campaign.pauses':
+    case 'campaign.bids.subscribe':
       return { kind: 'campaign', id: 'spring-oats', ownerPartnerId: principal.id };
   }
 }
@@ -94,6 +95,7 @@ const EXPECTED: Record<Action, Record<Role, 'allow' | 'deny'>> = {
   'keys.rotate': { BRAND: D, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'stock.status': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'campaign.pauses': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
+  'campaign.bids.subscribe': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
 };
 
 const contextFor = (role: Role, overrides: Partial<DecisionContext> = {}): DecisionContext => ({

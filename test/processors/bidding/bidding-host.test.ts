@@ -88,11 +88,11 @@ function createStream() {
       placement: Placement,
       type: 'impression' | 'click',
       second: number,
-      options: { valid?: boolean; subject?: string; cost?: number } = {},
+      options: { valid?: boolean; subject?: string | null; cost?: number } = {},
     ): void {
       sequence += 1;
       const adEventId = `ad-${sequence}`;
-      const subjectId = options.subject ?? `subject-${sequence}`;
+      const subjectId = options.subject === undefined ? `subject-${sequence}` : options.subject;
       const event: AdCleanEvent = {
         eventId: `retail.ad-events:${adEventId}`,
         occurredAt: iso(second),
@@ -256,8 +256,10 @@ describe('the bidding stage on the processor host', () => {
     expect(factorOf(search, 'conversion_rate')).toBeGreaterThan(1);
     expect(factorOf(app, 'conversion_rate')).toBeLessThan(1);
     expect(search.multiplier).toBeGreaterThan(app.multiplier);
-    expect(search.bounded).toEqual({ adEvents: 80, invalidAdEvents: 0, clicks: 20, conversions: 10 });
-    expect(app.bounded).toEqual({ adEvents: 80, invalidAdEvents: 20, clicks: 20, conversions: 0 });
+    expect(search.bounded).toMatchObject({ adEvents: 80, invalidAdEvents: 0, clicks: 20, conversions: 10 });
+    expect(app.bounded).toMatchObject({ adEvents: 80, invalidAdEvents: 20, clicks: 20, conversions: 0 });
+    // Every ad event came from its own shopper (the clickers are 40 more): 160 contributors.
+    expect(app.bounded.contributors).toBe(160);
     expect(host.stats().counts['conversion']).toBe(10);
 
     // A region runs out: half the campaign's lines are out of stock, every placement's bid halves its stock factor.
@@ -284,6 +286,39 @@ describe('the bidding stage on the processor host', () => {
     expect(stopped.multiplier).toBe(0);
     const all = await bids(log);
     expect(new Set(all.map((bid) => bid.bidId)).size).toBe(all.length);
+  }, 90_000);
+
+  it('clamps each contributor’s share of the running totals brands are answered from, per campaign and day', async () => {
+    const { log, dir } = await openLog('bidding-bounds');
+    const stream = createStream();
+    stream.campaign();
+    // One shopper clicks 30 times at 1.00 on day one and buys 5 times; 10 more clicks on day two.
+    for (let n = 0; n < 30; n += 1) stream.ad('search', 'click', 10 + n, { subject: 'busy', cost: 1 });
+    for (let n = 0; n < 5; n += 1) stream.purchase('busy', 100 + n);
+    for (let n = 0; n < 10; n += 1) stream.ad('search', 'click', 86_400 + n, { subject: 'busy', cost: 1 });
+    // An anonymous bot without device or network: its events share one allowance.
+    for (let n = 0; n < 30; n += 1) stream.ad('home', 'impression', 200 + n, { subject: null });
+    // Its only line runs out of stock: every placement is written with the totals as they stand.
+    stream.stock('sparkle-soda-soda-1', 'west', false, 90_000);
+    await produce(log, stream.inputs);
+    const host = await startHost(log, dir);
+    await settle(host);
+    const all = await bids(log);
+    const search = latest(all, 'search');
+    // Day one: 20 ad events, 3 clicks, 2 conversions, 5.00 spend; day two: 10 ad events, 3 clicks, 5.00 spend.
+    expect(search.bounded).toMatchObject({ adEvents: 30, clicks: 6, conversions: 2 });
+    // Spend: 5.00 a day for the shopper, 30 x 0.005 for the bot.
+    expect(latest(all, 'home').bounded).toMatchObject({ adEvents: 20, contributors: 2, spend: 10.15 });
+    expect(latest(all, 'home').multiplier).toBe(0);
+    expect(search.bounded.bounds).toEqual({ adEvents: 20, clicks: 3, conversions: 2, spend: 5 });
+    // The host's live counts are not clamped, only decayed (12-hour half-life): 30 clicks a day before the stock
+    // change and 10 an hour before it.
+    const conversion = search.reasons.find((reason) => reason.code === 'conversion_rate');
+    const decayed = (clicks: number, ageSeconds: number): number => clicks * 2 ** (-ageSeconds / 43_200);
+    expect(conversion?.observed['placementClicks']).toBeCloseTo(
+      decayed(30, 90_000 - 25) + decayed(10, 90_000 - 86_405),
+      1,
+    );
   }, 90_000);
 
   it('dead-letters malformed records of every input with a reason and carries on', async () => {
