@@ -33,6 +33,23 @@ export const BID_RULES = {
   minMove: 0.05,
 } as const;
 
+/** Per contributor, campaign and UTC day: the most one adds to the running totals brands are answered from. */
+export interface BidContributionBounds {
+  adEvents: number;
+  clicks: number;
+  conversions: number;
+  /** In currency. */
+  spend: number;
+}
+
+/** Default contribution bounds of the bidding stage (per contributor, campaign and UTC day). */
+export const DEFAULT_BID_BOUNDS: BidContributionBounds = {
+  adEvents: 20,
+  clicks: 3,
+  conversions: 2,
+  spend: 5,
+};
+
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 

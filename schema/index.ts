@@ -87,6 +87,7 @@ export type {
 } from './topics.ts';
 export {
   BID_RULES,
+  DEFAULT_BID_BOUNDS,
   conversionReason,
   stockReason,
   invalidTrafficReason,
@@ -95,4 +96,10 @@ export {
   multiplierOf,
   movedEnough,
 } from './bid-rules.ts';
-export type { ClickCounts, StockLines, TrafficCounts, PacingInput } from './bid-rules.ts';
+export type {
+  BidContributionBounds,
+  ClickCounts,
+  StockLines,
+  TrafficCounts,
+  PacingInput,
+} from './bid-rules.ts';

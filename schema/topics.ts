@@ -467,6 +467,8 @@ export const bidMultiplierSchema = z.object({
     conversions: z.number().int().nonnegative(),
     contributors: z.number().int().nonnegative(),
     spend: z.number().nonnegative(),
+    /** The campaign's bounded spend on the UTC day of `at` (what a brand's pacing is recomputed from). */
+    spendToday: z.number().nonnegative(),
     bounds: z.object({
       adEvents: z.number().int().positive(),
       clicks: z.number().int().positive(),

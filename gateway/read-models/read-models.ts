@@ -236,7 +236,9 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
       bidsByCampaign.set(bid.campaignId, placements);
     },
     bids: (campaignId) =>
-      [...(bidsByCampaign.get(campaignId)?.values() ?? [])].sort((a, b) => a.placement.localeCompare(b.placement)),
+      [...(bidsByCampaign.get(campaignId)?.values() ?? [])].sort((a, b) =>
+        a.placement.localeCompare(b.placement),
+      ),
     productBrand: (sku) => stock.get(sku)?.values().next().value?.brand,
     regionStock(sku, region) {
       const regions = [...(stock.get(sku)?.values() ?? [])];

@@ -28,6 +28,7 @@
  * verdict waiting for the other).
  */
 import {
+  DEFAULT_BID_BOUNDS,
   TOPICS,
   cleanEventSchema,
   campaignInfoSchema,
@@ -43,6 +44,7 @@ import {
 } from '../../schema/index.ts';
 import type {
   AdCleanEvent,
+  BidContributionBounds,
   BidMultiplier,
   BidReason,
   CampaignInfo,
@@ -58,16 +60,7 @@ import { addDecayed, decayedValue } from './decayed-count.ts';
 import type { DecayedCount } from './decayed-count.ts';
 
 /** Per contributor, campaign and UTC day: the most one adds to the running totals brands see. */
-export interface ContributionBounds {
-  adEvents: number;
-  clicks: number;
-  conversions: number;
-  /** In currency. */
-  spend: number;
-}
-
-/** Default contribution bounds (per contributor, campaign and UTC day). */
-export const DEFAULT_BID_BOUNDS: ContributionBounds = { adEvents: 20, clicks: 3, conversions: 2, spend: 5 };
+export type ContributionBounds = BidContributionBounds;
 
 /** Options of {@link createBiddingProcessor}. */
 export interface BiddingProcessorOptions {
@@ -94,6 +87,9 @@ type PlacementTotals = Pick<
 interface CampaignTotals {
   contributors: number;
   spend: number;
+  /** Bounded spend of `day` (UTC). */
+  day?: string;
+  spendToday?: number;
 }
 
 interface PlacementRow {
@@ -280,6 +276,10 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
           ...row.bounded,
           contributors: campaignTotals.contributors,
           spend: Math.round(campaignTotals.spend * 100) / 100,
+          spendToday:
+            campaignTotals.day === dayOf(clock)
+              ? Math.round((campaignTotals.spendToday ?? 0) * 100) / 100
+              : 0,
           bounds,
         },
       };
@@ -337,9 +337,19 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const spendTaken = withinBound(ctx, event.contributor, campaignId, 'spend', atMs, event.cost);
     if (spendTaken > 0) {
       const totals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
+      const day = dayOf(atMs);
+      const sameDay = totals.day === day;
+      // A late event of an earlier day adds to the total, not to the current day's.
+      const laterDay = totals.day === undefined || totals.day < day;
       state.put('totals', {
         ...totals,
         spend: Math.round((totals.spend + spendTaken) * 1e6) / 1e6,
+        ...(sameDay || laterDay
+          ? {
+              day,
+              spendToday: Math.round(((sameDay ? (totals.spendToday ?? 0) : 0) + spendTaken) * 1e6) / 1e6,
+            }
+          : {}),
       } satisfies CampaignTotals);
     }
     const day = dayOf(atMs);

@@ -177,6 +177,12 @@ const OPERATIONS: Array<{
     subscription: true,
   },
   {
+    field: 'bidMultipliers',
+    action: 'campaign.bids.subscribe',
+    document: 'subscription { bidMultipliers(campaignId: "cmp-acme-1") { placements { multiplier } } }',
+    subscription: true,
+  },
+  {
     field: 'policyDecisionLogged',
     action: 'decisions.subscribe',
     document: 'subscription { policyDecisionLogged { id effect } }',
