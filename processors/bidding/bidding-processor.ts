@@ -334,7 +334,14 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       }
     }
     state.put(name, next);
-    const spendTaken = withinBound(ctx, event.contributor, campaignId, 'spend', atMs, event.cost);
+    const spendTaken = withinBound(
+      ctx,
+      event.contributor,
+      campaignId,
+      'spend',
+      atMs,
+      verdict.valid ? event.cost : 0,
+    );
     if (spendTaken > 0) {
       const totals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
       const day = dayOf(atMs);
@@ -352,11 +359,14 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
           : {}),
       } satisfies CampaignTotals);
     }
+    // Pacing counts billable spend: invalid traffic is filtered from what the brand is billed (so a click farm
+    // cannot exhaust a campaign's day), and is the invalid-traffic factor's business.
+    const billable = verdict.valid ? event.cost : 0;
     const day = dayOf(atMs);
     const spend = state.get<{ day: string; spent: number }>('spend');
-    if (spend === undefined || spend.day < day) state.put('spend', { day, spent: event.cost });
+    if (spend === undefined || spend.day < day) state.put('spend', { day, spent: billable });
     else if (spend.day === day)
-      state.put('spend', { day, spent: Math.round((spend.spent + event.cost) * 1e6) / 1e6 });
+      state.put('spend', { day, spent: Math.round((spend.spent + billable) * 1e6) / 1e6 });
     settle(ctx, campaignId, atMs, adEventId);
   };
 

@@ -18,20 +18,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadOrCreateSecrets } from '../../../policies/index.ts';
-import { createBiddingHost } from '../../../processors/bidding/index.ts';
-import { createFraudProcessor } from '../../../processors/fraud/index.ts';
-import { createIngest } from '../../../processors/ingest/index.ts';
-import { createInventoryHost } from '../../../processors/inventory/index.ts';
-import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
-import type { Log, LogConsumer, ProduceMessage } from '../../../processors/runtime/index.ts';
-import { TOPICS, bidMultiplierSchema } from '../../../schema/index.ts';
-import { createRawTopics, simulate, toProduceMessage } from '../../../simulator/index.ts';
-import type { AdServerBids, SimulatedRecord, SimulationOptions } from '../../../simulator/index.ts';
+import { loadOrCreateSecrets } from '../../policies/index.ts';
+import { createBiddingHost } from '../../processors/bidding/index.ts';
+import { createFraudProcessor } from '../../processors/fraud/index.ts';
+import { createIngest } from '../../processors/ingest/index.ts';
+import { createInventoryHost } from '../../processors/inventory/index.ts';
+import { createEmbeddedLog } from '../../processors/runtime/index.ts';
+import type { Log, LogConsumer, ProduceMessage } from '../../processors/runtime/index.ts';
+import { TOPICS, bidMultiplierSchema } from '../../schema/index.ts';
+import { createRawTopics, simulate, toProduceMessage } from '../../simulator/index.ts';
+import type { AdServerBids, SimulatedRecord, SimulationOptions } from '../../simulator/index.ts';
 
 /** What one run of the ad server cost and earned, on ground truth. */
 export interface BacktestRun {
   impressions: number;
+  /** Impressions that were not planted invalid traffic (real shoppers reached). */
+  validImpressions: number;
   clicks: number;
   spend: number;
   causedRevenue: number;
@@ -95,14 +97,17 @@ function createAccount(budgets: Map<string, number>) {
       let spend = 0;
       let invalidSpend = 0;
       let impressions = 0;
+      let validImpressions = 0;
       let clicks = 0;
       const byDay = new Map<string, number>();
       for (const ad of ads) {
         const cost = ad.cost ?? 0;
         spend += cost;
         if (invalid.has(ad.eventId)) invalidSpend += cost;
-        if (ad.type === 'impression') impressions += 1;
-        else clicks += 1;
+        if (ad.type === 'impression') {
+          impressions += 1;
+          if (!invalid.has(ad.eventId)) validImpressions += 1;
+        } else clicks += 1;
         const key = `${ad.campaignId}|${ad.occurredAt.slice(0, 10)}`;
         byDay.set(key, (byDay.get(key) ?? 0) + cost);
       }
@@ -118,6 +123,7 @@ function createAccount(budgets: Map<string, number>) {
       const outOfStockSpend = truth.inventory?.wastedSpend ?? 0;
       return {
         impressions,
+        validImpressions,
         clicks,
         spend: round(spend),
         causedRevenue: round(causedRevenue),
