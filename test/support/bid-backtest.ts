@@ -12,6 +12,11 @@
  *   ad server reads the latest multiplier of every campaign and placement from `cleanroom.bids` before the next
  *   hour is generated (so a multiplier takes effect up to an hour after the records that moved it).
  *
+ * The closed loop is not replay-exact: the bidding stage's inputs come from three producers (ingest, the fraud
+ * detector, the inventory stage) whose interleaving in the log follows production timing, so the records it writes
+ * (and with them the multipliers the ad server reads at an hour's end) can differ slightly between two runs, and the
+ * served worlds then diverge. Each run is exact on restart over its own log; the figures of two runs differ.
+ *
  * Figures from ground truth: spend (every ad event's cost), revenue the ads caused (the simulator's caused
  * purchases), ROAS = caused revenue / spend, and wasted spend: on invalid traffic (the simulator's planted bots,
  * click farms and data-centre scrapers) and on impressions whose product was out of stock in the viewer's region.

@@ -3,7 +3,8 @@
  * by the bidding stage's multipliers (fed back hour by hour through the real pipeline), against the same week served
  * with every multiplier at 1, judged on the simulator's ground truth: return on ad spend (revenue the ads caused /
  * spend) and wasted spend (on planted invalid traffic, and on impressions for products out of stock in the viewer's
- * region). One run of each: the world is seeded, so the figures are deterministic and repetitions add nothing.
+ * region). One run of each (a week takes minutes); the world is seeded but the closed loop is not replay-exact (see
+ * the backtest's comment), so two runs' figures differ somewhat.
  */
 import fs from 'node:fs';
 import path from 'node:path';

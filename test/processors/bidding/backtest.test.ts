@@ -1,8 +1,10 @@
 /**
  * The bidding backtest on a simulated day (the bench runs a week, `bench/suites/bidding`): an ad server that bids by
  * the stage's multipliers, fed back hour by hour from the real ingest, fraud, inventory and bidding stages, wastes
- * less on invalid traffic and returns more per unit spent than the same ad server bidding flat, on the simulator's
- * ground truth.
+ * far less on invalid traffic and overspends its daily budgets far less than the same ad server bidding flat, on the
+ * simulator's ground truth. Return on ad spend is the bench's figure, not asserted here: over one day of 1,000
+ * shoppers the revenue the ads caused is a handful of purchases (one television moves it by a third), and the closed
+ * loop is not replay-exact (see bid-backtest.ts), so two runs of a day differ more than the effect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
@@ -14,7 +16,7 @@ afterEach(() => {
 });
 
 describe('the bidding backtest on ground truth', () => {
-  it('cuts invalid-traffic spend and raises return on ad spend over a simulated day', async () => {
+  it('cuts invalid-traffic spend and over-budget spend over a simulated day', async () => {
     const dir = createTempDir('bid-backtest');
     dirs.push(dir);
     const result = await runBidBacktest({ dir, shoppers: 1_000, simulatedHours: 24 });
@@ -26,7 +28,6 @@ describe('the bidding backtest on ground truth', () => {
     expect(result.with.invalidSpend).toBeLessThan(0.5 * result.without.invalidSpend);
     expect(result.with.wastedSpend).toBeLessThan(result.without.wastedSpend);
     expect(result.with.overBudgetSpend).toBeLessThan(result.without.overBudgetSpend);
-    expect(result.with.roas).toBeGreaterThan(result.without.roas);
     // Multipliers move both ways: some placement is bid down, and bidding is not simply switched off.
     const multipliers = Object.values(result.finalMultipliers);
     expect(multipliers.some((multiplier) => multiplier < 1)).toBe(true);
