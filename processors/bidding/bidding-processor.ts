@@ -8,6 +8,11 @@
  * shopper) together. Co-partitioning would need a repartition stage and a second hop per campaign total; the state
  * is small (campaigns x placements, plus each shopper's last valid click per campaign), so like inventory the
  * stage runs as ONE task over every partition, taking records in log-time order: campaigns, stock, events, IVT.
+ * Its inputs come from three producers (ingest, the fraud detector, the inventory stage), whose records interleave
+ * by arrival (processor-host.ts, `compareInputs`): a restart over the same log is exact, but two independent runs
+ * may write slightly different records (which record crosses the 0.05 write threshold first), as attribution's
+ * restatements may. The counts themselves do not depend on the interleaving, except that a purchase credits a click
+ * only once the click's verdict has arrived.
  *
  * What moves a multiplier:
  * - an ad event and its IVT verdict (whichever arrives second applies both): the placement's ad events, invalid
