@@ -33,20 +33,24 @@ export const BID_RULES = {
   minMove: 0.05,
 } as const;
 
-/** Per contributor, campaign and UTC day: the most one adds to the running totals brands are answered from. */
+/**
+ * The most one contributor adds to the running totals brands are answered from: ad events, clicks and conversions
+ * per campaign over the stage's lifetime (the totals never reset, so a window's release must cover all of a
+ * contributor's past), spend per campaign and UTC day (it feeds today's spend, which resets each day).
+ */
 export interface BidContributionBounds {
   adEvents: number;
   clicks: number;
   conversions: number;
-  /** In currency. */
+  /** In currency, per UTC day. */
   spend: number;
 }
 
-/** Default contribution bounds of the bidding stage (per contributor, campaign and UTC day). */
+/** Default contribution bounds of the bidding stage. */
 export const DEFAULT_BID_BOUNDS: BidContributionBounds = {
-  adEvents: 20,
-  clicks: 3,
-  conversions: 2,
+  adEvents: 100,
+  clicks: 10,
+  conversions: 5,
   spend: 5,
 };
 

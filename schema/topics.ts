@@ -455,9 +455,9 @@ export const bidMultiplierSchema = z.object({
   /** Event time of the input that moved it. */
   at: isoDateTime,
   /**
-   * Running totals since the stage started with each contributor's share clamped per campaign and UTC day to
-   * `bounds` (a contributor: the shopper, or for an anonymous ad event its device, else its network): what a
-   * brand's view is released from, noised. `adEvents` .. `conversions` are the placement's; `contributors`
+   * Running totals since the stage started with each contributor's share clamped to `bounds` (per campaign, for
+   * good; spend per campaign and UTC day; a contributor: the shopper, or for an anonymous ad event its device, else
+   * its network): what a brand's view is released from, noised. `adEvents` .. `conversions` are the placement's; `contributors`
    * (distinct contributors ever counted) and `spend` are the campaign's, as they stood when the record was written.
    */
   bounded: z.object({

@@ -63,13 +63,16 @@ function boundsOf(records: readonly BidMultiplier[]): BidContributionBounds {
 function measuresOf(bounds: BidContributionBounds, days: number): LiveMeasure[] {
   return [
     ...PLACEMENTS.flatMap((placement) => [
-      { name: `adEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents * days },
-      { name: `invalidAdEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents * days },
-      { name: `clicks:${placement}`, unitsPerValue: 1, bound: bounds.clicks * days },
-      { name: `conversions:${placement}`, unitsPerValue: 1, bound: bounds.conversions * days },
+      // Lifetime bounds: the totals never reset, so the stream's first release holds a contributor's whole past.
+      { name: `adEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents },
+      { name: `invalidAdEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents },
+      { name: `clicks:${placement}`, unitsPerValue: 1, bound: bounds.clicks },
+      { name: `conversions:${placement}`, unitsPerValue: 1, bound: bounds.conversions },
     ]),
     // A contributor is counted once, ever.
     { name: 'contributors', unitsPerValue: 1, bound: 1 },
+    // Today's spend resets at each UTC midnight (a budget window starts at one): a contributor adds at most a day's
+    // allowance to each day of the window.
     { name: 'spendToday', unitsPerValue: 100, bound: bounds.spend * days },
   ];
 }

@@ -24,7 +24,7 @@
  * - a campaign record: its flight, products and daily budget.
  *
  * Counts decay with a half-life of event time (`halfLifeMs`, default 12 hours), so the rates are live. Beside them
- * the stage keeps running totals with each shopper's contribution clamped per campaign and UTC day (`bounds`):
+ * the stage keeps running totals with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
  * brands are answered from those, noised (gateway). Every output id derives from the input that caused it.
  *
  * State keys: `campaigns` (campaign records), `campaign:<id>` (per placement counters and the last record
@@ -64,7 +64,7 @@ import type { LogRecord, Processor, ProcessorContext } from '../runtime/index.ts
 import { addDecayed, decayedValue } from './decayed-count.ts';
 import type { DecayedCount } from './decayed-count.ts';
 
-/** Per contributor, campaign and UTC day: the most one adds to the running totals brands see. */
+/** Per contributor and campaign (spend: and UTC day): the most one adds to the running totals brands see. */
 export type ContributionBounds = BidContributionBounds;
 
 /** Options of {@link createBiddingProcessor}. */
@@ -208,17 +208,16 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const subject = ctx.stateOf.forKey(`subject:${contributor}`);
     const day = dayOf(atMs);
     const stored = subject.get<CapRow>(`cap:${campaignId}`);
-    // A late event of an earlier day counts in no day's allowance of the current one: refuse it.
-    if (stored !== undefined && stored.day > day) return 0;
+    // Spend is allowed per UTC day (it feeds today's spend); a late event of an earlier day counts in no day's
+    // allowance of the current one. Ad events, clicks and conversions are allowed once per campaign, for good.
+    if (measure === 'spend' && stored !== undefined && stored.day > day) return 0;
     if (stored === undefined) {
       const campaign = ctx.stateOf.forKey(`campaign:${campaignId}`);
       const totals = campaign.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
       campaign.put('totals', { ...totals, contributors: totals.contributors + 1 } satisfies CampaignTotals);
     }
-    const cap: CapRow =
-      stored !== undefined && stored.day === day
-        ? stored
-        : { day, adEvents: 0, clicks: 0, conversions: 0, spend: 0 };
+    const base: CapRow = stored ?? { day, adEvents: 0, clicks: 0, conversions: 0, spend: 0 };
+    const cap: CapRow = measure === 'spend' && base.day < day ? { ...base, day, spend: 0 } : base;
     const taken = Math.max(0, Math.min(amount, bounds[measure] - cap[measure]));
     if (taken <= 0) return 0;
     subject.put(`cap:${campaignId}`, { ...cap, [measure]: cap[measure] + taken } satisfies CapRow);

@@ -288,16 +288,16 @@ describe('the bidding stage on the processor host', () => {
     expect(new Set(all.map((bid) => bid.bidId)).size).toBe(all.length);
   }, 90_000);
 
-  it('clamps each contributor’s share of the running totals brands are answered from, per campaign and day', async () => {
+  it('clamps each contributor’s share of the running totals brands are answered from, per campaign (spend: per day)', async () => {
     const { log, dir } = await openLog('bidding-bounds');
     const stream = createStream();
     stream.campaign();
-    // One shopper clicks 30 times at 1.00 on day one and buys 5 times; 10 more clicks on day two.
+    // One shopper clicks 30 times at 1.00 on day one and buys 7 times; 10 more clicks on day two.
     for (let n = 0; n < 30; n += 1) stream.ad('search', 'click', 10 + n, { subject: 'busy', cost: 1 });
-    for (let n = 0; n < 5; n += 1) stream.purchase('busy', 100 + n);
+    for (let n = 0; n < 7; n += 1) stream.purchase('busy', 100 + n);
     for (let n = 0; n < 10; n += 1) stream.ad('search', 'click', 86_400 + n, { subject: 'busy', cost: 1 });
     // An anonymous bot without device or network: its events share one allowance.
-    for (let n = 0; n < 30; n += 1) stream.ad('home', 'impression', 200 + n, { subject: null });
+    for (let n = 0; n < 120; n += 1) stream.ad('home', 'impression', 200 + n, { subject: null });
     // Its only line runs out of stock: every placement is written with the totals as they stand.
     stream.stock('sparkle-soda-soda-1', 'west', false, 90_000);
     await produce(log, stream.inputs);
@@ -305,12 +305,12 @@ describe('the bidding stage on the processor host', () => {
     await settle(host);
     const all = await bids(log);
     const search = latest(all, 'search');
-    // Day one: 20 ad events, 3 clicks, 2 conversions, 5.00 spend; day two: 10 ad events, 3 clicks, 5.00 spend.
-    expect(search.bounded).toMatchObject({ adEvents: 30, clicks: 6, conversions: 2 });
-    // Spend: 5.00 a day for the shopper, 30 x 0.005 for the bot.
-    expect(latest(all, 'home').bounded).toMatchObject({ adEvents: 20, contributors: 2, spend: 10.15 });
+    // For good: 40 ad events (of 100 allowed), 10 clicks, 5 conversions; spend 5.00 on each day.
+    expect(search.bounded).toMatchObject({ adEvents: 40, clicks: 10, conversions: 5 });
+    // The bot: 100 of its 120 ad events, and 120 x 0.005 of spend.
+    expect(latest(all, 'home').bounded).toMatchObject({ adEvents: 100, contributors: 2, spend: 10.6 });
     expect(latest(all, 'home').multiplier).toBe(0);
-    expect(search.bounded.bounds).toEqual({ adEvents: 20, clicks: 3, conversions: 2, spend: 5 });
+    expect(search.bounded.bounds).toEqual({ adEvents: 100, clicks: 10, conversions: 5, spend: 5 });
     // The host's live counts are not clamped, only decayed (12-hour half-life): 30 clicks a day before the stock
     // change and 10 an hour before it.
     const conversion = search.reasons.find((reason) => reason.code === 'conversion_rate');
