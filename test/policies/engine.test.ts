@@ -493,3 +493,59 @@ describe('decide: purity', () => {
     ]);
   });
 });
+
+describe('decide: bid multipliers', () => {
+  const brand = ACTORS.BRAND.principal;
+  const contract = ACTORS.BRAND.contract!;
+  const ownCampaign: Resource = { kind: 'campaign', id: 'spring-oats', ownerPartnerId: 'fresh-oats' };
+
+  it('treats a brand’s own bids as an aggregate: threshold and noise, the host exact', () => {
+    const decision = decide(brand, 'campaign.bids.subscribe', ownCampaign, contextFor('BRAND'));
+    expect(decision.effect).toBe('allow');
+    expect(decision.obligations.thresholdK).toBeGreaterThanOrEqual(50);
+    expect(decision.obligations.noiseEpsilon).toBeGreaterThan(0);
+    const host = decide(
+      ACTORS.HOST_ADMIN.principal,
+      'campaign.bids.subscribe',
+      ownCampaign,
+      contextFor('HOST_ADMIN'),
+    );
+    expect(host.obligations.exact).toBe(true);
+  });
+
+  it('denies without the contract’s bidding action, without measurement, and for another brand’s campaign', () => {
+    const { bidding: _bidding, ...visibility } = contract.contract.visibility;
+    const without = { version: 'v-test', contract: { ...contract.contract, visibility } };
+    expect(
+      decide(brand, 'campaign.bids.subscribe', ownCampaign, contextFor('BRAND', { contract: without }))
+        .reasons,
+    ).toEqual(['the contract does not name the bidding action campaign.bids.subscribe']);
+    const noMeasurement = {
+      version: 'v-test',
+      contract: { ...contract.contract, purposes: ['activation' as const] },
+    };
+    expect(
+      decide(brand, 'campaign.bids.subscribe', ownCampaign, contextFor('BRAND', { contract: noMeasurement }))
+        .effect,
+    ).toBe('deny');
+    expect(
+      decide(
+        brand,
+        'campaign.bids.subscribe',
+        { kind: 'campaign', id: 'cmp-sparkle-soda-summer', ownerPartnerId: 'sparkle-soda' },
+        contextFor('BRAND'),
+      ).effect,
+    ).toBe('deny');
+  });
+
+  it('refuses a bidding block in a restaurant chain’s contract', () => {
+    expect(() =>
+      parseContract({
+        partnerId: 'burger-bids',
+        kind: 'QSR',
+        purposes: ['trigger'],
+        visibility: { bidding: { actions: ['campaign.bids.subscribe'] } },
+      }),
+    ).toThrow(/bid multipliers are for BRAND partners/);
+  });
+});
