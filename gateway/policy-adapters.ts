@@ -66,6 +66,9 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
       actions: [...contract.visibility.inventory.actions],
       substitution: contract.visibility.inventory.substitution,
     },
+    ...(contract.visibility.bidding === undefined
+      ? {}
+      : { bidding: { actions: [...contract.visibility.bidding.actions] } }),
     identityProvider: contract.identityProvider ?? null,
   };
 }

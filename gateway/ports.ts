@@ -45,7 +45,8 @@ export type GatewayAction =
   | 'campaign.metrics.subscribe'
   | 'decisions.subscribe'
   | 'stock.status'
-  | 'campaign.pauses';
+  | 'campaign.pauses'
+  | 'campaign.bids.subscribe';
 
 /** What a decision obliges the gateway to do with the answer. */
 export interface Obligations {
@@ -119,6 +120,8 @@ export interface ContractView {
   uploads: { minimumSize: number; maxPerWindow: number };
   /** The inventory actions the contract names, and whether a paused line may be served with a substitute. */
   inventory?: { actions: string[]; substitution: boolean };
+  /** The bidding actions the contract names (absent: none). */
+  bidding?: { actions: string[] };
   /** The partner's own identity provider: its tokens are verified only against it. Absent: the host's. */
   identityProvider?: PartnerIdentityProvider | null;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
+import { biddingResolvers } from './resolvers/bidding.ts';
 import { brandResolvers } from './resolvers/brand.ts';
 import { hostAdminResolvers } from './resolvers/host-admin.ts';
 import { refuseOverlongIds } from './resolvers/id-limits.ts';
@@ -110,6 +111,7 @@ export function createGatewaySchema(): GraphQLSchema {
         privacyOfficerResolvers,
         hostAdminResolvers,
         subscriptionResolvers,
+        biddingResolvers,
       ]),
     ) as Parameters<typeof makeExecutableSchema>[0]['resolvers'],
   });

@@ -35,6 +35,7 @@ export const ACTIONS = [
   'keys.rotate',
   'stock.status',
   'campaign.pauses',
+  'campaign.bids.subscribe',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -75,6 +76,7 @@ export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
   'keys.rotate': 'key',
   'stock.status': 'stock',
   'campaign.pauses': 'campaign',
+  'campaign.bids.subscribe': 'campaign',
 };
 
 /**

@@ -227,6 +227,18 @@ const campaignPauses: PartnerRule = (input) => {
   );
 };
 
+/**
+ * A brand's view of its campaign's bid multipliers. They are derived from conversion and click counts (data about
+ * shoppers), so the answer is an aggregate like any other: measurement purpose, the campaign visible, and the
+ * aggregate obligations (k-threshold, noise paid from the budget); the gateway recomputes the multipliers from
+ * the noised, contribution-bounded counts.
+ */
+const campaignBids: PartnerRule = (input) => {
+  if (!(input.contract.visibility.bidding?.actions.includes('campaign.bids.subscribe') ?? false))
+    return deny('the contract does not name the bidding action campaign.bids.subscribe');
+  return campaignAggregate(input);
+};
+
 /** BRAND: what each action allows (every action not listed is denied). */
 export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
   'segments.list': segmentsList,
@@ -240,6 +252,7 @@ export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
   'signals.subscribe': signalsSubscribe,
   'stock.status': stockStatus,
   'campaign.pauses': campaignPauses,
+  'campaign.bids.subscribe': campaignBids,
 };
 
 /** QSR: triggers and its own budget. */

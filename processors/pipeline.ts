@@ -1,6 +1,6 @@
 /**
- * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers and inventory, over one
- * log.
+ * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers, inventory and bidding,
+ * over one log.
  *
  * Each stage is its own consumer group with its own state under `<dataDir>/state`, so stages can equally run
  * as separate processes (or several instances each) on Kafka; this composition is the embedded default's and
@@ -18,6 +18,8 @@ import { createFraudProcessor } from './fraud/index.ts';
 import type { FraudConfigInput } from './fraud/index.ts';
 import { createIngest, createRawRetention } from './ingest/index.ts';
 import { createInventoryHost } from './inventory/index.ts';
+import { createBiddingHost } from './bidding/index.ts';
+import type { BiddingProcessorOptions } from './bidding/index.ts';
 import type { InventoryProcessorOptions } from './inventory/index.ts';
 import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/index.ts';
 import { createLogCleaner, createProcessorHost, MS } from './runtime/index.ts';
@@ -51,6 +53,8 @@ export interface PipelineOptions {
    * (`serve` passes those of the contracts it loaded; a contract change reaches the stage at its next start).
    */
   inventory?: Omit<InventoryProcessorOptions, 'topics'>;
+  /** Bidding stage settings: the counts' half-life and each shopper's contribution bounds. */
+  bidding?: Omit<BiddingProcessorOptions, 'topics'>;
   /** Bound on out-of-order event time within one partition for segments (default 5 minutes). */
   segmentsMaxOutOfOrdernessMs?: number;
   /**
@@ -83,6 +87,7 @@ export interface PipelineStats {
   attribution: ReturnType<ReturnType<typeof createAttributionProcessor>['stats']>;
   triggers: { repartition: HostStats; trigger: HostStats };
   inventory: HostStats;
+  bidding: HostStats;
 }
 
 /** A running pipeline. */
@@ -179,6 +184,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     ...options.inventory,
   });
 
+  const bidding = createBiddingHost({
+    log,
+    stateDir,
+    onError: onError('bidding'),
+    ...options.bidding,
+  });
+
   const rawRetention =
     options.rawRetentionGraceMs === undefined
       ? null
@@ -231,6 +243,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         attribution.start(),
         triggers.start(),
         inventory.start(),
+        bidding.start(),
       ]);
       await ingest.start();
       rawRetention?.start();
@@ -246,6 +259,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         attribution.stop(),
         triggers.stop(),
         inventory.stop(),
+        bidding.stop(),
       ]);
     },
     async caughtUp() {
@@ -256,6 +270,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!(await triggers.repartition.caughtUp())) return false;
       if (!(await triggers.trigger.caughtUp())) return false;
       if (!(await inventory.caughtUp())) return false;
+      if (!(await bidding.caughtUp())) return false;
       return attribution.caughtUp();
     },
     stats: () => ({
@@ -265,6 +280,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       attribution: attribution.stats(),
       triggers: { repartition: triggers.repartition.stats(), trigger: triggers.trigger.stats() },
       inventory: inventory.stats(),
+      bidding: bidding.stats(),
     }),
   };
 }

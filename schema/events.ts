@@ -159,6 +159,8 @@ export const campaignSchema = z
     clickLookbackDays: z.number().int().min(0).max(90).optional(),
     viewLookbackDays: z.number().int().min(0).max(90).optional(),
     holdoutPercent: z.number().min(0).max(100).optional(),
+    /** What the brand may spend per day (UTC) in `currency`: the flight plan the bidding stage paces against. */
+    dailyBudget: z.number().positive().finite().max(1e9).optional(),
   })
   .strict();
 

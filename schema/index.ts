@@ -56,6 +56,8 @@ export {
   inventoryLevelSchema,
   stockStatusSchema,
   campaignPauseSchema,
+  bidReasonSchema,
+  bidMultiplierSchema,
 } from './topics.ts';
 export type {
   InternalTopic,
@@ -80,4 +82,24 @@ export type {
   InventoryLevel,
   StockStatus,
   CampaignPause,
+  BidReason,
+  BidMultiplier,
 } from './topics.ts';
+export {
+  BID_RULES,
+  DEFAULT_BID_BOUNDS,
+  conversionReason,
+  stockReason,
+  invalidTrafficReason,
+  pacingReason,
+  flightReason,
+  multiplierOf,
+  movedEnough,
+} from './bid-rules.ts';
+export type {
+  BidContributionBounds,
+  ClickCounts,
+  StockLines,
+  TrafficCounts,
+  PacingInput,
+} from './bid-rules.ts';

@@ -23,6 +23,7 @@ export const TOPICS = {
   inventory: 'cleanroom.inventory',
   stock: 'cleanroom.stock',
   campaignPauses: 'cleanroom.campaign-pauses',
+  bids: 'cleanroom.bids',
 } as const;
 
 /** An internal topic name. */
@@ -151,6 +152,8 @@ export const campaignInfoSchema = z.object({
   clickLookbackDays: z.number(),
   viewLookbackDays: z.number(),
   holdoutPercent: z.number(),
+  /** Spend allowed per UTC day (the bidding stage paces against it); absent: no pacing. */
+  dailyBudget: z.number().optional(),
 });
 
 /** `cleanroom.dead-letter`: a refused raw message. No payload is copied (it may hold PII); only its digest. */
@@ -423,6 +426,58 @@ export const campaignPauseSchema = z.object({
   substitute: z.object({ sku: z.string(), inStockShare: z.number().min(0).max(1) }).nullable(),
 });
 
+/** A reason of a bid multiplier: one factor and what it was computed from. */
+export const bidReasonSchema = z.object({
+  code: z.enum(['conversion_rate', 'stock', 'invalid_traffic', 'pacing', 'flight']),
+  /** The factor this reason multiplies the bid by (1 = neutral). */
+  factor: z.number().min(0),
+  /** Why, in words an ad ops person reads (no shopper data beyond the counts below). */
+  note: z.string(),
+  /** The rule's inputs: rates, shares, spend (exact on this host-side topic). */
+  observed: z.record(z.string(), z.number()),
+});
+
+/**
+ * `cleanroom.bids`, keyed by campaignId: the bid multiplier of one campaign on one placement, for the host's ad
+ * server (which multiplies its base bid by it). The product of the reasons' factors, clamped to [0, 3]. A new
+ * record is written when the multiplier or a factor moves by 0.05 or more; the latest per campaign and placement
+ * holds. Exact inputs: the host's own data, never served to a partner as it is (the gateway recomputes a brand's
+ * view from noised counts, see `bounded`).
+ */
+export const bidMultiplierSchema = z.object({
+  /** Deterministic: `bid:<campaignId>:<placement>:<cause>` (the input record that moved it). */
+  bidId: z.string(),
+  campaignId: z.string(),
+  brand: z.string(),
+  placement: placementSchema,
+  multiplier: z.number().min(0),
+  reasons: z.array(bidReasonSchema),
+  /** Event time of the input that moved it. */
+  at: isoDateTime,
+  /**
+   * Running totals since the stage started with each contributor's share clamped to `bounds` (per campaign, for
+   * good; spend per campaign and UTC day; a contributor: the shopper, or for an anonymous ad event its device, else
+   * its network): what a brand's view is released from, noised. `adEvents` .. `conversions` are the placement's; `contributors`
+   * (distinct contributors ever counted) and `spend` are the campaign's, as they stood when the record was written.
+   */
+  bounded: z.object({
+    adEvents: z.number().int().nonnegative(),
+    invalidAdEvents: z.number().int().nonnegative(),
+    clicks: z.number().int().nonnegative(),
+    conversions: z.number().int().nonnegative(),
+    contributors: z.number().int().nonnegative(),
+    spend: z.number().nonnegative(),
+    /** The campaign's bounded spend on the UTC day of `at` (what a brand's pacing is recomputed from). */
+    spendToday: z.number().nonnegative(),
+    bounds: z.object({
+      adEvents: z.number().int().positive(),
+      clicks: z.number().int().positive(),
+      conversions: z.number().int().positive(),
+      spend: z.number().positive(),
+    }),
+  }),
+});
+
 export type Traffic = z.infer<typeof trafficSchema>;
 export type CleanEvent = z.infer<typeof cleanEventSchema>;
 export type PurchaseEvent = z.infer<typeof purchaseEventSchema>;
@@ -444,3 +499,5 @@ export type LateEvent = z.infer<typeof lateEventSchema>;
 export type InventoryLevel = z.infer<typeof inventoryLevelSchema>;
 export type StockStatus = z.infer<typeof stockStatusSchema>;
 export type CampaignPause = z.infer<typeof campaignPauseSchema>;
+export type BidReason = z.infer<typeof bidReasonSchema>;
+export type BidMultiplier = z.infer<typeof bidMultiplierSchema>;

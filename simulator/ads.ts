@@ -20,6 +20,9 @@ export const CLICK_THROUGH_RATES: Record<Placement, number> = {
   in_store_screen: 0,
 };
 
+/** Share of slots a bid-aware ad server wins at a multiplier of 1 (see `AdServerBids`). */
+export const AD_SERVER_BASE_WIN_RATE = 0.5;
+
 /** An ad slot to fill. */
 export interface AdSlot {
   placement: Placement;
@@ -160,6 +163,11 @@ export function serveAd(ctx: SimulationContext, slot: AdSlot): ServedAd | null {
   if (campaign === undefined) return null;
   const campaignId = campaign.event.campaignId;
   if (slot.shopper !== null && isHeldOut(slot.shopper, campaignId, campaign.holdoutPercent)) return null;
+  const bids = world.options.adServerBids;
+  if (bids !== null) {
+    const multiplier = bids({ campaignId, placement: slot.placement }, slot.atMs);
+    if (!random.chance(Math.min(1, AD_SERVER_BASE_WIN_RATE * Math.max(0, multiplier)))) return null;
+  }
   const accounting = stockAccounting(ctx, slot, campaignIndex);
   if (accounting === 'paused') return null;
   const onEmit = invalidRecorder(ctx, slot);

@@ -49,8 +49,24 @@ function resolveProducts(catalogue: Catalogue, products: CampaignEvent['products
   );
 }
 
+/**
+ * Daily budget per 1,000 shoppers of each campaign (scaled to the world's shoppers, so pacing means the same at
+ * every size): near what the campaign's real traffic costs a day when the ad server wins half its slots; a
+ * campaign that click farms hit spends far beyond it.
+ */
+const DAILY_BUDGET_PER_1000_SHOPPERS: Record<string, number> = {
+  'cmp-fresh-oats-spring': 30,
+  'cmp-fresh-oats-plant-protein': 40,
+  'cmp-sparkle-soda-summer': 25,
+  'cmp-vista-tv-launch': 20,
+};
+
 /** The campaigns of a world whose simulated time starts at `startMs`. */
-export function createCampaigns(catalogue: Catalogue, startMs: number): SimulatedCampaign[] {
+export function createCampaigns(
+  catalogue: Catalogue,
+  startMs: number,
+  shoppers = 20_000,
+): SimulatedCampaign[] {
   const definitions: Array<
     Omit<SimulatedCampaign, 'products' | 'clickLookbackMs' | 'viewLookbackMs' | 'holdoutPercent'>
   > = [
@@ -131,6 +147,11 @@ export function createCampaigns(catalogue: Catalogue, startMs: number): Simulate
   ];
   return definitions.map((definition) => ({
     ...definition,
+    event: {
+      ...definition.event,
+      dailyBudget:
+        Math.round((DAILY_BUDGET_PER_1000_SHOPPERS[definition.event.campaignId] ?? 20) * shoppers) / 1000,
+    },
     products: resolveProducts(catalogue, definition.event.products),
     clickLookbackMs: (definition.event.clickLookbackDays ?? 14) * DAY_MS,
     viewLookbackMs: (definition.event.viewLookbackDays ?? 1) * DAY_MS,

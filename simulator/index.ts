@@ -14,7 +14,10 @@ export type {
   ResolvedInventory,
   AdLine,
   AdServerPauses,
+  AdBidLine,
+  AdServerBids,
 } from './options.ts';
+export { AD_SERVER_BASE_WIN_RATE } from './ads.ts';
 export { DEMO_SCHEDULE, demoSimulationOptions, demoStart, demoSurges } from './demo.ts';
 export { demoAudience } from './sample-audience.ts';
 export type { DemoAudience } from './sample-audience.ts';

@@ -1,4 +1,5 @@
 /** Options of a simulation, their defaults and validation. */
+import type { Placement } from '../schema/events.ts';
 import { CATEGORIES, REGIONS } from './catalogue.ts';
 import { SimulatorError } from './errors.ts';
 
@@ -48,6 +49,19 @@ export interface AdLine {
 
 /** What the simulated ad server asks before it serves a line: is it paused at `atMs`? */
 export type AdServerPauses = (line: AdLine, atMs: number) => boolean;
+
+/** A campaign on a placement, as the host's ad server bids for it. */
+export interface AdBidLine {
+  campaignId: string;
+  placement: Placement;
+}
+
+/**
+ * The bid multiplier the simulated ad server applies to a line at `atMs` (the bidding stage's feed). With it, the
+ * ad server bids its base bid times the multiplier and wins a slot with probability
+ * `min(1, AD_SERVER_BASE_WIN_RATE x multiplier)`; a lost slot is served to no campaign of ours and costs nothing.
+ */
+export type AdServerBids = (line: AdBidLine, atMs: number) => number;
 
 /** The stock system's settings (see inventory.ts). */
 export interface InventoryOptions {
@@ -100,6 +114,8 @@ export interface SimulationOptions {
    * it stays what it was): `true` for the defaults.
    */
   inventory?: InventoryOptions | boolean;
+  /** Bid-aware ad server (see {@link AdServerBids}); default: every slot drawn is served, as before. */
+  adServerBids?: AdServerBids;
 }
 
 /** Options with defaults applied and times in epoch milliseconds. */
@@ -118,6 +134,7 @@ export interface ResolvedOptions {
   lateShare: number;
   /** The stock system, or null when off. */
   inventory: ResolvedInventory | null;
+  adServerBids: AdServerBids | null;
 }
 
 /** Defaults of {@link SimulationOptions}. */
@@ -251,6 +268,7 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
     clickFarms,
     lateShare,
     inventory: resolveInventory(options.inventory),
+    adServerBids: options.adServerBids ?? null,
   };
 }
 

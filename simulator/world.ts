@@ -64,7 +64,7 @@ export function createWorld(options: SimulationOptions = {}): World {
   const resolved = resolveOptions(options);
   const random = createRandom(resolved.seed).fork('world');
   const catalogue = createCatalogue();
-  const campaigns = createCampaigns(catalogue, resolved.startMs);
+  const campaigns = createCampaigns(catalogue, resolved.startMs, resolved.shoppers);
   const shoppers = createShoppers(random, resolved.shoppers);
   const membersByRegion: number[][] = REGIONS.map(() => []);
   for (const shopper of shoppers) {

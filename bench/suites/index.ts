@@ -1,6 +1,7 @@
 /** The benchmark suites, in the order they run. */
 import type { Suite } from '../types.ts';
 import { auditSuite } from './audit-suite.ts';
+import { biddingSuite } from './bidding/bidding-suite.ts';
 import { memoryScaleSuite } from './memory-scale-suite.ts';
 import { createPipelineSuite } from './pipeline/pipeline-suite.ts';
 import { queriesSuite } from './queries/queries-suite.ts';
@@ -15,4 +16,5 @@ export const SUITES: Suite[] = [
   queriesSuite,
   subscriptionsSuite,
   memoryScaleSuite,
+  biddingSuite,
 ];

@@ -18,6 +18,9 @@ const EXAMPLES = `  # as fresh-oats (BRAND): live audience signals of the segmen
 
   # as burger-barn (QSR): cross-industry demand triggers
   query { crossIndustryTriggers(first: 5) { edges { node { category region lift distinctBuyers windowStart } } } }
+
+  # as host-ops (HOST_ADMIN): the ad server's bid multipliers of a campaign, live, with their reasons
+  subscription { bidMultipliers(campaignId: "cmp-fresh-oats-spring") { at placements { placement multiplier reasons { code factor } } } }
 `;
 
 /** Render the start-up banner. */

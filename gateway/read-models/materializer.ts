@@ -9,6 +9,7 @@ import {
   attributionRecordSchema,
   campaignInfoSchema,
   campaignPauseSchema,
+  bidMultiplierSchema,
   consentChangeSchema,
   segmentChangeSchema,
   stockStatusSchema,
@@ -29,6 +30,7 @@ export const MATERIALIZED_TOPICS = [
   TOPICS.consent,
   TOPICS.stock,
   TOPICS.campaignPauses,
+  TOPICS.bids,
 ] as const;
 
 /** The running materializer. */
@@ -123,6 +125,9 @@ export function createRecordApplier(targets: {
         return;
       case TOPICS.campaignPauses:
         models.applyCampaignPause(campaignPauseSchema.parse(value));
+        return;
+      case TOPICS.bids:
+        models.applyBid(bidMultiplierSchema.parse(value));
         return;
       default:
         return;

@@ -10,6 +10,7 @@
 import type {
   AttributionAggregate,
   AttributionModel,
+  BidMultiplier,
   CampaignInfo,
   CampaignPause,
   ConsentChange,
@@ -57,6 +58,10 @@ export interface ReadModels {
   applyCampaign(campaign: CampaignInfo): void;
   applyStockStatus(status: StockStatus): void;
   applyCampaignPause(pause: CampaignPause): void;
+  /** The latest bid multiplier per campaign and placement (`cleanroom.bids`). */
+  applyBid(bid: BidMultiplier): void;
+  /** A campaign's latest multiplier per placement, by placement. */
+  bids(campaignId: string): BidMultiplier[];
   /** The brand of a product the stock feed has described, or undefined. */
   productBrand(sku: string): string | undefined;
   /** A product's stock per region (sorted by region), or in one region. */
@@ -105,6 +110,7 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
   const campaigns = new Map<string, CampaignInfo>();
   const stock = new Map<string, Map<string, RegionStockView>>();
   const paused = new Map<string, Map<string, PausedLineView>>();
+  const bidsByCampaign = new Map<string, Map<string, BidMultiplier>>();
 
   const measurable = (subjectId: string): boolean => {
     const known = consent.get(subjectId);
@@ -223,6 +229,16 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
         });
       paused.set(pause.campaignId, lines);
     },
+    applyBid(bid) {
+      // One campaign's bids are one key, one partition, in order: the latest per placement is current.
+      const placements = bidsByCampaign.get(bid.campaignId) ?? new Map<string, BidMultiplier>();
+      placements.set(bid.placement, bid);
+      bidsByCampaign.set(bid.campaignId, placements);
+    },
+    bids: (campaignId) =>
+      [...(bidsByCampaign.get(campaignId)?.values() ?? [])].sort((a, b) =>
+        a.placement.localeCompare(b.placement),
+      ),
     productBrand: (sku) => stock.get(sku)?.values().next().value?.brand,
     regionStock(sku, region) {
       const regions = [...(stock.get(sku)?.values() ?? [])];

@@ -80,7 +80,7 @@ function guarded<T>(
  * Open a subscription under a live-subscription slot: the slot is taken before `open` awaits anything (the
  * contract's `maxSubscriptions`, RATE_LIMITED beyond it), handed to the stream, and given back if `open` fails.
  */
-async function admitted<T>(
+export async function admitted<T>(
   context: GatewayContext,
   field: string,
   open: () => Promise<BoundedQueue<T>>,
@@ -214,7 +214,11 @@ function campaignMetricsRelease(context: GatewayContext, campaignId: string): Li
   };
 }
 
-function queueFor<T>(context: GatewayContext, onClose: () => void, onPull?: () => void): BoundedQueue<T> {
+export function queueFor<T>(
+  context: GatewayContext,
+  onClose: () => void,
+  onPull?: () => void,
+): BoundedQueue<T> {
   return createBoundedQueue<T>(context.services.limits.maxBufferedPerSubscriber, {
     onClose,
     ...(onPull ? { onPull } : {}),

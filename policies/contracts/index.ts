@@ -3,6 +3,7 @@ export type { ContractErrorCode, ContractProblem } from './errors.ts';
 export {
   PURPOSES,
   INVENTORY_ACTIONS,
+  BIDDING_ACTIONS,
   PARTNER_KINDS,
   HOST_ROLES,
   GEO_GRANULARITIES,

@@ -261,6 +261,15 @@ const inventoryVisibilitySchema = z.strictObject({
   substitution: z.boolean().default(false),
 });
 
+/** What a brand may see of the bidding stage's output: each action is named, none is implied. */
+export const BIDDING_ACTIONS = ['campaign.bids.subscribe'] as const;
+export type BiddingAction = (typeof BIDDING_ACTIONS)[number];
+
+const biddingVisibilitySchema = z.strictObject({
+  /** `campaign.bids.subscribe`: its own campaigns' bid multipliers, recomputed from noised counts. */
+  actions: z.array(z.enum(BIDDING_ACTIONS)).min(1).max(BIDDING_ACTIONS.length),
+});
+
 const visibilitySchema = z.strictObject({
   /** Segment ids whose sizes and signals the partner may see. */
   segments: z.array(identifier).default([]),
@@ -272,6 +281,11 @@ const visibilitySchema = z.strictObject({
     .default({ categories: [], regions: [] }),
   /** The retailer's stock data (BRAND): confidential, not personal; see the partner guide. */
   inventory: inventoryVisibilitySchema.default({ actions: [], substitution: false }),
+  /**
+   * Bid multipliers of its own campaigns (BRAND). Optional without a default, so that contracts written before it
+   * keep their content hash.
+   */
+  bidding: biddingVisibilitySchema.optional(),
 });
 
 /**
@@ -356,6 +370,21 @@ export const partnerContractSchema = z
       context.addIssue({
         code: 'custom',
         path: ['visibility', 'inventory', 'actions'],
+        message: 'names an action twice',
+      });
+    }
+    const { bidding } = contract.visibility;
+    if (bidding !== undefined && contract.kind !== 'BRAND') {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'bidding', 'actions'],
+        message: 'bid multipliers are for BRAND partners',
+      });
+    }
+    if (bidding !== undefined && new Set(bidding.actions).size !== bidding.actions.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'bidding', 'actions'],
         message: 'names an action twice',
       });
     }

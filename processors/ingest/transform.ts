@@ -168,6 +168,7 @@ function campaignOutput(record: LogRecord, event: RawEventByTopic['retail.campai
     clickLookbackDays: event.clickLookbackDays ?? 14,
     viewLookbackDays: event.viewLookbackDays ?? 1,
     holdoutPercent: event.holdoutPercent ?? 0,
+    ...(event.dailyBudget === undefined ? {} : { dailyBudget: event.dailyBudget }),
   };
   const outputId = `campaign:${event.campaignId}:${record.partition}:${record.offset}`;
   return {

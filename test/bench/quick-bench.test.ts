@@ -31,6 +31,7 @@ describe('npm run bench -- --quick', () => {
       'queries',
       'subscriptions',
       'memory-and-scale',
+      'bidding',
     ]) {
       expect(table, `the ${suite} suite`).toContain(`| ${suite} |`);
     }

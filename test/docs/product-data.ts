@@ -6,8 +6,9 @@
  * of new segment members and triggers for the live subscriptions.
  */
 import path from 'node:path';
-import { RAW_TOPICS, TOPICS } from '../../schema/index.ts';
+import { DEFAULT_BID_BOUNDS, RAW_TOPICS, TOPICS } from '../../schema/index.ts';
 import type {
+  BidMultiplier,
   AttributionAggregate,
   CampaignInfo,
   ConsentChange,
@@ -162,6 +163,44 @@ function stockCounts(): Array<{ key: string; value: string }> {
   return records;
 }
 
+/**
+ * Bid multipliers of the guide campaign as the bidding stage writes them, with volumes far above the noise of a
+ * brand's daily stream (the guide runs without the simulator, so no ad event reaches the stage).
+ */
+function guideBids(): BidMultiplier[] {
+  const record = (
+    placement: 'search' | 'app',
+    clicks: number,
+    conversions: number,
+    invalid: number,
+  ): BidMultiplier => ({
+    bidId: `bid:${GUIDE_CAMPAIGN}:${placement}:docs`,
+    campaignId: GUIDE_CAMPAIGN,
+    brand: 'fresh-oats',
+    placement,
+    multiplier: placement === 'search' ? 1.6 : 0.4,
+    reasons: [
+      { code: 'conversion_rate', factor: placement === 'search' ? 1.6 : 0.8, note: 'docs', observed: {} },
+      { code: 'invalid_traffic', factor: placement === 'search' ? 1 : 0.5, note: 'docs', observed: {} },
+      { code: 'stock', factor: 1, note: 'every line in stock', observed: {} },
+      { code: 'pacing', factor: 1, note: 'on plan', observed: {} },
+      { code: 'flight', factor: 1, note: 'in flight', observed: {} },
+    ],
+    at: '2026-03-02T12:00:00.000Z',
+    bounded: {
+      adEvents: 4_000_000,
+      invalidAdEvents: invalid,
+      clicks,
+      conversions,
+      contributors: 2_000_000,
+      spend: 200_000,
+      spendToday: 20_000,
+      bounds: DEFAULT_BID_BOUNDS,
+    },
+  });
+  return [record('search', 1_000_000, 400_000, 0), record('app', 1_000_000, 150_000, 1_000_000)];
+}
+
 /** The product's log, opened from the test process, and what the guides need written to it. */
 export interface ProductData {
   log: Log;
@@ -213,6 +252,10 @@ export function openProductData(dataDir: string): ProductData {
       await log.produce(TOPICS.triggers, [json('plant_based_meat|north', trigger(9, 'north'))]);
       await log.produce(RAW_TOPICS.loyalty, demoLoyaltyRecords().map(toProduceMessage));
       await log.produce(RAW_TOPICS.inventory, stockCounts());
+      await log.produce(
+        TOPICS.bids,
+        guideBids().map((bid) => json(GUIDE_CAMPAIGN, bid)),
+      );
     },
     startTrickle(intervalMs) {
       timer = setInterval(() => {

@@ -41,6 +41,7 @@ const EXPECTED_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'decisions.subscribe': ['PRIVACY_OFFICER'],
   'stock.status': ['BRAND', 'HOST_ADMIN'],
   'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
+  'campaign.bids.subscribe': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PRINCIPAL_OF: Record<Role, string> = {
@@ -173,6 +174,12 @@ const OPERATIONS: Array<{
     field: 'campaignMetrics',
     action: 'campaign.metrics.subscribe',
     document: 'subscription { campaignMetrics(campaignId: "cmp-acme-1") { exposedSubjects } }',
+    subscription: true,
+  },
+  {
+    field: 'bidMultipliers',
+    action: 'campaign.bids.subscribe',
+    document: 'subscription { bidMultipliers(campaignId: "cmp-acme-1") { placements { multiplier } } }',
     subscription: true,
   },
   {

@@ -64,6 +64,7 @@ function resourceFor(action: Action, principal: Principal): Resource {
     case 'stock.status':
       return { kind: 'stock', ownerPartnerId: principal.id };
     case 'campaign.pauses':
+    case 'campaign.bids.subscribe':
       return { kind: 'campaign', id: 'spring-oats', ownerPartnerId: principal.id };
   }
 }
@@ -94,6 +95,7 @@ const EXPECTED: Record<Action, Record<Role, 'allow' | 'deny'>> = {
   'keys.rotate': { BRAND: D, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'stock.status': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'campaign.pauses': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
+  'campaign.bids.subscribe': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
 };
 
 const contextFor = (role: Role, overrides: Partial<DecisionContext> = {}): DecisionContext => ({
@@ -489,5 +491,61 @@ describe('decide: purity', () => {
       'plant-milk-buyers',
       'high-value-loyalty',
     ]);
+  });
+});
+
+describe('decide: bid multipliers', () => {
+  const brand = ACTORS.BRAND.principal;
+  const contract = ACTORS.BRAND.contract!;
+  const ownCampaign: Resource = { kind: 'campaign', id: 'spring-oats', ownerPartnerId: 'fresh-oats' };
+
+  it('treats a brand’s own bids as an aggregate: threshold and noise, the host exact', () => {
+    const decision = decide(brand, 'campaign.bids.subscribe', ownCampaign, contextFor('BRAND'));
+    expect(decision.effect).toBe('allow');
+    expect(decision.obligations.thresholdK).toBeGreaterThanOrEqual(50);
+    expect(decision.obligations.noiseEpsilon).toBeGreaterThan(0);
+    const host = decide(
+      ACTORS.HOST_ADMIN.principal,
+      'campaign.bids.subscribe',
+      ownCampaign,
+      contextFor('HOST_ADMIN'),
+    );
+    expect(host.obligations.exact).toBe(true);
+  });
+
+  it('denies without the contract’s bidding action, without measurement, and for another brand’s campaign', () => {
+    const { bidding: _bidding, ...visibility } = contract.contract.visibility;
+    const without = { version: 'v-test', contract: { ...contract.contract, visibility } };
+    expect(
+      decide(brand, 'campaign.bids.subscribe', ownCampaign, contextFor('BRAND', { contract: without }))
+        .reasons,
+    ).toEqual(['the contract does not name the bidding action campaign.bids.subscribe']);
+    const noMeasurement = {
+      version: 'v-test',
+      contract: { ...contract.contract, purposes: ['activation' as const] },
+    };
+    expect(
+      decide(brand, 'campaign.bids.subscribe', ownCampaign, contextFor('BRAND', { contract: noMeasurement }))
+        .effect,
+    ).toBe('deny');
+    expect(
+      decide(
+        brand,
+        'campaign.bids.subscribe',
+        { kind: 'campaign', id: 'cmp-sparkle-soda-summer', ownerPartnerId: 'sparkle-soda' },
+        contextFor('BRAND'),
+      ).effect,
+    ).toBe('deny');
+  });
+
+  it('refuses a bidding block in a restaurant chain’s contract', () => {
+    expect(() =>
+      parseContract({
+        partnerId: 'burger-bids',
+        kind: 'QSR',
+        purposes: ['trigger'],
+        visibility: { bidding: { actions: ['campaign.bids.subscribe'] } },
+      }),
+    ).toThrow(/bid multipliers are for BRAND partners/);
   });
 });

@@ -58,6 +58,7 @@ export function brandContract(partnerId: string, overrides: Partial<ContractView
     activationMinimum: 50,
     uploads: { minimumSize: 1, maxPerWindow: 1_000 },
     inventory: { actions: ['stock.status', 'campaign.pauses'], substitution: false },
+    bidding: { actions: ['campaign.bids.subscribe'] },
     ...overrides,
   };
 }

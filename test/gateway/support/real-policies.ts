@@ -34,6 +34,9 @@ export function toContractInput(view: ContractView): PartnerContractInput {
               substitution: view.inventory.substitution,
             },
           }),
+      ...(view.bidding === undefined || view.kind !== 'BRAND'
+        ? {}
+        : { bidding: { actions: view.bidding.actions as Array<'campaign.bids.subscribe'> } }),
     },
     kThreshold: view.kThreshold,
     dp: {

@@ -37,10 +37,12 @@ const STAND_IN_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'decisions.subscribe': ['PRIVACY_OFFICER'],
   'stock.status': ['BRAND', 'HOST_ADMIN'],
   'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
+  'campaign.bids.subscribe': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PURPOSE: Partial<Record<GatewayAction, string>> = {
   'segment.size': 'measurement',
+  'campaign.bids.subscribe': 'measurement',
   'campaign.report': 'measurement',
   'campaign.metrics.subscribe': 'measurement',
   'audience.overlap': 'measurement',
@@ -113,6 +115,9 @@ export function createStandInPolicy(contracts: ContractsPort, hostFloorK = 50): 
         !(contract.ownCampaigns && resource.ownerId === principal.id)
       ) {
         return deny('not the partner’s campaign', contract.version);
+      }
+      if (action === 'campaign.bids.subscribe' && !(contract.bidding?.actions ?? []).includes(action)) {
+        return deny(`contract does not name ${action}`, contract.version);
       }
       if (action === 'stock.status' || action === 'campaign.pauses') {
         // Stock holds no shopper: the contract names the action, the products or campaign are the brand's own.

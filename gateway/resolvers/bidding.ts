@@ -1,0 +1,259 @@
+/**
+ * A brand's live view of its campaign's bid multipliers (`bidMultipliers`), and the host's.
+ *
+ * The host's ad server reads `cleanroom.bids` itself; HOST_ADMIN gets those records as they are (exact, audited).
+ * A brand may not: a multiplier's conversion-rate, invalid-traffic and pacing factors come from counts of shoppers'
+ * clicks, purchases and ad events, so one shopper's conversion could move them. A brand's answer therefore passes
+ * the release step like `campaignMetrics`: decided (the contract names `campaign.bids.subscribe`, the measurement
+ * purpose, the campaign is its own) and audited at every push; charged once per budget window; released by
+ * continual counting of the stage's contribution-bounded running totals (per placement: ad events, invalid ad
+ * events, clicks, conversions; per campaign: distinct contributors, today's spend); and refused below k on the
+ * noised contributors. The gateway then applies the very same rules (schema/bid-rules.ts) to the NOISED totals —
+ * post-processing, which cannot weaken the guarantee — so no single shopper's conversion can be read off the
+ * multipliers. A factor whose noised inputs are not at least three standard deviations of their noise stays
+ * neutral ("not enough data for a private estimate"), so noise never passes for a signal. The stock and flight
+ * factors hold no shopper (stock by region, the campaign's own dates) and are taken from the stage's record.
+ *
+ * Every placement of the network is listed (a public domain), so which rows appear does not depend on the data.
+ */
+import type { GatewayContext } from '../context.ts';
+import { GatewayError, extensionCodeOf } from '../errors.ts';
+import { governed } from '../governance.ts';
+import type { ContractView } from '../ports.ts';
+import type { LiveRelease } from '../release/release-step.ts';
+import type { LiveMeasure } from '../release/live-streams.ts';
+import { ownsCampaign } from './brand.ts';
+import { admitted, queueFor } from './subscriptions.ts';
+import {
+  DEFAULT_BID_BOUNDS,
+  conversionReason,
+  invalidTrafficReason,
+  multiplierOf,
+  pacingReason,
+  placementSchema,
+} from '../../schema/index.ts';
+import type { BidContributionBounds, BidMultiplier, BidReason, Placement } from '../../schema/index.ts';
+
+const PLACEMENTS: readonly Placement[] = placementSchema.options;
+const WINDOW_DAYS = { day: 1, week: 7, month: 31 } as const;
+/** A noised input is used only at or above this many standard deviations of its noise. */
+const RELIABLE_SIGMAS = 3;
+
+const neutral = (code: BidReason['code']): BidReason => ({
+  code,
+  factor: 1,
+  note: 'not enough data for a private estimate',
+  observed: {},
+});
+
+/** The largest bounds in force in the campaign's records (or the stage's defaults, if larger or none yet). */
+function boundsOf(records: readonly BidMultiplier[]): BidContributionBounds {
+  const bounds = { ...DEFAULT_BID_BOUNDS };
+  for (const record of records) {
+    const given = record.bounded.bounds;
+    bounds.adEvents = Math.max(bounds.adEvents, given.adEvents);
+    bounds.clicks = Math.max(bounds.clicks, given.clicks);
+    bounds.conversions = Math.max(bounds.conversions, given.conversions);
+    bounds.spend = Math.max(bounds.spend, given.spend);
+  }
+  return bounds;
+}
+
+/** The measures of a campaign's stream: fixed names, bounds from public settings only. */
+function measuresOf(bounds: BidContributionBounds, days: number): LiveMeasure[] {
+  return [
+    ...PLACEMENTS.flatMap((placement) => [
+      // Lifetime bounds: the totals never reset, so the stream's first release holds a contributor's whole past.
+      { name: `adEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents },
+      { name: `invalidAdEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents },
+      { name: `clicks:${placement}`, unitsPerValue: 1, bound: bounds.clicks },
+      { name: `conversions:${placement}`, unitsPerValue: 1, bound: bounds.conversions },
+    ]),
+    // A contributor is counted once, ever.
+    { name: 'contributors', unitsPerValue: 1, bound: 1 },
+    // Today's spend resets at each UTC midnight (a budget window starts at one): a contributor adds at most a day's
+    // allowance to each day of the window.
+    { name: 'spendToday', unitsPerValue: 100, bound: bounds.spend * days },
+  ];
+}
+
+/**
+ * The standard deviation of a released running total, from the stream's public parameters: the binary tree's
+ * node noise has scale levels x sensitivity / epsilon (policies/privacy/continual-counter.ts) and a running total
+ * adds at most `levels` nodes' noise, each of variance about 2 x scale^2.
+ */
+function noiseSigma(measure: LiveMeasure, epsilonPerMeasure: number, horizon: number): number {
+  const levels = Math.floor(Math.log2(Math.max(1, horizon))) + 1;
+  const sensitivity = 2 * Math.ceil(measure.bound * measure.unitsPerValue) + 2;
+  const scale = (levels * sensitivity) / epsilonPerMeasure;
+  return (scale * Math.sqrt(2 * levels)) / measure.unitsPerValue;
+}
+
+/** The exact running totals of the campaign's latest records (bounded: what a brand's stream counts). */
+function totalsOf(records: readonly BidMultiplier[]): Record<string, number> {
+  const totals: Record<string, number> = { contributors: 0, spendToday: 0 };
+  let latestAt = '';
+  for (const record of records) {
+    const { bounded } = record;
+    totals[`adEvents:${record.placement}`] = bounded.adEvents;
+    totals[`invalidAdEvents:${record.placement}`] = bounded.invalidAdEvents;
+    totals[`clicks:${record.placement}`] = bounded.clicks;
+    totals[`conversions:${record.placement}`] = bounded.conversions;
+    totals['contributors'] = Math.max(totals['contributors'] ?? 0, bounded.contributors);
+    // Today's spend as of the campaign's most recent record.
+    if (record.at >= latestAt) {
+      latestAt = record.at;
+      totals['spendToday'] = bounded.spendToday;
+    }
+  }
+  return totals;
+}
+
+const toReason = (reason: BidReason) => ({
+  code: reason.code.toUpperCase(),
+  factor: reason.factor,
+  note: reason.note,
+});
+
+/** The campaign's bid multipliers as a live release (see the file comment). */
+function bidsRelease(
+  context: GatewayContext,
+  campaignId: string,
+  contract: ContractView | undefined,
+): LiveRelease<unknown> {
+  const records = context.services.readModels.bids(campaignId);
+  const campaign = context.services.readModels.campaign(campaignId);
+  const days = WINDOW_DAYS[contract?.budgetWindow ?? 'day'];
+  const measures = measuresOf(boundsOf(records), days);
+  const latest = [...records].sort((a, b) => a.at.localeCompare(b.at)).at(-1);
+  const at = latest?.at ?? context.services.now().toISOString();
+  const sharedReason = (code: 'stock' | 'flight'): BidReason =>
+    latest?.reasons.find((reason) => reason.code === code) ?? neutral(code);
+
+  const noisedView = (values: Record<string, number>) => {
+    const { live } = context.services.release;
+    const epsilonPerMeasure = live.epsilonPerWindow / measures.length;
+    const horizon = contract === undefined ? 1 : live.horizonOf(contract, context.services.now()).ticks;
+    const sigma = new Map(
+      measures.map((measure) => [measure.name, noiseSigma(measure, epsilonPerMeasure, horizon)]),
+    );
+    const value = (name: string): number => Math.max(0, values[name] ?? 0);
+    const reliable = (name: string): boolean =>
+      value(name) >= RELIABLE_SIGMAS * (sigma.get(name) ?? Infinity);
+    const campaignClicks = PLACEMENTS.reduce((sum, p) => sum + value(`clicks:${p}`), 0);
+    const campaignConversions = PLACEMENTS.reduce((sum, p) => sum + value(`conversions:${p}`), 0);
+    // The sum of five independent noises: sqrt(5) sigma.
+    const sumSigma = (name: string): number =>
+      Math.sqrt(PLACEMENTS.length) * (sigma.get(`${name}:search`) ?? Infinity);
+    const campaignReliable =
+      campaignClicks >= RELIABLE_SIGMAS * sumSigma('clicks') &&
+      campaignConversions >= RELIABLE_SIGMAS * sumSigma('conversions');
+    const pacing = reliable('spendToday')
+      ? pacingReason({
+          dailyBudget: campaign?.dailyBudget,
+          spentToday: value('spendToday'),
+          atMs: Date.parse(at),
+        })
+      : campaign?.dailyBudget === undefined
+        ? pacingReason({ dailyBudget: undefined, spentToday: 0, atMs: Date.parse(at) })
+        : neutral('pacing');
+    return PLACEMENTS.map((placement) => {
+      const reasons: BidReason[] = [
+        campaignReliable && reliable(`clicks:${placement}`)
+          ? conversionReason(
+              { clicks: value(`clicks:${placement}`), conversions: value(`conversions:${placement}`) },
+              { clicks: campaignClicks, conversions: campaignConversions },
+            )
+          : neutral('conversion_rate'),
+        reliable(`adEvents:${placement}`)
+          ? invalidTrafficReason({
+              adEvents: value(`adEvents:${placement}`),
+              invalidAdEvents: Math.min(
+                value(`adEvents:${placement}`),
+                value(`invalidAdEvents:${placement}`),
+              ),
+            })
+          : neutral('invalid_traffic'),
+        sharedReason('stock'),
+        pacing,
+        sharedReason('flight'),
+      ];
+      return { placement, multiplier: multiplierOf(reasons), reasons: reasons.map(toReason) };
+    });
+  };
+
+  return {
+    kind: 'live',
+    streamName: `bids:${campaignId}`,
+    countMeasure: 'contributors',
+    measures,
+    read: () => totalsOf(records),
+    shape: (values, released) => ({
+      campaignId,
+      at,
+      exact: released.exact,
+      placements: released.exact
+        ? [...records]
+            .sort((a, b) => a.placement.localeCompare(b.placement))
+            .map((record) => ({
+              placement: record.placement,
+              multiplier: record.multiplier,
+              reasons: record.reasons.map(toReason),
+            }))
+        : noisedView(values),
+      epsilonSpent: released.epsilonSpent,
+    }),
+  };
+}
+
+/** Bidding subscriptions. */
+export const biddingResolvers = {
+  Subscription: {
+    bidMultipliers: {
+      subscribe: async (_root: unknown, args: { campaignId: string }, context: GatewayContext) => {
+        return admitted(context, 'bidMultipliers', async () => {
+          const pushOnce = () => {
+            const campaign = context.services.readModels.campaign(args.campaignId);
+            const resource = {
+              kind: 'campaign',
+              id: args.campaignId,
+              ...(campaign ? { ownerId: campaign.brand } : {}),
+            };
+            return governed(context, 'campaign.bids.subscribe', resource, args, (scope) => {
+              const { principal, contract } = scope;
+              if (!ownsCampaign(principal, contract, args.campaignId, campaign?.brand))
+                throw new GatewayError('FORBIDDEN', 'not your campaign');
+              return bidsRelease(context, args.campaignId, contract);
+            });
+          };
+          // As campaignMetrics: the first push is decided before the subscription is acknowledged (a denial fails
+          // the subscribe); later, a tick below k is skipped and any other refusal ends the stream.
+          const first = await pushOnce();
+          const stream = queueFor<unknown>(context, () => clearInterval(timer));
+          stream.push(first);
+          let inFlight = false;
+          const timer = setInterval(
+            () => {
+              if (inFlight || stream.closed) return;
+              inFlight = true;
+              pushOnce()
+                .then(
+                  (bids) => stream.push(bids),
+                  (error: unknown) => {
+                    if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
+                    stream.fail(error instanceof Error ? error : new Error(String(error)));
+                  },
+                )
+                .finally(() => {
+                  inFlight = false;
+                });
+            },
+            Math.max(1_000, context.services.limits.campaignMetricsIntervalMs),
+          );
+          return stream;
+        });
+      },
+      resolve: (payload: unknown) => payload,
+    },
+  },
+};

@@ -1,0 +1,48 @@
+/** The bidding stage as a processor host over its four inputs, with the topic it writes created up front. */
+import { createProcessorHost } from '../runtime/index.ts';
+import type { Log, ProcessorHost } from '../runtime/index.ts';
+import { biddingTopics, createBiddingProcessor } from './bidding-processor.ts';
+import type { BiddingProcessorOptions } from './bidding-processor.ts';
+
+/** Options of {@link createBiddingHost}. */
+export interface BiddingHostOptions extends BiddingProcessorOptions {
+  log: Log;
+  stateDir: string;
+  /** Suffix of the processor name (and so of its group id and state folder), e.g. for tests. */
+  nameSuffix?: string;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Create the bidding host: ONE task over every partition of `cleanroom.campaigns`, `cleanroom.stock`,
+ * `cleanroom.events` and `cleanroom.ivt` (merged layout; see bidding-processor.ts for why), state in
+ * `<stateDir>/bidding<suffix>/partition-0.sqlite`.
+ *
+ * @example
+ * const host = createBiddingHost({ log, stateDir: './data/state' });
+ * await host.start();
+ */
+export function createBiddingHost(options: BiddingHostOptions): ProcessorHost {
+  const { log, stateDir, nameSuffix, onError, ...processorOptions } = options;
+  const topics = biddingTopics(options.topics);
+  const host = createProcessorHost({
+    log,
+    name: `bidding${nameSuffix ?? ''}`,
+    // At one log time: a campaign before the stock and events that concern it, an event before its verdict.
+    inputTopics: [topics.campaigns, topics.stock, topics.events, topics.ivt],
+    stateDir,
+    layout: 'merged',
+    processor: createBiddingProcessor({ ...processorOptions, topics }),
+    eventTime: { maxOutOfOrdernessMs: 0 },
+    ...(onError === undefined ? {} : { onError }),
+  });
+  return {
+    ...host,
+    async start() {
+      await log.createTopic(topics.campaigns, { compacted: true });
+      for (const topic of [topics.stock, topics.events, topics.ivt, topics.bids])
+        await log.createTopic(topic);
+      await host.start();
+    },
+  };
+}

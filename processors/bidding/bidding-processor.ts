@@ -1,0 +1,535 @@
+/**
+ * The bidding stage: a bid multiplier per campaign and placement, with its reasons (schema/bid-rules.ts),
+ * recomputed as events arrive, for the host's ad server (`cleanroom.bids`).
+ *
+ * Inputs (merged layout: one task). A campaign's multiplier joins four inputs that are keyed four different ways
+ * — campaigns by campaign, stock by product, ad events and purchases by shopper, IVT verdicts by shopper or event
+ * — and its conversion rate needs a shopper's click (partition of the shopper) and the campaign's totals (every
+ * shopper) together. Co-partitioning would need a repartition stage and a second hop per campaign total; the state
+ * is small (campaigns x placements, plus each shopper's last valid click per campaign), so like inventory the
+ * stage runs as ONE task over every partition, taking records in log-time order: campaigns, stock, events, IVT.
+ * Its inputs come from three producers (ingest, the fraud detector, the inventory stage), whose records interleave
+ * by arrival (processor-host.ts, `compareInputs`): a restart over the same log is exact, but two independent runs
+ * may write slightly different records (which record crosses the 0.05 write threshold first), as attribution's
+ * restatements may. The counts themselves do not depend on the interleaving, except that a purchase credits a click
+ * only once the click's verdict has arrived.
+ *
+ * What moves a multiplier:
+ * - an ad event and its IVT verdict (whichever arrives second applies both): the placement's ad events, invalid
+ *   ad events and, for a valid click, its clicks and the shopper's last valid click of the campaign; spend (every
+ *   ad event's cost) for pacing;
+ * - a purchase by a shopper with measurement consent of a product the campaign promotes, within the campaign's
+ *   click lookback of the shopper's last valid click: one conversion of that click's placement (per order);
+ * - a region's stock status of a promoted product: the campaign's share of lines in stock;
+ * - a campaign record: its flight, products and daily budget.
+ *
+ * Counts decay with a half-life of event time (`halfLifeMs`, default 12 hours), so the rates are live. Beside them
+ * the stage keeps running totals with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
+ * brands are answered from those, noised (gateway). Every output id derives from the input that caused it.
+ *
+ * State keys: `campaigns` (campaign records), `campaign:<id>` (per placement counters and the last record
+ * written, spend of the day, stock lines), `stock:<sku>` (facts and region status), `catalog` (skus),
+ * `subject:<id>` (last valid click and the day's contribution per campaign), `ad:<adEventId>` (an ad event or a
+ * verdict waiting for the other).
+ */
+import {
+  DEFAULT_BID_BOUNDS,
+  TOPICS,
+  cleanEventSchema,
+  campaignInfoSchema,
+  conversionReason,
+  flightReason,
+  invalidTrafficReason,
+  ivtVerdictSchema,
+  movedEnough,
+  multiplierOf,
+  pacingReason,
+  stockReason,
+  stockStatusSchema,
+} from '../../schema/index.ts';
+import type {
+  AdCleanEvent,
+  BidContributionBounds,
+  BidMultiplier,
+  BidReason,
+  CampaignInfo,
+  CleanEvent,
+  IvtVerdict,
+  Placement,
+  PurchaseEvent,
+  StockStatus,
+} from '../../schema/index.ts';
+import { promotes } from '../inventory/index.ts';
+import type { LogRecord, Processor, ProcessorContext } from '../runtime/index.ts';
+import { addDecayed, decayedValue } from './decayed-count.ts';
+import type { DecayedCount } from './decayed-count.ts';
+
+/** Per contributor and campaign (spend: and UTC day): the most one adds to the running totals brands see. */
+export type ContributionBounds = BidContributionBounds;
+
+/** Options of {@link createBiddingProcessor}. */
+export interface BiddingProcessorOptions {
+  /** Half-life of the live counts in event time (default 12 hours). */
+  halfLifeMs?: number;
+  bounds?: ContributionBounds;
+  /** Topic names (default `cleanroom.*`; a prefix for tests). */
+  topics?: { campaigns?: string; stock?: string; events?: string; ivt?: string; bids?: string };
+}
+
+/** An input of the stage. */
+export type BiddingInput =
+  | { kind: 'campaign'; campaign: CampaignInfo }
+  | { kind: 'stock'; status: StockStatus }
+  | { kind: 'event'; event: CleanEvent }
+  | { kind: 'verdict'; verdict: IvtVerdict };
+
+/** A placement's bounded running totals (the campaign-wide ones are kept apart, in `campaign:<id>` `totals`). */
+type PlacementTotals = Pick<
+  BidMultiplier['bounded'],
+  'adEvents' | 'invalidAdEvents' | 'clicks' | 'conversions'
+>;
+
+interface CampaignTotals {
+  contributors: number;
+  spend: number;
+  /** Bounded spend of `day` (UTC). */
+  day?: string;
+  spendToday?: number;
+}
+
+interface PlacementRow {
+  adEvents: DecayedCount;
+  invalid: DecayedCount;
+  clicks: DecayedCount;
+  conversions: DecayedCount;
+  bounded: PlacementTotals;
+  /** What the last record written said, and the running totals it carried. */
+  last?: { multiplier: number; factors: Record<string, number>; bounded: PlacementTotals };
+}
+
+interface PendingAd {
+  event?: {
+    placement: Placement;
+    /** The shopper, or for an anonymous event its device, its network, or `anonymous`. */
+    contributor: string;
+    subjectId: string | null;
+    cost: number;
+    type: 'impression' | 'click';
+    at: string;
+  };
+  verdict?: { valid: boolean; campaignId: string };
+}
+
+interface ClickRow {
+  placement: Placement;
+  atMs: number;
+}
+
+interface CapRow {
+  day: string;
+  adEvents: number;
+  clicks: number;
+  conversions: number;
+  spend: number;
+}
+
+const DAY_MS = 86_400_000;
+const EMPTY_COUNT: DecayedCount = { value: 0, atMs: 0 };
+
+/**
+ * Whether the running totals grew enough since the last record to write them (so that what brands are answered
+ * from stays fresh without a record per ad event): ad events by 20 or 10%, clicks by 5 or 10%, any conversion.
+ */
+function totalsGrew(last: PlacementTotals | undefined, now: PlacementTotals): boolean {
+  if (last === undefined) return true;
+  const grew = (before: number, after: number, least: number): boolean =>
+    after - before >= Math.max(least, before / 10);
+  return (
+    grew(last.adEvents, now.adEvents, 20) ||
+    grew(last.clicks, now.clicks, 5) ||
+    grew(last.conversions, now.conversions, 1)
+  );
+}
+
+/** The stage's topics: those given, `cleanroom.*` for the rest. */
+export function biddingTopics(
+  given: BiddingProcessorOptions['topics'] = {},
+): Required<NonNullable<BiddingProcessorOptions['topics']>> {
+  return {
+    campaigns: given.campaigns ?? TOPICS.campaigns,
+    stock: given.stock ?? TOPICS.stock,
+    events: given.events ?? TOPICS.events,
+    ivt: given.ivt ?? TOPICS.ivt,
+    bids: given.bids ?? TOPICS.bids,
+  };
+}
+
+const emptyPlacement = (): PlacementRow => ({
+  adEvents: EMPTY_COUNT,
+  invalid: EMPTY_COUNT,
+  clicks: EMPTY_COUNT,
+  conversions: EMPTY_COUNT,
+  bounded: { adEvents: 0, invalidAdEvents: 0, clicks: 0, conversions: 0 },
+});
+
+/** Who an ad event's contribution is bounded by: its shopper, else its device, else its network. */
+function contributorOf(event: AdCleanEvent): string {
+  if (event.subjectId !== null) return event.subjectId;
+  if (event.traffic.deviceHash !== undefined) return `device:${event.traffic.deviceHash}`;
+  if (event.traffic.ipHash !== undefined) return `ip:${event.traffic.ipHash}`;
+  // Nothing to tell anonymous events apart: they share one allowance.
+  return 'anonymous';
+}
+
+const dayOf = (atMs: number): string =>
+  new Date(Math.floor(atMs / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+
+/** Create the bidding processor (run it with `createProcessorHost({ layout: 'merged', ... })`). */
+export function createBiddingProcessor(options: BiddingProcessorOptions = {}): Processor<BiddingInput> {
+  const halfLifeMs = options.halfLifeMs ?? 12 * 3_600_000;
+  const bounds = options.bounds ?? DEFAULT_BID_BOUNDS;
+  const topics = biddingTopics(options.topics);
+
+  const campaignOf = (ctx: ProcessorContext, campaignId: string): CampaignInfo | undefined =>
+    ctx.stateOf.forKey('campaigns').get<CampaignInfo>(campaignId);
+
+  /**
+   * Take `amount` of a contributor's daily allowance of `measure` for the campaign: what still fits (0 when it is
+   * used up). A contributor counted for the first time adds one to the campaign's distinct contributors.
+   */
+  const withinBound = (
+    ctx: ProcessorContext,
+    contributor: string,
+    campaignId: string,
+    measure: keyof ContributionBounds,
+    atMs: number,
+    amount = 1,
+  ): number => {
+    const subject = ctx.stateOf.forKey(`subject:${contributor}`);
+    const day = dayOf(atMs);
+    const stored = subject.get<CapRow>(`cap:${campaignId}`);
+    // Spend is allowed per UTC day (it feeds today's spend); a late event of an earlier day counts in no day's
+    // allowance of the current one. Ad events, clicks and conversions are allowed once per campaign, for good.
+    if (measure === 'spend' && stored !== undefined && stored.day > day) return 0;
+    if (stored === undefined) {
+      const campaign = ctx.stateOf.forKey(`campaign:${campaignId}`);
+      const totals = campaign.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
+      campaign.put('totals', { ...totals, contributors: totals.contributors + 1 } satisfies CampaignTotals);
+    }
+    const base: CapRow = stored ?? { day, adEvents: 0, clicks: 0, conversions: 0, spend: 0 };
+    const cap: CapRow = measure === 'spend' && base.day < day ? { ...base, day, spend: 0 } : base;
+    const taken = Math.max(0, Math.min(amount, bounds[measure] - cap[measure]));
+    if (taken <= 0) return 0;
+    subject.put(`cap:${campaignId}`, { ...cap, [measure]: cap[measure] + taken } satisfies CapRow);
+    return taken;
+  };
+
+  /** Recompute every placement of a campaign seen so far; write those that moved enough. */
+  const settle = (ctx: ProcessorContext, campaignId: string, atMs: number, cause: string): void => {
+    const campaign = campaignOf(ctx, campaignId);
+    if (campaign === undefined) return;
+    const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+    const clock = Math.max(atMs, state.get<number>('clock') ?? 0);
+    state.put('clock', clock);
+    const names = state.names('placement:');
+    const rows = names.map((name) => [name, state.get<PlacementRow>(name) ?? emptyPlacement()] as const);
+    const totals = { clicks: 0, conversions: 0 };
+    for (const [, row] of rows) {
+      totals.clicks += decayedValue(row.clicks, clock, halfLifeMs);
+      totals.conversions += decayedValue(row.conversions, clock, halfLifeMs);
+    }
+    const campaignTotals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
+    const pacing = state.get<{ day: string; spent: number }>('spend');
+    const shared: BidReason[] = [
+      stockReason(state.get('stock') ?? { linesKnown: 0, linesInStock: 0 }),
+      pacingReason({
+        dailyBudget: campaign.dailyBudget,
+        spentToday: pacing?.day === dayOf(clock) ? pacing.spent : 0,
+        atMs: clock,
+      }),
+      flightReason(campaign, clock),
+    ];
+    for (const [name, row] of rows) {
+      const placement = name.slice('placement:'.length) as Placement;
+      const reasons: BidReason[] = [
+        conversionReason(
+          {
+            clicks: decayedValue(row.clicks, clock, halfLifeMs),
+            conversions: decayedValue(row.conversions, clock, halfLifeMs),
+          },
+          totals,
+        ),
+        invalidTrafficReason({
+          adEvents: decayedValue(row.adEvents, clock, halfLifeMs),
+          invalidAdEvents: decayedValue(row.invalid, clock, halfLifeMs),
+        }),
+        ...shared,
+      ];
+      const multiplier = multiplierOf(reasons);
+      const grown = totalsGrew(row.last?.bounded, row.bounded);
+      if (!movedEnough(row.last, multiplier, reasons) && !grown) continue;
+      const bid: BidMultiplier = {
+        bidId: `bid:${campaignId}:${placement}:${cause}`,
+        campaignId,
+        brand: campaign.brand,
+        placement,
+        multiplier,
+        reasons,
+        at: new Date(clock).toISOString(),
+        bounded: {
+          ...row.bounded,
+          contributors: campaignTotals.contributors,
+          spend: Math.round(campaignTotals.spend * 100) / 100,
+          spendToday:
+            campaignTotals.day === dayOf(clock)
+              ? Math.round((campaignTotals.spendToday ?? 0) * 100) / 100
+              : 0,
+          bounds,
+        },
+      };
+      state.put(name, {
+        ...row,
+        last: {
+          multiplier,
+          factors: Object.fromEntries(reasons.map((reason) => [reason.code, reason.factor])),
+          bounded: row.bounded,
+        },
+      } satisfies PlacementRow);
+      ctx.count('bid');
+      ctx.emit({ topic: topics.bids, key: campaignId, value: bid, outputId: bid.bidId });
+    }
+  };
+
+  /** Apply an ad event once both it and its verdict are known. */
+  const applyAd = (
+    ctx: ProcessorContext,
+    adEventId: string,
+    event: NonNullable<PendingAd['event']>,
+    verdict: NonNullable<PendingAd['verdict']>,
+  ): void => {
+    const { campaignId } = verdict;
+    if (campaignOf(ctx, campaignId) === undefined) {
+      ctx.count('unknown-campaign');
+      return;
+    }
+    const atMs = Date.parse(event.at);
+    const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+    const name = `placement:${event.placement}`;
+    const row = state.get<PlacementRow>(name) ?? emptyPlacement();
+    const bounded = { ...row.bounded };
+    const counted = withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
+    if (counted) {
+      bounded.adEvents += 1;
+      if (!verdict.valid) bounded.invalidAdEvents += 1;
+    }
+    const next: PlacementRow = {
+      ...row,
+      adEvents: addDecayed(row.adEvents, 1, atMs, halfLifeMs),
+      invalid: verdict.valid ? row.invalid : addDecayed(row.invalid, 1, atMs, halfLifeMs),
+      bounded,
+    };
+    if (verdict.valid && event.type === 'click') {
+      next.clicks = addDecayed(row.clicks, 1, atMs, halfLifeMs);
+      if (counted && withinBound(ctx, event.contributor, campaignId, 'clicks', atMs) > 0) bounded.clicks += 1;
+      if (event.subjectId !== null) {
+        ctx.stateOf
+          .forKey(`subject:${event.subjectId}`)
+          .put(`click:${campaignId}`, { placement: event.placement, atMs } satisfies ClickRow);
+      }
+    }
+    state.put(name, next);
+    const spendTaken = withinBound(
+      ctx,
+      event.contributor,
+      campaignId,
+      'spend',
+      atMs,
+      verdict.valid ? event.cost : 0,
+    );
+    if (spendTaken > 0) {
+      const totals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
+      const day = dayOf(atMs);
+      const sameDay = totals.day === day;
+      // A late event of an earlier day adds to the total, not to the current day's.
+      const laterDay = totals.day === undefined || totals.day < day;
+      state.put('totals', {
+        ...totals,
+        spend: Math.round((totals.spend + spendTaken) * 1e6) / 1e6,
+        ...(sameDay || laterDay
+          ? {
+              day,
+              spendToday: Math.round(((sameDay ? (totals.spendToday ?? 0) : 0) + spendTaken) * 1e6) / 1e6,
+            }
+          : {}),
+      } satisfies CampaignTotals);
+    }
+    // Pacing counts billable spend: invalid traffic is filtered from what the brand is billed (so a click farm
+    // cannot exhaust a campaign's day), and is the invalid-traffic factor's business.
+    const billable = verdict.valid ? event.cost : 0;
+    const day = dayOf(atMs);
+    const spend = state.get<{ day: string; spent: number }>('spend');
+    if (spend === undefined || spend.day < day) state.put('spend', { day, spent: billable });
+    else if (spend.day === day)
+      state.put('spend', { day, spent: Math.round((spend.spent + billable) * 1e6) / 1e6 });
+    settle(ctx, campaignId, atMs, adEventId);
+  };
+
+  const pendingOf = (ctx: ProcessorContext, adEventId: string) => ctx.stateOf.forKey(`ad:${adEventId}`);
+
+  const onAdEvent = (event: AdCleanEvent, ctx: ProcessorContext): void => {
+    const pending = pendingOf(ctx, event.adEventId);
+    const waiting = pending.get<PendingAd>('pending');
+    const facts: NonNullable<PendingAd['event']> = {
+      placement: event.placement,
+      contributor: contributorOf(event),
+      subjectId: event.subjectId,
+      cost: event.cost ?? 0,
+      type: event.type,
+      at: event.occurredAt,
+    };
+    if (waiting?.verdict === undefined) {
+      pending.put('pending', { event: facts } satisfies PendingAd);
+      return;
+    }
+    pending.clear();
+    applyAd(ctx, event.adEventId, facts, waiting.verdict);
+  };
+
+  const onVerdict = (verdict: IvtVerdict, ctx: ProcessorContext): void => {
+    // A later revision (a late SIVT finding) restates attribution; here the first verdict decided the counts.
+    if (verdict.revision > 0) {
+      ctx.count('revision');
+      return;
+    }
+    const pending = pendingOf(ctx, verdict.adEventId);
+    const waiting = pending.get<PendingAd>('pending');
+    const decided = { valid: verdict.valid, campaignId: verdict.campaignId };
+    if (waiting?.event === undefined) {
+      pending.put('pending', { verdict: decided } satisfies PendingAd);
+      return;
+    }
+    pending.clear();
+    applyAd(ctx, verdict.adEventId, waiting.event, decided);
+  };
+
+  const onPurchase = (purchase: PurchaseEvent, ctx: ProcessorContext): void => {
+    if (purchase.subjectId === null || !purchase.consent.measurement || purchase.revenue <= 0) return;
+    const subject = ctx.stateOf.forKey(`subject:${purchase.subjectId}`);
+    const atMs = Date.parse(purchase.occurredAt);
+    for (const name of subject.names('click:')) {
+      const campaignId = name.slice('click:'.length);
+      const click = subject.get<ClickRow>(name);
+      const campaign = campaignOf(ctx, campaignId);
+      if (click === undefined || campaign === undefined) continue;
+      const ageMs = atMs - click.atMs;
+      if (ageMs < 0) continue;
+      if (ageMs > campaign.clickLookbackDays * DAY_MS) {
+        subject.delete(name);
+        continue;
+      }
+      if (!purchase.items.some((item) => item.quantity > 0 && promotes(campaign, item))) continue;
+      const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+      const row = state.get<PlacementRow>(`placement:${click.placement}`) ?? emptyPlacement();
+      const bounded = { ...row.bounded };
+      if (withinBound(ctx, purchase.subjectId, campaignId, 'conversions', atMs) > 0) bounded.conversions += 1;
+      state.put(`placement:${click.placement}`, {
+        ...row,
+        conversions: addDecayed(row.conversions, 1, atMs, halfLifeMs),
+        bounded,
+      } satisfies PlacementRow);
+      ctx.count('conversion');
+      settle(ctx, campaignId, atMs, purchase.eventId);
+    }
+  };
+
+  /** Count the campaign's lines (promoted product x region) the inventory stage reported, and those in stock. */
+  const recountStock = (ctx: ProcessorContext, campaign: CampaignInfo): void => {
+    let linesKnown = 0;
+    let linesInStock = 0;
+    for (const sku of ctx.stateOf.forKey('catalog').names()) {
+      const product = ctx.stateOf.forKey(`stock:${sku}`);
+      const facts = product.get<{ sku: string; category: string; brand: string }>('facts');
+      if (facts === undefined || !promotes(campaign, facts)) continue;
+      for (const name of product.names('region:')) {
+        linesKnown += 1;
+        if (product.get<boolean>(name) === true) linesInStock += 1;
+      }
+    }
+    ctx.stateOf.forKey(`campaign:${campaign.campaignId}`).put('stock', { linesKnown, linesInStock });
+  };
+
+  const campaignsOf = (ctx: ProcessorContext): CampaignInfo[] => {
+    const campaigns = ctx.stateOf.forKey('campaigns');
+    return campaigns.names().flatMap((id) => campaigns.get<CampaignInfo>(id) ?? []);
+  };
+
+  const onStock = (status: StockStatus, ctx: ProcessorContext): void => {
+    if (status.level !== 'region') return;
+    const product = ctx.stateOf.forKey(`stock:${status.sku}`);
+    if (product.get('facts') === undefined) {
+      product.put('facts', { sku: status.sku, category: status.category, brand: status.brand });
+      ctx.stateOf.forKey('catalog').put(status.sku, 1);
+    }
+    const before = product.get<boolean>(`region:${status.region}`);
+    product.put(`region:${status.region}`, status.inStock);
+    if (before === status.inStock) return;
+    const atMs = Date.parse(status.at);
+    for (const campaign of campaignsOf(ctx)) {
+      if (!promotes(campaign, status)) continue;
+      recountStock(ctx, campaign);
+      settle(ctx, campaign.campaignId, atMs, status.statusId);
+    }
+  };
+
+  const onCampaign = (campaign: CampaignInfo, ctx: ProcessorContext, record: LogRecord): void => {
+    ctx.stateOf.forKey('campaigns').put(campaign.campaignId, campaign);
+    recountStock(ctx, campaign);
+    const clock = ctx.stateOf.forKey(`campaign:${campaign.campaignId}`).get<number>('clock');
+    if (clock !== undefined)
+      settle(ctx, campaign.campaignId, clock, `campaign-${record.partition}-${record.offset}`);
+  };
+
+  return {
+    parse(record): BiddingInput {
+      const value: unknown = JSON.parse(record.value);
+      if (record.topic === topics.campaigns)
+        return { kind: 'campaign', campaign: campaignInfoSchema.parse(value) };
+      if (record.topic === topics.stock) return { kind: 'stock', status: stockStatusSchema.parse(value) };
+      if (record.topic === topics.ivt) return { kind: 'verdict', verdict: ivtVerdictSchema.parse(value) };
+      return { kind: 'event', event: cleanEventSchema.parse(value) };
+    },
+    // Outside the host's event time (one task over inputs of very different pace); the counts decay by the
+    // records' own times, and outputs depend on the log order alone.
+    eventTime: () => null,
+    eventId: (input, record) => {
+      switch (input.kind) {
+        case 'campaign':
+          return `campaign:${record.partition}:${record.offset}`;
+        case 'stock':
+          return input.status.statusId;
+        case 'event':
+          return input.event.eventId;
+        case 'verdict':
+          return input.verdict.verdictId;
+      }
+    },
+    onRecord(input, ctx) {
+      switch (input.kind) {
+        case 'campaign':
+          onCampaign(input.campaign, ctx, ctx.record);
+          return;
+        case 'stock':
+          onStock(input.status, ctx);
+          return;
+        case 'verdict':
+          onVerdict(input.verdict, ctx);
+          return;
+        case 'event': {
+          const { event } = input;
+          if (event.type === 'impression' || event.type === 'click') onAdEvent(event, ctx);
+          else if (event.type === 'purchase') onPurchase(event, ctx);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * A brand's bid multipliers pass the release step like every live partner answer (real engine, contracts, budget
+ * ledger and audit log; real WebSocket clients): refused without the contract's bidding action or for another
+ * brand's campaign, charged once per budget window, refused below k on the noised contributors, audited at every
+ * decision; recomputed from noised counts (a factor whose inputs are lost in the noise stays neutral), while the
+ * host sees the stage's exact records.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PartnerContractInput } from '../../../policies/index.ts';
+import { DEFAULT_BID_BOUNDS, TOPICS } from '../../../schema/index.ts';
+import type { BidMultiplier, BidReason, Placement } from '../../../schema/index.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { collect, errorCodes, wsClient } from '../support/clients.ts';
+import { campaign, startHarness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
+
+const brand = (partnerId: string, extra: Partial<PartnerContractInput> = {}): PartnerContractInput => ({
+  partnerId,
+  kind: 'BRAND',
+  purposes: ['measurement'],
+  visibility: { campaigns: 'own', bidding: { actions: ['campaign.bids.subscribe'] } },
+  kThreshold: 50,
+  dp: { epsilonPerQuery: 0.5, budget: { epsilon: 10, window: 'day' } },
+  rateLimit: { requestsPerMinute: 100_000, maxSubscriptions: 100 },
+  ...extra,
+});
+
+const reason = (code: BidReason['code'], factor: number): BidReason => ({
+  code,
+  factor,
+  note: code,
+  observed: {},
+});
+
+/** A record of the bidding stage with the given running totals. */
+function bid(
+  campaignId: string,
+  brandId: string,
+  placement: Placement,
+  totals: {
+    adEvents: number;
+    invalidAdEvents: number;
+    clicks: number;
+    conversions: number;
+    contributors: number;
+  },
+  multiplier: number,
+): BidMultiplier {
+  return {
+    bidId: `bid:${campaignId}:${placement}:test`,
+    campaignId,
+    brand: brandId,
+    placement,
+    multiplier,
+    reasons: [
+      reason('conversion_rate', multiplier),
+      reason('invalid_traffic', 1),
+      reason('stock', 1),
+      reason('pacing', 1),
+      reason('flight', 1),
+    ],
+    at: '2026-03-02T12:00:00.000Z',
+    bounded: { ...totals, spend: 10, spendToday: 10, bounds: DEFAULT_BID_BOUNDS },
+  };
+}
+
+const QUERY = (campaignId: string) =>
+  `subscription { bidMultipliers(campaignId: "${campaignId}") {
+    campaignId exact epsilonSpent placements { placement multiplier reasons { code factor note } } } }`;
+
+interface View {
+  campaignId: string;
+  exact: boolean;
+  epsilonSpent: number;
+  placements: Array<{
+    placement: string;
+    multiplier: number;
+    reasons: Array<{ code: string; factor: number; note: string }>;
+  }>;
+}
+
+describe('bidMultipliers', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      mode: 'policies',
+      real: {
+        contractInputs: [
+          brand('brand-bids'),
+          brand('brand-nobids', { visibility: { campaigns: 'own' } }),
+          brand('brand-small'),
+          brand('brand-quiet'),
+        ],
+      },
+    });
+    for (const partner of ['brand-bids', 'brand-nobids', 'brand-small', 'brand-quiet']) {
+      await harness.produce(TOPICS.campaigns, `cmp-${partner}`, campaign(`cmp-${partner}`, partner));
+    }
+    // Volumes far above the noise of a day's stream (a standard deviation of some ten thousand per count): search
+    // converts five times better than the app, and half the app's traffic is invalid.
+    const big = (campaignId: string, brandId: string) => [
+      bid(
+        campaignId,
+        brandId,
+        'search',
+        {
+          adEvents: 4_000_000,
+          invalidAdEvents: 0,
+          clicks: 1_000_000,
+          conversions: 500_000,
+          contributors: 2_000_000,
+        },
+        2,
+      ),
+      bid(
+        campaignId,
+        brandId,
+        'app',
+        {
+          adEvents: 4_000_000,
+          invalidAdEvents: 2_000_000,
+          clicks: 1_000_000,
+          conversions: 100_000,
+          contributors: 2_000_000,
+        },
+        0,
+      ),
+    ];
+    for (const record of [
+      ...big('cmp-brand-bids', 'brand-bids'),
+      ...big('cmp-brand-nobids', 'brand-nobids'),
+    ]) {
+      await harness.produce(TOPICS.bids, record.campaignId, record);
+    }
+    // Few contributors: below k once noised.
+    await harness.produce(
+      TOPICS.bids,
+      'cmp-brand-small',
+      bid(
+        'cmp-brand-small',
+        'brand-small',
+        'search',
+        { adEvents: 30, invalidAdEvents: 0, clicks: 10, conversions: 5, contributors: 3 },
+        1.5,
+      ),
+    );
+    // Many contributors but few clicks: the conversion rate is lost in the noise and must stay neutral.
+    await harness.produce(
+      TOPICS.bids,
+      'cmp-brand-quiet',
+      bid(
+        'cmp-brand-quiet',
+        'brand-quiet',
+        'search',
+        { adEvents: 4_000_000, invalidAdEvents: 0, clicks: 40, conversions: 30, contributors: 2_000_000 },
+        2,
+      ),
+    );
+    await waitFor(() => harness.gateway.services.readModels.bids('cmp-brand-quiet').length === 1);
+    await waitFor(() => harness.gateway.services.readModels.bids('cmp-brand-bids').length === 2);
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  const first = async (token: string, campaignId: string) => {
+    const client = wsClient(harness.url, token);
+    const running = collect<View>(client, QUERY(campaignId), 'bidMultipliers');
+    await waitFor(() => running.items.length >= 1 || running.errors.length >= 1, { timeout: 15_000 });
+    running.stop();
+    await client.dispose();
+    return running;
+  };
+
+  const spent = async (token: string): Promise<number> => {
+    const answer = await harness.gql('{ privacyBudget { epsilonSpent } }', {}, token);
+    return (answer.data?.['privacyBudget'] as { epsilonSpent: number }).epsilonSpent;
+  };
+
+  it('releases a brand’s own multipliers from noised counts, charged once per window and audited', async () => {
+    const token = await harness.token('brand-bids', 'BRAND');
+    const before = await spent(token);
+    const running = await first(token, 'cmp-brand-bids');
+    expect(running.errors).toEqual([]);
+    const view = running.items[0]!;
+    expect(view.exact).toBe(false);
+    expect(view.epsilonSpent).toBe(1);
+    // Every placement of the network, whatever the data.
+    expect(view.placements.map((row) => row.placement).sort()).toEqual([
+      'app',
+      'home',
+      'in_store_screen',
+      'product_page',
+      'search',
+    ]);
+    const factor = (placement: string, code: string) =>
+      view.placements.find((row) => row.placement === placement)?.reasons.find((r) => r.code === code)
+        ?.factor;
+    expect(factor('search', 'CONVERSION_RATE')).toBeGreaterThan(1);
+    expect(factor('app', 'CONVERSION_RATE')).toBeLessThan(1);
+    expect(factor('app', 'INVALID_TRAFFIC')).toBeLessThan(0.2);
+    expect(factor('search', 'INVALID_TRAFFIC')).toBeGreaterThan(0.9);
+    // No data on the home page: neutral.
+    expect(factor('home', 'CONVERSION_RATE')).toBe(1);
+    expect(await spent(token)).toBeCloseTo(before + 1, 6);
+
+    // A second subscription in the same window shares the paid stream: nothing more is charged.
+    const again = await first(token, 'cmp-brand-bids');
+    expect(again.items[0]?.epsilonSpent).toBe(0);
+    expect(await spent(token)).toBeCloseTo(before + 1, 6);
+
+    const entries = (await harness.auditEntries()).filter(
+      (entry) => entry.principal === 'brand-bids' && entry.action === 'campaign.bids.subscribe',
+    );
+    expect(entries.length).toBeGreaterThanOrEqual(2);
+    expect(entries[0]).toMatchObject({ effect: 'allow', result: { epsilonSpent: 1 } });
+    expect(entries[0]?.obligations?.noiseEpsilon).not.toBeNull();
+  });
+
+  it('keeps a factor neutral when its noised inputs are not clearly above their noise', async () => {
+    const running = await first(await harness.token('brand-quiet', 'BRAND'), 'cmp-brand-quiet');
+    expect(running.errors).toEqual([]);
+    const search = running.items[0]!.placements.find((row) => row.placement === 'search')!;
+    expect(search.reasons.find((r) => r.code === 'CONVERSION_RATE')).toEqual({
+      code: 'CONVERSION_RATE',
+      factor: 1,
+      note: 'not enough data for a private estimate',
+    });
+  });
+
+  it('refuses a brand whose contract does not name the bidding action, and audits the refusal', async () => {
+    const running = await first(await harness.token('brand-nobids', 'BRAND'), 'cmp-brand-nobids');
+    expect(errorCodes(running.errors)).toEqual(['FORBIDDEN']);
+    const entry = (await harness.auditEntries()).find(
+      (candidate) => candidate.principal === 'brand-nobids' && candidate.action === 'campaign.bids.subscribe',
+    );
+    expect(entry).toMatchObject({ effect: 'deny', code: 'FORBIDDEN' });
+    expect(entry?.reasons).toContain('the contract does not name the bidding action campaign.bids.subscribe');
+  });
+
+  it('refuses another brand’s campaign', async () => {
+    const running = await first(await harness.token('brand-bids', 'BRAND'), 'cmp-brand-nobids');
+    expect(errorCodes(running.errors)).toEqual(['FORBIDDEN']);
+  });
+
+  it('refuses a campaign whose noised contributors are below k, and charges the refusal', async () => {
+    const token = await harness.token('brand-small', 'BRAND');
+    const before = await spent(token);
+    const running = await first(token, 'cmp-brand-small');
+    expect(errorCodes(running.errors)).toEqual(['BELOW_THRESHOLD']);
+    expect(await spent(token)).toBeCloseTo(before + 1, 6);
+    const entry = (await harness.auditEntries()).find(
+      (candidate) => candidate.principal === 'brand-small' && candidate.action === 'campaign.bids.subscribe',
+    );
+    expect(entry).toMatchObject({ effect: 'deny', code: 'BELOW_THRESHOLD', result: { epsilonSpent: 1 } });
+  });
+
+  it('gives the host the stage’s exact records', async () => {
+    const running = await first(await harness.token('ops-1', 'HOST_ADMIN'), 'cmp-brand-bids');
+    expect(running.errors).toEqual([]);
+    const view = running.items[0]!;
+    expect(view.exact).toBe(true);
+    expect(view.placements.map((row) => [row.placement, row.multiplier])).toEqual([
+      ['app', 0],
+      ['search', 2],
+    ]);
+  });
+});
