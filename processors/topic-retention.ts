@@ -81,6 +81,7 @@ export function pipelineTopicCleanup(settings: TopicRetentionSettings = {}): Map
     [TOPICS.attributions, compacted(keyOf((v) => (v['kind'] === 'aggregate' ? [v['aggregateId']] : null)))],
     [TOPICS.stock, compacted(keyOf((v) => [v['level'], v['sku'], v['region'], v['storeId'] ?? '']))],
     [TOPICS.campaignPauses, compacted(keyOf((v) => [v['campaignId'], v['sku'], v['region']]))],
+    [TOPICS.bids, compacted(keyOf((v) => [v['campaignId'], v['placement']]))],
     [TOPICS.events, stream],
     [TOPICS.ivt, stream],
     [TOPICS.fraudSignals, stream],
