@@ -131,12 +131,16 @@ describe('topic retention under a running pipeline', () => {
       secrets,
     );
 
-    // Every stage saw all of its input: its counts are the untouched run's.
-    const { ingest: wholeIngest, ...wholeStages } = whole.stats;
-    const { ingest: trimmedIngest, ...trimmedStages } = trimmed.stats;
+    // Every stage saw all of its input: its counts are the untouched run's. Bidding merges three producers'
+    // topics in arrival order (processors/bidding), so what it writes may differ between two independent runs;
+    // what it read may not.
+    const { ingest: wholeIngest, bidding: wholeBidding, ...wholeStages } = whole.stats;
+    const { ingest: trimmedIngest, bidding: trimmedBidding, ...trimmedStages } = trimmed.stats;
     expect(trimmedIngest.processed).toBe(wholeIngest.processed);
     expect(trimmedIngest.deadLettered).toBe(wholeIngest.deadLettered);
     expect(JSON.stringify(trimmedStages)).toBe(JSON.stringify(wholeStages));
+    expect(trimmedBidding.records).toBe(wholeBidding.records);
+    expect(trimmedBidding.deadLettered).toBe(wholeBidding.deadLettered);
 
     // Retention did work while the stages ran: streams were cut and state topics compacted.
     const deleted = trimmed.reports.reduce((sum, report) => sum + report.deleted, 0);
@@ -150,6 +154,13 @@ describe('topic retention under a running pipeline', () => {
     // The state topics: the latest record of each compaction key is the same as in the whole history.
     for (const [topic, cleanup] of pipelineTopicCleanup()) {
       if (cleanup.compactionKey === undefined) continue;
+      if (topic === TOPICS.bids) {
+        // Not comparable between independent runs (above): compacted to one record per campaign and placement.
+        const keys = recordsOf(trimmed.path, topic).map((record) => cleanup.compactionKey!(record));
+        expect(keys.length).toBeGreaterThan(0);
+        expect(new Set(keys).size, topic).toBe(keys.length);
+        continue;
+      }
       const latest = (path: string) => {
         const rows = new Map<string, string>();
         for (const record of recordsOf(path, topic)) {
