@@ -17,13 +17,13 @@
  * Every placement of the network is listed (a public domain), so which rows appear does not depend on the data.
  */
 import type { GatewayContext } from '../context.ts';
-import { GatewayError, extensionCodeOf } from '../errors.ts';
+import { GatewayError } from '../errors.ts';
 import { governed } from '../governance.ts';
 import type { ContractView } from '../ports.ts';
 import type { LiveRelease } from '../release/release-step.ts';
 import type { LiveMeasure } from '../release/live-streams.ts';
 import { ownsCampaign } from './brand.ts';
-import { admitted, queueFor } from './subscriptions.ts';
+import { admitted, pollingStream } from './subscriptions.ts';
 import {
   DEFAULT_BID_BOUNDS,
   conversionReason,
@@ -226,31 +226,8 @@ export const biddingResolvers = {
               return bidsRelease(context, args.campaignId, contract);
             });
           };
-          // As campaignMetrics: the first push is decided before the subscription is acknowledged (a denial fails
-          // the subscribe); later, a tick below k is skipped and any other refusal ends the stream.
-          const first = await pushOnce();
-          const stream = queueFor<unknown>(context, () => clearInterval(timer));
-          stream.push(first);
-          let inFlight = false;
-          const timer = setInterval(
-            () => {
-              if (inFlight || stream.closed) return;
-              inFlight = true;
-              pushOnce()
-                .then(
-                  (bids) => stream.push(bids),
-                  (error: unknown) => {
-                    if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
-                    stream.fail(error instanceof Error ? error : new Error(String(error)));
-                  },
-                )
-                .finally(() => {
-                  inFlight = false;
-                });
-            },
-            Math.max(1_000, context.services.limits.campaignMetricsIntervalMs),
-          );
-          return stream;
+          // As campaignMetrics: decided before the subscription is acknowledged, then on a timer.
+          return pollingStream(context, pushOnce);
         });
       },
       resolve: (payload: unknown) => payload,

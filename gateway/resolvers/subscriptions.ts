@@ -225,6 +225,40 @@ export function queueFor<T>(
   });
 }
 
+/**
+ * A live release pushed on a timer (campaignMetrics, bidMultipliers): the first push is decided before the
+ * subscription is acknowledged, so a denial fails the subscribe. Later pushes: below k a tick is skipped; anything
+ * else (budget exhausted when a new window must be paid for, contract revoked) ends the stream.
+ */
+export async function pollingStream(
+  context: GatewayContext,
+  pushOnce: () => Promise<unknown>,
+): Promise<BoundedQueue<unknown>> {
+  const first = await pushOnce();
+  const stream = queueFor<unknown>(context, () => clearInterval(timer));
+  stream.push(first);
+  let inFlight = false;
+  const timer = setInterval(
+    () => {
+      if (inFlight || stream.closed) return;
+      inFlight = true;
+      pushOnce()
+        .then(
+          (payload) => stream.push(payload),
+          (error: unknown) => {
+            if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
+            stream.fail(error instanceof Error ? error : new Error(String(error)));
+          },
+        )
+        .finally(() => {
+          inFlight = false;
+        });
+    },
+    Math.max(1_000, context.services.limits.campaignMetricsIntervalMs),
+  );
+  return stream;
+}
+
 /** Subscription resolvers. */
 export const subscriptionResolvers = {
   Subscription: {
@@ -467,32 +501,7 @@ export const subscriptionResolvers = {
               return campaignMetricsRelease(context, args.campaignId);
             });
           };
-          // The first push is decided before the subscription is acknowledged: a denial fails the subscribe.
-          // Later pushes: below k this tick is skipped; anything else (budget exhausted when a new window must be
-          // paid for, contract revoked) ends the stream.
-          const first = await pushOnce();
-          const stream = queueFor<unknown>(context, () => clearInterval(timer));
-          stream.push(first);
-          let inFlight = false;
-          const timer = setInterval(
-            () => {
-              if (inFlight || stream.closed) return;
-              inFlight = true;
-              pushOnce()
-                .then(
-                  (metrics) => stream.push(metrics),
-                  (error: unknown) => {
-                    if (extensionCodeOf(error) === 'BELOW_THRESHOLD') return;
-                    stream.fail(error instanceof Error ? error : new Error(String(error)));
-                  },
-                )
-                .finally(() => {
-                  inFlight = false;
-                });
-            },
-            Math.max(1_000, context.services.limits.campaignMetricsIntervalMs),
-          );
-          return stream;
+          return pollingStream(context, pushOnce);
         });
       },
       resolve: (payload: unknown) => payload,

@@ -1,5 +1,5 @@
 /** The bidding stage as a processor host over its four inputs, with the topic it writes created up front. */
-import { createProcessorHost } from '../runtime/index.ts';
+import { createMergedStageHost } from '../runtime/index.ts';
 import type { Log, ProcessorHost } from '../runtime/index.ts';
 import { biddingTopics, createBiddingProcessor } from './bidding-processor.ts';
 import type { BiddingProcessorOptions } from './bidding-processor.ts';
@@ -25,24 +25,16 @@ export interface BiddingHostOptions extends BiddingProcessorOptions {
 export function createBiddingHost(options: BiddingHostOptions): ProcessorHost {
   const { log, stateDir, nameSuffix, onError, ...processorOptions } = options;
   const topics = biddingTopics(options.topics);
-  const host = createProcessorHost({
+  return createMergedStageHost({
     log,
-    name: `bidding${nameSuffix ?? ''}`,
+    stateDir,
+    name: 'bidding',
+    ...(nameSuffix === undefined ? {} : { nameSuffix }),
     // At one log time: a campaign before the stock and events that concern it, an event before its verdict.
     inputTopics: [topics.campaigns, topics.stock, topics.events, topics.ivt],
-    stateDir,
-    layout: 'merged',
+    compactedTopics: [topics.campaigns],
+    outputTopics: [topics.bids],
     processor: createBiddingProcessor({ ...processorOptions, topics }),
-    eventTime: { maxOutOfOrdernessMs: 0 },
     ...(onError === undefined ? {} : { onError }),
   });
-  return {
-    ...host,
-    async start() {
-      await log.createTopic(topics.campaigns, { compacted: true });
-      for (const topic of [topics.stock, topics.events, topics.ivt, topics.bids])
-        await log.createTopic(topic);
-      await host.start();
-    },
-  };
 }

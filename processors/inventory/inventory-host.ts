@@ -1,5 +1,5 @@
 /** The inventory stage as a processor host over its two inputs, with the topics it writes created up front. */
-import { createProcessorHost } from '../runtime/index.ts';
+import { createMergedStageHost } from '../runtime/index.ts';
 import type { Log, ProcessorHost } from '../runtime/index.ts';
 import { createInventoryProcessor, inventoryTopics } from './inventory-processor.ts';
 import type { InventoryProcessorOptions } from './inventory-processor.ts';
@@ -24,24 +24,16 @@ export interface InventoryHostOptions extends InventoryProcessorOptions {
 export function createInventoryHost(options: InventoryHostOptions): ProcessorHost {
   const { log, stateDir, nameSuffix, onError, ...processorOptions } = options;
   const topics = inventoryTopics(options.topics);
-  const host = createProcessorHost({
+  return createMergedStageHost({
     log,
-    name: `inventory${nameSuffix ?? ''}`,
+    stateDir,
+    name: 'inventory',
+    ...(nameSuffix === undefined ? {} : { nameSuffix }),
     // Campaigns first: at one log time a campaign is known before the counts that may pause it.
     inputTopics: [topics.campaigns, topics.inventory],
-    stateDir,
-    layout: 'merged',
+    compactedTopics: [topics.campaigns],
+    outputTopics: [topics.stock, topics.campaignPauses],
     processor: createInventoryProcessor({ ...processorOptions, topics }),
-    eventTime: { maxOutOfOrdernessMs: 0 },
     ...(onError === undefined ? {} : { onError }),
   });
-  return {
-    ...host,
-    async start() {
-      await log.createTopic(topics.campaigns, { compacted: true });
-      for (const topic of [topics.inventory, topics.stock, topics.campaignPauses])
-        await log.createTopic(topic);
-      await host.start();
-    },
-  };
 }
