@@ -35,6 +35,7 @@ const HOST_ADMIN_RULES: Readonly<Partial<Record<Action, HostRule>>> = {
   'keys.rotate': PLAIN('the host manages partner keys'),
   'stock.status': PLAIN('the host reads its own stock'),
   'campaign.pauses': PLAIN('the host runs the ad server the pauses are for'),
+  'offers.report': EXACT,
 };
 
 /** The host rule for `role` and `action`, if any. */

@@ -35,6 +35,7 @@ export const ACTIONS = [
   'keys.rotate',
   'stock.status',
   'campaign.pauses',
+  'offers.report',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -50,7 +51,8 @@ export type ResourceKind =
   | 'audit'
   | 'contract'
   | 'key'
-  | 'stock';
+  | 'stock'
+  | 'offer';
 
 /** The resource kind each action must name; a request naming another kind is denied. */
 export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
@@ -75,6 +77,7 @@ export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
   'keys.rotate': 'key',
   'stock.status': 'stock',
   'campaign.pauses': 'campaign',
+  'offers.report': 'offer',
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers and inventory, over one
- * log.
+ * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers, inventory and offers,
+ * over one log.
  *
  * Each stage is its own consumer group with its own state under `<dataDir>/state`, so stages can equally run
  * as separate processes (or several instances each) on Kafka; this composition is the embedded default's and
@@ -19,6 +19,8 @@ import type { FraudConfigInput } from './fraud/index.ts';
 import { createIngest, createRawRetention } from './ingest/index.ts';
 import { createInventoryHost } from './inventory/index.ts';
 import type { InventoryProcessorOptions } from './inventory/index.ts';
+import { createOffersHost } from './offers/index.ts';
+import type { OfferProcessorOptions } from './offers/index.ts';
 import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/index.ts';
 import { createProcessorHost, MS } from './runtime/index.ts';
 import type { HostStats, Log, ProcessorHost } from './runtime/index.ts';
@@ -49,6 +51,11 @@ export interface PipelineOptions {
    * (`serve` passes those of the contracts it loaded; a contract change reaches the stage at its next start).
    */
   inventory?: Omit<InventoryProcessorOptions, 'topics'>;
+  /**
+   * The offer engine's settings: the offers the contracts declare (`serve` passes them; none by default, and a
+   * contract change reaches the stage at its next start) and the caps.
+   */
+  offers?: Omit<OfferProcessorOptions, 'topics'>;
   /** Bound on out-of-order event time within one partition for segments (default 5 minutes). */
   segmentsMaxOutOfOrdernessMs?: number;
   /**
@@ -74,6 +81,7 @@ export interface PipelineStats {
   attribution: ReturnType<ReturnType<typeof createAttributionProcessor>['stats']>;
   triggers: { repartition: HostStats; trigger: HostStats };
   inventory: HostStats;
+  offers: HostStats;
 }
 
 /** A running pipeline. */
@@ -167,6 +175,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     onError: onError('inventory'),
     ...options.inventory,
   });
+  const offers = createOffersHost({
+    log,
+    stateDir,
+    onError: onError('offers'),
+    offers: [],
+    ...options.offers,
+  });
 
   const rawRetention =
     options.rawRetentionGraceMs === undefined
@@ -192,6 +207,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         attribution.start(),
         triggers.start(),
         inventory.start(),
+        offers.start(),
       ]);
       await ingest.start();
       rawRetention?.start();
@@ -205,6 +221,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         attribution.stop(),
         triggers.stop(),
         inventory.stop(),
+        offers.stop(),
       ]);
     },
     async caughtUp() {
@@ -215,7 +232,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!(await triggers.repartition.caughtUp())) return false;
       if (!(await triggers.trigger.caughtUp())) return false;
       if (!(await inventory.caughtUp())) return false;
-      return attribution.caughtUp();
+      if (!(await attribution.caughtUp())) return false;
+      // After segments and inventory: the offer engine reads their outputs.
+      return offers.caughtUp();
     },
     stats: () => ({
       ingest: ingest.stats(),
@@ -224,6 +243,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       attribution: attribution.stats(),
       triggers: { repartition: triggers.repartition.stats(), trigger: triggers.trigger.stats() },
       inventory: inventory.stats(),
+      offers: offers.stats(),
     }),
   };
 }

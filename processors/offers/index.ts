@@ -11,3 +11,4 @@ export type { OffersHostOptions } from './offers-host.ts';
 export { affinity, dayOf, eligibility, pickOffer } from './offer-rules.ts';
 export type { OfferCandidate, OfferDefinition, OfferRefusal } from './offer-rules.ts';
 export type { OfferStatBounds } from './offer-stats.ts';
+export { offersOfContracts } from './contract-offers.ts';

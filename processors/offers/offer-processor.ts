@@ -5,12 +5,17 @@
  * offered product within the offer's window as its redemption.
  *
  * Inputs (merged layout: one task over every partition, as inventory does): `cleanroom.consent`,
- * `cleanroom.stock` (keyed by sku), `cleanroom.segment-changes`, `cleanroom.events` (purchases) and
- * `cleanroom.instore` (keyed by subject). Stock is keyed by product and the rest by shopper, so no co-partitioned
- * task could hold both a store's shelf and the shopper who walks in; repartitioning the stock to every partition
- * would copy every count four times for no gain at one store chain's scale. Within the one task the ordered merge
- * applies records in log-time order, so what a zone entry meets (stock, segments, purchases before it) is a
- * function of the input alone.
+ * `cleanroom.inventory` (a store's count of a product, keyed by sku), `cleanroom.segment-changes`,
+ * `cleanroom.events` (purchases) and `cleanroom.instore` (keyed by subject). Counts are keyed by product and the
+ * rest by shopper, so no co-partitioned task could hold both a store's shelf and the shopper who walks in;
+ * repartitioning every count to every partition would copy each four times for no gain at one chain's scale.
+ *
+ * Stock per store is the inventory stage's rule (`storeInStock`) applied to the counts ingest validated, not the
+ * inventory stage's `cleanroom.stock`: counts, purchases and zone entries then all come from ingest, in ingest's
+ * one order, and the merge (log time, then topic rank) applies a count before a zone entry that followed it. A
+ * shelf emptied a moment before a shopper walks in is therefore never offered, on live input as on a replay,
+ * where reading the inventory stage's output would race that stage.
+ *
  *
  * Privacy: an offer names no shopper; it answers the app's own zone entry (`entryId`) or shows on the zone's
  * screen. Purchase history is kept only for shoppers whose consent allows personalization, and is dropped when
@@ -18,7 +23,7 @@
  * through the gateway's release step.
  *
  * State keys: `shopper:<subjectId>` (`seg:`, `bought:`, `boughtCat:`, `day:`, `got:`, `open:`, `cell:`, `cells:`),
- * `store:<storeId>` (in stock per sku), `product:<sku>` (category), `daily` (offers made per offer and day),
+ * `store:<storeId>` (per sku: in stock, and the time of the count), `product:<sku>` (category), `daily` (offers made per offer and day),
  * `stats:<brand>` (report cells).
  */
 import {
@@ -26,19 +31,20 @@ import {
   cleanEventSchema,
   consentChangeSchema,
   instoreCleanSchema,
+  inventoryLevelSchema,
   segmentChangeSchema,
-  stockStatusSchema,
 } from '../../schema/topics.ts';
 import type {
   ConsentChange,
   InstoreCleanEvent,
+  InventoryLevel,
   OfferMade,
   OfferRedeemed,
   PurchaseEvent,
   SegmentChange,
-  StockStatus,
   ZoneEntry,
 } from '../../schema/topics.ts';
+import { storeInStock } from '../inventory/index.ts';
 import type { KeyedState, Processor, ProcessorContext } from '../runtime/index.ts';
 import { countOffer } from './offer-stats.ts';
 import type { OfferStatBounds } from './offer-stats.ts';
@@ -65,7 +71,7 @@ export interface OfferProcessorOptions {
 /** The topics of the stage. */
 export interface OfferTopics {
   consent: string;
-  stock: string;
+  inventory: string;
   segmentChanges: string;
   events: string;
   instore: string;
@@ -77,7 +83,7 @@ export interface OfferTopics {
 export function offerTopics(given: Partial<OfferTopics> = {}): OfferTopics {
   return {
     consent: given.consent ?? TOPICS.consent,
-    stock: given.stock ?? TOPICS.stock,
+    inventory: given.inventory ?? TOPICS.inventory,
     segmentChanges: given.segmentChanges ?? TOPICS.segmentChanges,
     events: given.events ?? TOPICS.events,
     instore: given.instore ?? TOPICS.instore,
@@ -89,7 +95,7 @@ export function offerTopics(given: Partial<OfferTopics> = {}): OfferTopics {
 /** An input of the stage. */
 export type OfferInput =
   | { kind: 'consent'; change: ConsentChange }
-  | { kind: 'stock'; status: StockStatus }
+  | { kind: 'level'; level: InventoryLevel }
   | { kind: 'segment'; change: SegmentChange }
   | { kind: 'purchase'; purchase: PurchaseEvent }
   | { kind: 'instore'; record: InstoreCleanEvent }
@@ -106,6 +112,12 @@ interface OpenOffer {
   day: string;
   madeAt: string;
   expiresAt: string;
+}
+
+/** A store's shelf of one product: the latest count's verdict and time. */
+interface ShelfRow {
+  inStock: boolean;
+  atMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -153,7 +165,7 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
       const category = ctx.stateOf.forKey(`product:${offer.sku}`).get<string>('category');
       const candidate: OfferCandidate = {
         offer,
-        inStock: store.get<boolean>(offer.sku) === true,
+        inStock: store.get<ShelfRow>(offer.sku)?.inStock === true,
         inSegment:
           offer.segments.length === 0 ||
           offer.segments.some((segmentId) => shopper.get<number>(`seg:${segmentId}`) !== undefined),
@@ -269,11 +281,15 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
     ctx.count('personalization-withdrawn');
   };
 
-  const onStock = (status: StockStatus, ctx: ProcessorContext): void => {
-    const product = ctx.stateOf.forKey(`product:${status.sku}`);
-    if (product.get<string>('category') === undefined) product.put('category', status.category);
-    if (status.level !== 'store' || status.storeId === undefined) return;
-    ctx.stateOf.forKey(`store:${status.storeId}`).put(status.sku, status.inStock);
+  const onLevel = (level: InventoryLevel, ctx: ProcessorContext): void => {
+    const product = ctx.stateOf.forKey(`product:${level.sku}`);
+    if (product.get<string>('category') === undefined) product.put('category', level.category);
+    const store = ctx.stateOf.forKey(`store:${level.storeId}`);
+    const atMs = Date.parse(level.occurredAt);
+    // The latest count by its own time wins, as in the inventory stage.
+    const previous = store.get<ShelfRow>(level.sku);
+    if (previous !== undefined && previous.atMs > atMs) return;
+    store.put(level.sku, { inStock: storeInStock(level.onHand), atMs } satisfies ShelfRow);
   };
 
   const onSegment = (change: SegmentChange, ctx: ProcessorContext): void => {
@@ -288,8 +304,8 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
       switch (record.topic) {
         case topics.consent:
           return { kind: 'consent', change: consentChangeSchema.parse(value) };
-        case topics.stock:
-          return { kind: 'stock', status: stockStatusSchema.parse(value) };
+        case topics.inventory:
+          return { kind: 'level', level: inventoryLevelSchema.parse(value) };
         case topics.segmentChanges:
           return { kind: 'segment', change: segmentChangeSchema.parse(value) };
         case topics.instore:
@@ -309,8 +325,8 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
       switch (input.kind) {
         case 'consent':
           return input.change.changeId;
-        case 'stock':
-          return input.status.statusId;
+        case 'level':
+          return input.level.eventId;
         case 'segment':
           return input.change.changeId;
         case 'purchase':
@@ -326,8 +342,8 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
         case 'consent':
           onConsent(input.change, ctx);
           return;
-        case 'stock':
-          onStock(input.status, ctx);
+        case 'level':
+          onLevel(input.level, ctx);
           return;
         case 'segment':
           onSegment(input.change, ctx);

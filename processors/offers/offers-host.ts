@@ -28,7 +28,7 @@ export function createOffersHost(options: OffersHostOptions): ProcessorHost {
     log,
     name: `offers${nameSuffix ?? ''}`,
     // At one log time: consent, then the shelf and the shopper's segments and purchases, then the zone entry.
-    inputTopics: [topics.consent, topics.stock, topics.segmentChanges, topics.events, topics.instore],
+    inputTopics: [topics.consent, topics.inventory, topics.segmentChanges, topics.events, topics.instore],
     stateDir,
     layout: 'merged',
     processor: createOfferProcessor({ ...processorOptions, topics }),
@@ -40,7 +40,7 @@ export function createOffersHost(options: OffersHostOptions): ProcessorHost {
     async start() {
       for (const topic of [
         topics.consent,
-        topics.stock,
+        topics.inventory,
         topics.segmentChanges,
         topics.events,
         topics.instore,

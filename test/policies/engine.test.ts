@@ -65,6 +65,8 @@ function resourceFor(action: Action, principal: Principal): Resource {
       return { kind: 'stock', ownerPartnerId: principal.id };
     case 'campaign.pauses':
       return { kind: 'campaign', id: 'spring-oats', ownerPartnerId: principal.id };
+    case 'offers.report':
+      return { kind: 'offer', ownerPartnerId: principal.id };
   }
 }
 
@@ -94,6 +96,7 @@ const EXPECTED: Record<Action, Record<Role, 'allow' | 'deny'>> = {
   'keys.rotate': { BRAND: D, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'stock.status': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'campaign.pauses': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
+  'offers.report': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
 };
 
 const contextFor = (role: Role, overrides: Partial<DecisionContext> = {}): DecisionContext => ({
@@ -298,6 +301,8 @@ describe('decide: denials', () => {
     );
     const withId = parseContract({
       ...contractOf('fresh-oats').contract,
+      // No segments shared, so no offer targeting one either.
+      offers: [],
       visibility: { segments: [], campaigns: { own: true, ids: ['joint-promo'] } },
     });
     expect(decide(brand, 'campaign.report', resource, contextFor('BRAND', { contract: withId })).effect).toBe(
