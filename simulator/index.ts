@@ -12,6 +12,8 @@ export type {
   ResolvedSurge,
   InventoryOptions,
   ResolvedInventory,
+  InstoreOptions,
+  ResolvedInstore,
   AdLine,
   AdServerPauses,
 } from './options.ts';
@@ -59,4 +61,6 @@ export type {
   StockOutTruth,
   WastedImpressionTruth,
   InventoryTruth,
+  InstoreTruth,
+  ZoneEntryTruth,
 } from './truth.ts';

@@ -402,13 +402,24 @@ export const partnerContractSchema = z
         message: 'names an action twice',
       });
     }
-    if (contract.kind === 'QSR' && (contract.offers.length > 0 || contract.visibility.offers.actions.length > 0)) {
-      context.addIssue({ code: 'custom', path: ['offers'], message: 'in-store offers are for BRAND partners' });
+    if (
+      contract.kind === 'QSR' &&
+      (contract.offers.length > 0 || contract.visibility.offers.actions.length > 0)
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['offers'],
+        message: 'in-store offers are for BRAND partners',
+      });
     }
     const offerIds = new Set<string>();
     contract.offers.forEach((offer, index) => {
       if (offerIds.has(offer.offerId))
-        context.addIssue({ code: 'custom', path: ['offers', index, 'offerId'], message: 'duplicate offerId' });
+        context.addIssue({
+          code: 'custom',
+          path: ['offers', index, 'offerId'],
+          message: 'duplicate offerId',
+        });
       offerIds.add(offer.offerId);
       offer.segments.forEach((segmentId, segmentIndex) => {
         if (!contract.visibility.segments.includes(segmentId))

@@ -217,7 +217,14 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
     shopper.put(`open:${made.offerId}`, open);
     ctx.count('offer');
     ctx.emit({ topic: topics.offers, key: entry.storeId, value: made, outputId: made.offerId });
-    countOffer(ctx, shopper, { brand: offer.brand, day, region: entry.region }, 'made', bounds, topics.offerStats);
+    countOffer(
+      ctx,
+      shopper,
+      { brand: offer.brand, day, region: entry.region },
+      'made',
+      bounds,
+      topics.offerStats,
+    );
   };
 
   const onPurchase = (purchase: PurchaseEvent, ctx: ProcessorContext): void => {

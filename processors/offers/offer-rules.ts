@@ -41,8 +41,7 @@ export interface OfferCandidate {
 }
 
 /** Why a candidate was not made (counted per reason, so an operator sees what holds offers back). */
-export type OfferRefusal =
-  'zone' | 'out-of-stock' | 'segment' | 'shopper-cap' | 'daily-cap' | 'not-a-buyer';
+export type OfferRefusal = 'zone' | 'out-of-stock' | 'segment' | 'shopper-cap' | 'daily-cap' | 'not-a-buyer';
 
 /** Whether a candidate may be made, or why not. */
 export function eligibility(candidate: OfferCandidate, zone: string): OfferRefusal | null {

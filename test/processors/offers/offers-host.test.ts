@@ -11,12 +11,7 @@ import { createOffersHost } from '../../../processors/offers/index.ts';
 import type { OfferDefinition } from '../../../processors/offers/index.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
 import type { Log, LogRecord, ProcessorHost } from '../../../processors/runtime/index.ts';
-import {
-  TOPICS,
-  deadLetterSchema,
-  offerRecordSchema,
-  offerStatSchema,
-} from '../../../schema/topics.ts';
+import { TOPICS, deadLetterSchema, offerRecordSchema, offerStatSchema } from '../../../schema/topics.ts';
 import type {
   ConsentChange,
   InstoreCleanEvent,
@@ -209,7 +204,9 @@ async function settle(host: ProcessorHost): Promise<void> {
 }
 
 async function offerRecords(log: Log): Promise<OfferRecord[]> {
-  return (await readAll(log, TOPICS.offers)).map((record) => offerRecordSchema.parse(JSON.parse(record.value)));
+  return (await readAll(log, TOPICS.offers)).map((record) =>
+    offerRecordSchema.parse(JSON.parse(record.value)),
+  );
 }
 
 const made = (records: OfferRecord[]): OfferMade[] =>
@@ -405,7 +402,10 @@ describe('the offer engine on the processor host', () => {
     await produce(log, [
       { topic: 'stock', value: stock('store-west-01', 'oat-milk', true, 0) },
       { topic: 'events', value: purchase('subject-a', 'oat-milk', 1) },
-      ...[0, 1, 2, 3].map((day): Input => ({ topic: 'instore', value: entry('subject-a', 'dairy', day * 1440 + 10) })),
+      ...[0, 1, 2, 3].map((day): Input => ({
+        topic: 'instore',
+        value: entry('subject-a', 'dairy', day * 1440 + 10),
+      })),
     ]);
     await settle(host);
     const stats = (await readAll(log, TOPICS.offerStats)).map((record) =>
