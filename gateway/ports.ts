@@ -45,7 +45,8 @@ export type GatewayAction =
   | 'campaign.metrics.subscribe'
   | 'decisions.subscribe'
   | 'stock.status'
-  | 'campaign.pauses';
+  | 'campaign.pauses'
+  | 'offers.report';
 
 /** What a decision obliges the gateway to do with the answer. */
 export interface Obligations {
@@ -119,6 +120,8 @@ export interface ContractView {
   uploads: { minimumSize: number; maxPerWindow: number };
   /** The inventory actions the contract names, and whether a paused line may be served with a substitute. */
   inventory?: { actions: string[]; substitution: boolean };
+  /** The offer actions the contract names (`offers.report`). */
+  offers?: { actions: string[] };
   /** The partner's own identity provider: its tokens are verified only against it. Absent: the host's. */
   identityProvider?: PartnerIdentityProvider | null;
 }

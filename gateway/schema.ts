@@ -10,6 +10,7 @@ import { brandResolvers } from './resolvers/brand.ts';
 import { hostAdminResolvers } from './resolvers/host-admin.ts';
 import { refuseOverlongIds } from './resolvers/id-limits.ts';
 import { inventoryResolvers } from './resolvers/inventory.ts';
+import { offerResolvers } from './resolvers/offers.ts';
 import { privacyOfficerResolvers } from './resolvers/privacy-officer.ts';
 import { qsrResolvers } from './resolvers/qsr.ts';
 import { sharedResolvers } from './resolvers/shared.ts';
@@ -106,6 +107,7 @@ export function createGatewaySchema(): GraphQLSchema {
         sharedResolvers,
         brandResolvers,
         inventoryResolvers,
+        offerResolvers,
         qsrResolvers,
         privacyOfficerResolvers,
         hostAdminResolvers,

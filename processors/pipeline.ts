@@ -180,6 +180,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     stateDir,
     onError: onError('offers'),
     offers: [],
+    // The offer report's cells per shopper follow the host's contribution bound for campaign cells.
+    cellsPerBrand: host.privacy.contributionBounds.cellsPerCampaign,
     ...options.offers,
   });
 

@@ -10,6 +10,7 @@ import {
   campaignInfoSchema,
   campaignPauseSchema,
   consentChangeSchema,
+  offerStatSchema,
   segmentChangeSchema,
   stockStatusSchema,
   triggerSchema,
@@ -29,6 +30,7 @@ export const MATERIALIZED_TOPICS = [
   TOPICS.consent,
   TOPICS.stock,
   TOPICS.campaignPauses,
+  TOPICS.offerStats,
 ] as const;
 
 /** The running materializer. */
@@ -123,6 +125,9 @@ export function createRecordApplier(targets: {
         return;
       case TOPICS.campaignPauses:
         models.applyCampaignPause(campaignPauseSchema.parse(value));
+        return;
+      case TOPICS.offerStats:
+        models.applyOfferStat(offerStatSchema.parse(value));
         return;
       default:
         return;

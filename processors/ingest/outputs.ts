@@ -21,14 +21,7 @@ export interface IngestOutput {
 
 /** How a record was handled. */
 export type RecordOutcome =
-    | 'event'
-  | 'consent'
-  | 'loyalty'
-  | 'campaign'
-  | 'inventory'
-  | 'instore'
-  | 'dead-letter'
-  | 'duplicate';
+  'event' | 'consent' | 'loyalty' | 'campaign' | 'inventory' | 'instore' | 'dead-letter' | 'duplicate';
 
 /** The result of transforming one raw record. */
 export interface TransformResult {

@@ -58,6 +58,7 @@ export function brandContract(partnerId: string, overrides: Partial<ContractView
     activationMinimum: 50,
     uploads: { minimumSize: 1, maxPerWindow: 1_000 },
     inventory: { actions: ['stock.status', 'campaign.pauses'], substitution: false },
+    offers: { actions: ['offers.report'] },
     ...overrides,
   };
 }
@@ -67,6 +68,7 @@ export function qsrContract(partnerId: string, overrides: Partial<ContractView> 
   return brandContract(partnerId, {
     kind: 'QSR',
     inventory: { actions: [], substitution: false },
+    offers: { actions: [] },
     purposes: ['trigger'],
     segments: [],
     triggerCategories: ['plant-based-meat', 'coffee'],

@@ -34,6 +34,9 @@ export function toContractInput(view: ContractView): PartnerContractInput {
               substitution: view.inventory.substitution,
             },
           }),
+      ...(view.offers === undefined || view.kind !== 'BRAND'
+        ? {}
+        : { offers: { actions: view.offers.actions as Array<'offers.report'> } }),
     },
     kThreshold: view.kThreshold,
     dp: {
