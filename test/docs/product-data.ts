@@ -13,6 +13,7 @@ import type {
   ConsentChange,
   InventoryEvent,
   LoyaltyEvent,
+  OfferStat,
   SegmentChange,
   Trigger,
 } from '../../schema/index.ts';
@@ -162,6 +163,30 @@ function stockCounts(): Array<{ key: string; value: string }> {
   return records;
 }
 
+/**
+ * The offer report's cells of Fresh Oats (on `cleanroom.offer-stats`, as the offer engine writes them): a busy day in
+ * west, far above the threshold after noise, and a quiet one in east, far below it.
+ */
+function offerStats(): Array<{ key: string; value: string }> {
+  const cell = (region: string, shoppers: number, made: number, redeemed: number): OfferStat => ({
+    statId: `offer-stats:fresh-oats:2026-03-02:${region}`,
+    version: 1,
+    brand: 'fresh-oats',
+    day: '2026-03-02',
+    region,
+    offeredSubjects: shoppers,
+    offersMade: made,
+    offersRedeemed: redeemed,
+    bounded: {
+      offeredSubjects: shoppers,
+      offersMade: made,
+      offersRedeemed: redeemed,
+      bounds: { cellsPerBrand: 4, offersPerShopperPerDay: 2 },
+    },
+  });
+  return [cell('west', 420, 510, 140), cell('east', 6, 6, 1)].map((value) => json('fresh-oats', value));
+}
+
 /** The product's log, opened from the test process, and what the guides need written to it. */
 export interface ProductData {
   log: Log;
@@ -213,6 +238,7 @@ export function openProductData(dataDir: string): ProductData {
       await log.produce(TOPICS.triggers, [json('plant_based_meat|north', trigger(9, 'north'))]);
       await log.produce(RAW_TOPICS.loyalty, demoLoyaltyRecords().map(toProduceMessage));
       await log.produce(RAW_TOPICS.inventory, stockCounts());
+      await log.produce(TOPICS.offerStats, offerStats());
     },
     startTrickle(intervalMs) {
       timer = setInterval(() => {
