@@ -37,7 +37,7 @@ export interface ShelfView {
 export interface InstoreSystem {
   /** One regular's trip with the app, starting at `atMs` (a process of the simulation). */
   journey(atMs: number): void;
-  /** Every zone sensor of every store reports its count for the window ending at `atMs`. */
+  /** Every zone sensor of every store reports its count for the window that closed just before `atMs`. */
   footTraffic(atMs: number): void;
   truth(): InstoreTruth;
 }

@@ -26,6 +26,8 @@ import type { InstoreSystem } from './instore.ts';
 import type { World } from './world.ts';
 
 const HOUR_MS = 3_600_000;
+/** How long after its window a zone sensor reports its count. */
+const SENSOR_DELAY_MS = 5_000;
 
 /** A running simulation: iterate it once for its records; ask for the truth of what was emitted so far. */
 export interface Simulation extends Iterable<SimulatedRecord> {
@@ -94,7 +96,8 @@ function instoreProcesses(ctx: SimulationContext, instore: InstoreSystem): Proce
   return [
     { nextAt: next(startMs), gap: () => null, run: (at) => instore.journey(at), next },
     {
-      nextAt: startMs + everyMs,
+      // A sensor reports a few seconds after its window closes.
+      nextAt: startMs + everyMs + SENSOR_DELAY_MS,
       gap: () => null,
       run: (at) => instore.footTraffic(at),
       next: (at) => at + everyMs,
