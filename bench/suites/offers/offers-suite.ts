@@ -5,10 +5,13 @@
  * One embedded log carries the whole pipeline (with the offers the sample contracts declare) and the demo's
  * simulated retailer at the demo's rate. Beside the offer engine runs a pass-through stage: the same host, the same
  * five inputs in the same merged layout, the same parsing, which forwards every zone entry as it comes. Probe
- * shoppers (a loyalty profile with full consent, a purchase of the offered oat milk, a stocked probe store) then
- * enter the dairy zone one at a time; each probe's latency is from producing its raw zone entry to
- * `retail.instore` until its offer is read from `cleanroom.offers`, and until its copy is read from the
- * pass-through's topic. Both include ingest and the log; the ratio is what the decision costs.
+ * shoppers (full consent, a purchase of the offered oat milk, a stocked probe store) then enter the dairy zone one
+ * at a time; each probe's latency is from producing its zone entry to `cleanroom.instore` (as ingest writes it)
+ * until its offer is read from `cleanroom.offers`, and until its copy is read from the pass-through's topic. The
+ * probes enter at the stage, not at ingest: the stage is what is measured, under the load of the demo flowing
+ * through every stage (its events, consent, stock and segment changes are the stage's input too), and a backlog
+ * ingest builds on a machine that cannot keep up with the demo's rate is not the offer engine's latency. The
+ * ratio is what the decision costs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,14 +74,20 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
-/** Publish the probe shoppers' profiles, their oat-milk purchases and the probe store's stock. */
+const FULL_CONSENT = { measurement: true, personalization: true, partnerSharing: true };
+const probeSubject = (shopper: number): string => `bench-probe-subject-${shopper}`;
+
+/**
+ * The probe shoppers' history and the probe store's stock, as ingest writes them (a purchase of the offered oat
+ * milk each, a stocked shelf), straight onto the offer stage's inputs.
+ */
 async function seedProbes(log: Log, shoppers: number): Promise<void> {
   const at = new Date(PROBE_EPOCH - DAY_MS).toISOString();
-  await log.produce('retail.inventory', [
+  await log.produce(TOPICS.inventory, [
     {
-      key: `${PROBE_STORE.storeId}|${PROBE_SKU.sku}`,
+      key: PROBE_SKU.sku,
       value: JSON.stringify({
-        eventId: 'bench-probe-stock',
+        eventId: 'retail.inventory:bench-probe-stock',
         occurredAt: at,
         ...PROBE_STORE,
         sku: PROBE_SKU.sku,
@@ -89,52 +98,46 @@ async function seedProbes(log: Log, shoppers: number): Promise<void> {
       }),
     },
   ]);
-  const loyaltyIds = Array.from({ length: shoppers }, (_, n) => `BENCHPROBE${n}`);
   await log.produce(
-    'retail.loyalty',
-    loyaltyIds.map((loyaltyId) => ({
-      key: loyaltyId,
+    TOPICS.events,
+    Array.from({ length: shoppers }, (_, shopper) => ({
+      key: probeSubject(shopper),
       value: JSON.stringify({
-        eventId: `bench-probe-profile-${loyaltyId}`,
+        eventId: `retail.transactions:bench-probe-purchase-${shopper}`,
         occurredAt: at,
-        loyaltyId,
-        consent: { measurement: true, personalization: true, partnerSharing: true },
-      }),
-    })),
-  );
-  await log.produce(
-    'retail.transactions',
-    loyaltyIds.map((loyaltyId) => ({
-      key: loyaltyId,
-      value: JSON.stringify({
-        eventId: `bench-probe-purchase-${loyaltyId}`,
-        occurredAt: at,
+        subjectId: probeSubject(shopper),
+        consent: FULL_CONSENT,
+        type: 'purchase',
         channel: 'store',
         ...PROBE_STORE,
-        orderId: `bench-probe-order-${loyaltyId}`,
-        customer: { loyaltyId },
+        orderId: `bench-probe-order-${shopper}`,
+        currency: 'USD',
         items: [{ ...PROBE_SKU, quantity: 1 }],
+        revenue: PROBE_SKU.unitPrice,
       }),
     })),
   );
 }
 
+/** A probe's zone entry as ingest writes it to `cleanroom.instore`; returns its entry id. */
 async function produceProbe(log: Log, shopper: number, day: number, tag: string): Promise<string> {
-  const eventId = `bench-probe-${tag}-${shopper}-${day}`;
-  await log.produce('retail.instore', [
+  const entryId = `bench-probe-${tag}-${shopper}-${day}`;
+  await log.produce(TOPICS.instore, [
     {
-      key: PROBE_STORE.storeId,
+      key: probeSubject(shopper),
       value: JSON.stringify({
-        eventId,
+        eventId: `retail.instore:${entryId}`,
         occurredAt: new Date(PROBE_EPOCH + day * DAY_MS + shopper * 1_000).toISOString(),
-        kind: 'zone_entry',
         ...PROBE_STORE,
         zone: 'dairy',
-        customer: { loyaltyId: `BENCHPROBE${shopper}` },
+        kind: 'zone_entry',
+        entryId,
+        subjectId: probeSubject(shopper),
+        consent: FULL_CONSENT,
       }),
     },
   ]);
-  return eventId;
+  return entryId;
 }
 
 export const offersSuite: Suite = {
@@ -216,11 +219,22 @@ export const offersSuite: Suite = {
       };
       return {
         figures: [
-          figure(SUITE, 'zone entry to offer p50 (embedded, demo running)', 'ms', summarize(offerP50)),
-          figure(SUITE, 'zone entry to offer p99 (embedded, demo running)', 'ms', summarize(offerP99), {
-            baseline,
-            target: { text: `p99 < ${LIMIT_MS} ms`, atMost: LIMIT_MS },
-          }),
+          figure(
+            SUITE,
+            'zone entry (cleanroom.instore) to offer p50, embedded, demo running',
+            'ms',
+            summarize(offerP50),
+          ),
+          figure(
+            SUITE,
+            'zone entry (cleanroom.instore) to offer p99, embedded, demo running',
+            'ms',
+            summarize(offerP99),
+            {
+              baseline,
+              target: { text: `p99 < ${LIMIT_MS} ms`, atMost: LIMIT_MS },
+            },
+          ),
         ],
       };
     } catch (error) {
@@ -228,7 +242,7 @@ export const offersSuite: Suite = {
         figures: [
           notMeasured(
             SUITE,
-            'zone entry to offer p99 (embedded, demo running)',
+            'zone entry (cleanroom.instore) to offer p99, embedded, demo running',
             'ms',
             reasonOf(error),
             `p99 < ${LIMIT_MS} ms`,
