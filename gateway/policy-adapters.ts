@@ -62,6 +62,7 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     maxSubscriptions: contract.rateLimit.maxSubscriptions,
     activationMinimum: effectiveActivationMinimum(host, contract),
     uploads: effectiveUploadLimits(host, contract),
+    offers: { actions: [...contract.visibility.offers.actions] },
     inventory: {
       actions: [...contract.visibility.inventory.actions],
       substitution: contract.visibility.inventory.substitution,

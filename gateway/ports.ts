@@ -46,7 +46,8 @@ export type GatewayAction =
   | 'decisions.subscribe'
   | 'stock.status'
   | 'campaign.pauses'
-  | 'campaign.bids.subscribe';
+  | 'campaign.bids.subscribe'
+  | 'offers.report';
 
 /** What a decision obliges the gateway to do with the answer. */
 export interface Obligations {
@@ -122,6 +123,8 @@ export interface ContractView {
   inventory?: { actions: string[]; substitution: boolean };
   /** The bidding actions the contract names (absent: none). */
   bidding?: { actions: string[] };
+  /** The offer actions the contract names (`offers.report`). */
+  offers?: { actions: string[] };
   /** The partner's own identity provider: its tokens are verified only against it. Absent: the host's. */
   identityProvider?: PartnerIdentityProvider | null;
 }

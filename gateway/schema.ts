@@ -11,6 +11,7 @@ import { brandResolvers } from './resolvers/brand.ts';
 import { hostAdminResolvers } from './resolvers/host-admin.ts';
 import { refuseOverlongIds } from './resolvers/id-limits.ts';
 import { inventoryResolvers } from './resolvers/inventory.ts';
+import { offerResolvers } from './resolvers/offers.ts';
 import { privacyOfficerResolvers } from './resolvers/privacy-officer.ts';
 import { qsrResolvers } from './resolvers/qsr.ts';
 import { sharedResolvers } from './resolvers/shared.ts';
@@ -107,6 +108,7 @@ export function createGatewaySchema(): GraphQLSchema {
         sharedResolvers,
         brandResolvers,
         inventoryResolvers,
+        offerResolvers,
         qsrResolvers,
         privacyOfficerResolvers,
         hostAdminResolvers,

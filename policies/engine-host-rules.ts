@@ -36,6 +36,7 @@ const HOST_ADMIN_RULES: Readonly<Partial<Record<Action, HostRule>>> = {
   'stock.status': PLAIN('the host reads its own stock'),
   'campaign.pauses': PLAIN('the host runs the ad server the pauses are for'),
   'campaign.bids.subscribe': EXACT,
+  'offers.report': EXACT,
 };
 
 /** The host rule for `role` and `action`, if any. */

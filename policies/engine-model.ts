@@ -36,6 +36,7 @@ export const ACTIONS = [
   'stock.status',
   'campaign.pauses',
   'campaign.bids.subscribe',
+  'offers.report',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,7 +52,8 @@ export type ResourceKind =
   | 'audit'
   | 'contract'
   | 'key'
-  | 'stock';
+  | 'stock'
+  | 'offer';
 
 /** The resource kind each action must name; a request naming another kind is denied. */
 export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
@@ -77,6 +79,7 @@ export const RESOURCE_KIND_OF_ACTION: Readonly<Record<Action, ResourceKind>> = {
   'stock.status': 'stock',
   'campaign.pauses': 'campaign',
   'campaign.bids.subscribe': 'campaign',
+  'offers.report': 'offer',
 };
 
 /**

@@ -239,6 +239,23 @@ const campaignBids: PartnerRule = (input) => {
   return campaignAggregate(input);
 };
 
+/**
+ * A brand's report of its own in-store offers (made and redeemed by day and region): an aggregate over shoppers,
+ * so thresholded, noised and charged like any other, and by region (a country-level contract is refused).
+ */
+const offersReport: PartnerRule = (input) => {
+  if (!input.contract.visibility.offers.actions.includes('offers.report'))
+    return deny('the contract does not name the offers action offers.report');
+  const missing = requirePurpose(input.contract, ['measurement']);
+  if (missing) return deny(missing);
+  if (input.resource.ownerPartnerId === undefined || input.resource.ownerPartnerId !== input.principal.id)
+    return deny('offer reports are shared for the partner’s own offers only');
+  const obligations = aggregateObligations(input);
+  if (obligations.coarsenGeo === 'country')
+    return deny('the offer report is by region; the contract’s geography is country');
+  return { allow: true, obligations, reasons: ['the partner’s own offers, thresholded and noised'] };
+};
+
 /** BRAND: what each action allows (every action not listed is denied). */
 export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
   'segments.list': segmentsList,
@@ -253,6 +270,7 @@ export const BRAND_RULES: Readonly<Partial<Record<Action, PartnerRule>>> = {
   'stock.status': stockStatus,
   'campaign.pauses': campaignPauses,
   'campaign.bids.subscribe': campaignBids,
+  'offers.report': offersReport,
 };
 
 /** QSR: triggers and its own budget. */

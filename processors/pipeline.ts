@@ -1,6 +1,6 @@
 /**
- * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers, inventory and bidding,
- * over one log.
+ * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers, inventory, bidding and
+ * offers, over one log.
  *
  * Each stage is its own consumer group with its own state under `<dataDir>/state`, so stages can equally run
  * as separate processes (or several instances each) on Kafka; this composition is the embedded default's and
@@ -21,6 +21,8 @@ import { createInventoryHost } from './inventory/index.ts';
 import { createBiddingHost } from './bidding/index.ts';
 import type { BiddingProcessorOptions } from './bidding/index.ts';
 import type { InventoryProcessorOptions } from './inventory/index.ts';
+import { createOffersHost } from './offers/index.ts';
+import type { OfferProcessorOptions } from './offers/index.ts';
 import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/index.ts';
 import { createLogCleaner, createProcessorHost, MS } from './runtime/index.ts';
 import type { HostStats, Log, LogCleaner, ProcessorHost } from './runtime/index.ts';
@@ -55,6 +57,11 @@ export interface PipelineOptions {
   inventory?: Omit<InventoryProcessorOptions, 'topics'>;
   /** Bidding stage settings: the counts' half-life and each shopper's contribution bounds. */
   bidding?: Omit<BiddingProcessorOptions, 'topics'>;
+  /**
+   * The offer engine's settings: the offers the contracts declare (`serve` passes them; none by default, and a
+   * contract change reaches the stage at its next start) and the caps.
+   */
+  offers?: Omit<OfferProcessorOptions, 'topics'>;
   /** Bound on out-of-order event time within one partition for segments (default 5 minutes). */
   segmentsMaxOutOfOrdernessMs?: number;
   /**
@@ -88,6 +95,7 @@ export interface PipelineStats {
   triggers: { repartition: HostStats; trigger: HostStats };
   inventory: HostStats;
   bidding: HostStats;
+  offers: HostStats;
 }
 
 /** A running pipeline. */
@@ -183,6 +191,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     onError: onError('inventory'),
     ...options.inventory,
   });
+  const offers = createOffersHost({
+    log,
+    stateDir,
+    onError: onError('offers'),
+    offers: [],
+    // The offer report's cells per shopper follow the host's contribution bound for campaign cells.
+    cellsPerBrand: host.privacy.contributionBounds.cellsPerCampaign,
+    ...options.offers,
+  });
 
   const bidding = createBiddingHost({
     log,
@@ -244,6 +261,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         triggers.start(),
         inventory.start(),
         bidding.start(),
+        offers.start(),
       ]);
       await ingest.start();
       rawRetention?.start();
@@ -260,6 +278,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         triggers.stop(),
         inventory.stop(),
         bidding.stop(),
+        offers.stop(),
       ]);
     },
     async caughtUp() {
@@ -271,7 +290,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!(await triggers.trigger.caughtUp())) return false;
       if (!(await inventory.caughtUp())) return false;
       if (!(await bidding.caughtUp())) return false;
-      return attribution.caughtUp();
+      if (!(await attribution.caughtUp())) return false;
+      // After segments and inventory: the offer engine reads their outputs.
+      return offers.caughtUp();
     },
     stats: () => ({
       ingest: ingest.stats(),
@@ -281,6 +302,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       triggers: { repartition: triggers.repartition.stats(), trigger: triggers.trigger.stats() },
       inventory: inventory.stats(),
       bidding: bidding.stats(),
+      offers: offers.stats(),
     }),
   };
 }

@@ -26,7 +26,7 @@ export interface TopicRetentionSettings {
   retentionMs?: number;
   /** Bytes a stream partition may hold before its oldest records go (default 32 MiB). */
   retentionBytes?: number;
-  /** Age before a replaced record of a compacted topic may go (default 10 minutes: a resuming reader sees it). */
+  /** Age before a replaced record of a compacted topic may go (default 1 minute: a resuming reader sees it). */
   minCompactionLagMs?: number;
   /** A consumer group silent this long no longer holds records (default 7 days). */
   readerIdleMs?: number;
@@ -38,7 +38,7 @@ export interface TopicRetentionSettings {
 export const DEFAULT_TOPIC_RETENTION: Required<TopicRetentionSettings> = {
   retentionMs: MS.hour,
   retentionBytes: 32 * 1024 * 1024,
-  minCompactionLagMs: 10 * MS.minute,
+  minCompactionLagMs: MS.minute,
   readerIdleMs: 7 * MS.day,
   longRetentionMs: 30 * MS.day,
 };
@@ -82,10 +82,13 @@ export function pipelineTopicCleanup(settings: TopicRetentionSettings = {}): Map
     [TOPICS.stock, compacted(keyOf((v) => [v['level'], v['sku'], v['region'], v['storeId'] ?? '']))],
     [TOPICS.campaignPauses, compacted(keyOf((v) => [v['campaignId'], v['sku'], v['region']]))],
     [TOPICS.bids, compacted(keyOf((v) => [v['campaignId'], v['placement']]))],
+    [TOPICS.offerStats, compacted(keyOf((v) => [v['statId']]))],
     [TOPICS.events, stream],
     [TOPICS.ivt, stream],
     [TOPICS.fraudSignals, stream],
     [TOPICS.inventory, stream],
+    [TOPICS.instore, stream],
+    [TOPICS.offers, stream],
     [TOPICS.lateEvents, stream],
     [FRAUD_INPUT_TOPIC, stream],
     [ATTRIBUTION_PARTIALS_TOPIC, stream],

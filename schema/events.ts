@@ -19,6 +19,7 @@ export const RAW_TOPICS = {
   campaigns: 'retail.campaigns',
   storeVisits: 'retail.store-visits',
   inventory: 'retail.inventory',
+  instore: 'retail.instore',
 } as const;
 
 /** A raw topic name. */
@@ -196,6 +197,54 @@ export const inventorySchema = z
   })
   .strict();
 
+/** Kinds of in-store record: the app's zone entries, anonymous sensor counts, shelf interactions. */
+export const INSTORE_KINDS = ['zone_entry', 'foot_traffic', 'shelf_interaction'] as const;
+
+const instoreBase = {
+  eventId: id,
+  occurredAt: isoDateTime,
+  storeId: id,
+  region: shortText,
+  zone: shortText,
+};
+
+/**
+ * `retail.instore` (key = storeId): what the store's app and sensors report.
+ *
+ * - `zone_entry`: the store app saw its shopper enter a zone (beacon or geofence). It carries the shopper's
+ *   identifiers (hashed at ingest; the offer engine sees only the subject) and, when the app shows offers on a
+ *   screen of the zone instead of the phone, that screen's id.
+ * - `foot_traffic`: a zone sensor's anonymous count of people entering over `windowSeconds`.
+ * - `shelf_interaction`: a shelf sensor saw a product picked up or put back (anonymous).
+ */
+export const instoreSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      ...instoreBase,
+      kind: z.literal('zone_entry'),
+      customer: customerSchema,
+      deviceId: id.optional(),
+      screenId: id.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...instoreBase,
+      kind: z.literal('foot_traffic'),
+      windowSeconds: z.number().int('must be an integer').min(1).max(3_600),
+      count: z.number().int('must be an integer').nonnegative('must not be negative').max(1_000_000),
+    })
+    .strict(),
+  z
+    .object({
+      ...instoreBase,
+      kind: z.literal('shelf_interaction'),
+      sku: id,
+      action: z.enum(['pick_up', 'put_back']),
+    })
+    .strict(),
+]);
+
 export type Customer = z.infer<typeof customerSchema>;
 export type LineItem = z.infer<typeof lineItemSchema>;
 export type TransactionEvent = z.infer<typeof transactionSchema>;
@@ -207,6 +256,8 @@ export type LoyaltyEvent = z.infer<typeof loyaltySchema>;
 export type CampaignEvent = z.infer<typeof campaignSchema>;
 export type StoreVisitEvent = z.infer<typeof storeVisitSchema>;
 export type InventoryEvent = z.infer<typeof inventorySchema>;
+export type InstoreEvent = z.infer<typeof instoreSchema>;
+export type InstoreKind = (typeof INSTORE_KINDS)[number];
 
 /** The schema of each raw topic. */
 export const RAW_TOPIC_SCHEMAS = {
@@ -217,6 +268,7 @@ export const RAW_TOPIC_SCHEMAS = {
   [RAW_TOPICS.campaigns]: campaignSchema,
   [RAW_TOPICS.storeVisits]: storeVisitSchema,
   [RAW_TOPICS.inventory]: inventorySchema,
+  [RAW_TOPICS.instore]: instoreSchema,
 } as const;
 
 /** The value type of each raw topic. */
@@ -228,6 +280,7 @@ export interface RawEventByTopic {
   'retail.campaigns': CampaignEvent;
   'retail.store-visits': StoreVisitEvent;
   'retail.inventory': InventoryEvent;
+  'retail.instore': InstoreEvent;
 }
 
 /** Why a raw message was refused: the first failing field and its reason. */

@@ -103,3 +103,21 @@ export type {
   TrafficCounts,
   PacingInput,
 } from './bid-rules.ts';
+// In-store records and offers.
+export { INSTORE_KINDS, instoreSchema } from './events.ts';
+export type { InstoreEvent, InstoreKind } from './events.ts';
+export {
+  instoreCleanSchema,
+  offerMadeSchema,
+  offerRedeemedSchema,
+  offerRecordSchema,
+  offerStatSchema,
+} from './topics.ts';
+export type {
+  InstoreCleanEvent,
+  ZoneEntry,
+  OfferMade,
+  OfferRedeemed,
+  OfferRecord,
+  OfferStat,
+} from './topics.ts';

@@ -24,6 +24,9 @@ export const TOPICS = {
   stock: 'cleanroom.stock',
   campaignPauses: 'cleanroom.campaign-pauses',
   bids: 'cleanroom.bids',
+  instore: 'cleanroom.instore',
+  offers: 'cleanroom.offers',
+  offerStats: 'cleanroom.offer-stats',
 } as const;
 
 /** An internal topic name. */
@@ -478,6 +481,115 @@ export const bidMultiplierSchema = z.object({
   }),
 });
 
+const instoreCleanBase = {
+  /** `retail.instore:<raw eventId>`. */
+  eventId: z.string(),
+  occurredAt: isoDateTime,
+  storeId: z.string(),
+  region: z.string(),
+  zone: z.string(),
+};
+
+/**
+ * `cleanroom.instore`: in-store records after ingest. A zone entry is keyed by its subject; sensor records (and
+ * entries without a subject) by store. A zone entry keeps its subject only when the shopper's consent allows
+ * personalization: ingest does not keep a trail of anyone else's moves through a store.
+ */
+export const instoreCleanSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...instoreCleanBase,
+    kind: z.literal('zone_entry'),
+    /** The app's own id of the entry (its raw eventId): the app and screens match an offer to it. */
+    entryId: z.string(),
+    subjectId: z.string().nullable(),
+    consent: consentSchema,
+    screenId: z.string().optional(),
+  }),
+  z.object({
+    ...instoreCleanBase,
+    kind: z.literal('foot_traffic'),
+    windowSeconds: z.number().int().positive(),
+    count: z.number().int().nonnegative(),
+  }),
+  z.object({
+    ...instoreCleanBase,
+    kind: z.literal('shelf_interaction'),
+    sku: z.string(),
+    action: z.enum(['pick_up', 'put_back']),
+  }),
+]);
+
+/**
+ * An offer made to a shopper who entered a zone (`cleanroom.offers`, keyed by store). It names no shopper: the
+ * store app that sent the zone entry shows it for the entry it answers (`entryId`, the app's own id of that
+ * entry), or the zone's screen does (`screenId`). No partner reads this topic.
+ */
+export const offerMadeSchema = z.object({
+  kind: z.literal('offer'),
+  /** Deterministic: `offer:<zone entry eventId>`. */
+  offerId: z.string(),
+  entryId: z.string(),
+  screenId: z.string().optional(),
+  /** The contract's offer (`offers[].offerId`) and the brand that funds it. */
+  offerCode: z.string(),
+  brand: z.string(),
+  sku: z.string(),
+  discountPercent: z.number(),
+  storeId: z.string(),
+  region: z.string(),
+  zone: z.string(),
+  madeAt: isoDateTime,
+  /** A purchase of `sku` until then redeems the offer. */
+  expiresAt: isoDateTime,
+});
+
+/** A purchase of an offered product within the offer's window (`cleanroom.offers`, keyed by store). */
+export const offerRedeemedSchema = z.object({
+  kind: z.literal('redemption'),
+  /** Deterministic: `redeem:<offerId>`. */
+  redemptionId: z.string(),
+  offerId: z.string(),
+  offerCode: z.string(),
+  brand: z.string(),
+  sku: z.string(),
+  /** Where the offer was made (the report's region is the offer's). */
+  storeId: z.string(),
+  region: z.string(),
+  redeemedAt: isoDateTime,
+  /** The purchase that redeemed it (`retail.transactions:<eventId>`). */
+  purchaseEventId: z.string(),
+});
+
+/** `cleanroom.offers`: offers made and redeemed. */
+export const offerRecordSchema = z.discriminatedUnion('kind', [offerMadeSchema, offerRedeemedSchema]);
+
+/**
+ * `cleanroom.offer-stats`, keyed by brand: the restated count of one brand's offers made and redeemed on one day
+ * (UTC, of the offer) in one region (the latest `version` per `statId` wins). Exact figures are the host's;
+ * partners are answered from `bounded` (each shopper in at most `cellsPerBrand` cells of a brand, each cell
+ * holding at most the daily cap of offers per shopper), through the gateway's release step.
+ */
+export const offerStatSchema = z.object({
+  /** `offer-stats:<brand>:<day>:<region>`. */
+  statId: z.string(),
+  version: z.number().int(),
+  brand: z.string(),
+  day: z.string(),
+  region: z.string(),
+  offeredSubjects: z.number().int().nonnegative(),
+  offersMade: z.number().int().nonnegative(),
+  offersRedeemed: z.number().int().nonnegative(),
+  bounded: z.object({
+    offeredSubjects: z.number().int().nonnegative(),
+    offersMade: z.number().int().nonnegative(),
+    offersRedeemed: z.number().int().nonnegative(),
+    bounds: z.object({
+      cellsPerBrand: z.number().int().positive(),
+      offersPerShopperPerDay: z.number().int().positive(),
+    }),
+  }),
+});
+
 export type Traffic = z.infer<typeof trafficSchema>;
 export type CleanEvent = z.infer<typeof cleanEventSchema>;
 export type PurchaseEvent = z.infer<typeof purchaseEventSchema>;
@@ -501,3 +613,9 @@ export type StockStatus = z.infer<typeof stockStatusSchema>;
 export type CampaignPause = z.infer<typeof campaignPauseSchema>;
 export type BidReason = z.infer<typeof bidReasonSchema>;
 export type BidMultiplier = z.infer<typeof bidMultiplierSchema>;
+export type InstoreCleanEvent = z.infer<typeof instoreCleanSchema>;
+export type ZoneEntry = Extract<InstoreCleanEvent, { kind: 'zone_entry' }>;
+export type OfferMade = z.infer<typeof offerMadeSchema>;
+export type OfferRedeemed = z.infer<typeof offerRedeemedSchema>;
+export type OfferRecord = z.infer<typeof offerRecordSchema>;
+export type OfferStat = z.infer<typeof offerStatSchema>;

@@ -89,6 +89,9 @@ export function demoSimulationOptions(options: {
     // Stock-outs every half hour of simulated time (about every 20 s of the demo), half of them regional: a
     // campaign's line pauses in a region within a minute or two of the demo's start.
     inventory: { stockOutsPerHour: 2 },
+    // Regulars with the store app: zone entries from the first simulated minutes, offers from their second trip
+    // (about 20 s into the demo), redeemed at the till a few simulated minutes later.
+    instore: { journeysPerHour: 90 },
     ...(options.idPrefix !== undefined ? { idPrefix: options.idPrefix } : {}),
   };
 }

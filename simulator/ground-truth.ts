@@ -4,7 +4,7 @@ import { isoAt } from './context.ts';
 import { DATA_CENTRE_CIDRS } from './network.ts';
 import { isHeldOut } from './shoppers.ts';
 import { expectedBuyersPerHour } from './surge.ts';
-import type { GroundTruth, InventoryTruth, StockOutTruth, SurgeTruth } from './truth.ts';
+import type { GroundTruth, InstoreTruth, InventoryTruth, StockOutTruth, SurgeTruth } from './truth.ts';
 
 /** Counters the simulation keeps beside the context. */
 export interface EmissionStats {
@@ -18,6 +18,7 @@ export function buildGroundTruth(
   ctx: SimulationContext,
   stats: EmissionStats,
   stockOuts: readonly StockOutTruth[] | null,
+  instore: InstoreTruth | null = null,
 ): GroundTruth {
   const { world, truth } = ctx;
   const { options } = world;
@@ -84,6 +85,7 @@ export function buildGroundTruth(
     lateEvents: [...truth.lateEvents],
     malformed: [...truth.malformed],
     inventory: stockOuts === null ? null : inventoryTruth(ctx, stockOuts, lastEventMs),
+    instore,
   };
 }
 

@@ -12,6 +12,8 @@ export type {
   ResolvedSurge,
   InventoryOptions,
   ResolvedInventory,
+  InstoreOptions,
+  ResolvedInstore,
   AdLine,
   AdServerPauses,
   AdBidLine,
@@ -62,4 +64,6 @@ export type {
   StockOutTruth,
   WastedImpressionTruth,
   InventoryTruth,
+  InstoreTruth,
+  ZoneEntryTruth,
 } from './truth.ts';

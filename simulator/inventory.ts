@@ -28,6 +28,8 @@ export interface StockSystem extends StockView {
   plantStockOut(atMs: number): void;
   /** Every planted stock-out so far. */
   readonly stockOuts: StockOutTruth[];
+  /** Skus whose shelf in `storeId` is empty at `atMs` (planted so far). */
+  emptyShelves(storeId: string, atMs: number): string[];
 }
 
 /** Create the stock system of a simulation (nothing is published until it is asked to). */
@@ -108,6 +110,15 @@ export function createStockSystem(
         startsAt: isoAt(atMs),
         endsAt: isoAt(endsAtMs),
       });
+    },
+    emptyShelves(storeId, atMs) {
+      const empty: string[] = [];
+      for (const [key, intervals] of outIntervals) {
+        if (!key.startsWith(`${storeId}|`)) continue;
+        if (intervals.some(([from, to]) => atMs >= from && atMs < to))
+          empty.push(key.slice(storeId.length + 1));
+      }
+      return empty.sort();
     },
     outInRegion(sku, region, atMs) {
       const stores = storesOf(region);

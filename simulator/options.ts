@@ -80,6 +80,26 @@ export interface ResolvedInventory {
   adServerPauses: AdServerPauses | null;
 }
 
+/** The in-store system's settings (see instore.ts). */
+export interface InstoreOptions {
+  /** Journeys of regulars with the store app per simulated hour (default 60). */
+  journeysPerHour?: number;
+  /** Most regulars (members with the app who come back; default 400). */
+  regulars?: number;
+  /** Zone sensors report every this many simulated minutes (default 15). */
+  footTrafficEveryMinutes?: number;
+  /** Share of zone entries seen by a zone's screen (the offer shows there), default 0.3. */
+  screenShare?: number;
+}
+
+/** The in-store system's settings with defaults applied. */
+export interface ResolvedInstore {
+  journeysPerHour: number;
+  regulars: number;
+  footTrafficEveryMinutes: number;
+  screenShare: number;
+}
+
 /** Options of {@link simulate} and {@link createWorld}. */
 export interface SimulationOptions {
   /** Seed of every random choice (default 1). Same seed and options, same records byte for byte. */
@@ -116,6 +136,11 @@ export interface SimulationOptions {
   inventory?: InventoryOptions | boolean;
   /** Bid-aware ad server (see {@link AdServerBids}); default: every slot drawn is served, as before. */
   adServerBids?: AdServerBids;
+  /**
+   * In-store journeys and sensors on `retail.instore` (default off, so that a seed's stream without it stays what
+   * it was): `true` for the defaults. Offers need the stock system's counts too (`inventory`).
+   */
+  instore?: InstoreOptions | boolean;
 }
 
 /** Options with defaults applied and times in epoch milliseconds. */
@@ -135,6 +160,8 @@ export interface ResolvedOptions {
   /** The stock system, or null when off. */
   inventory: ResolvedInventory | null;
   adServerBids: AdServerBids | null;
+  /** The in-store system, or null when off. */
+  instore: ResolvedInstore | null;
 }
 
 /** Defaults of {@link SimulationOptions}. */
@@ -269,7 +296,29 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
     lateShare,
     inventory: resolveInventory(options.inventory),
     adServerBids: options.adServerBids ?? null,
+    instore: resolveInstore(options.instore),
   };
+}
+
+function resolveInstore(given: InstoreOptions | boolean | undefined): ResolvedInstore | null {
+  if (given === undefined || given === false) return null;
+  const options = given === true ? {} : given;
+  const journeysPerHour = options.journeysPerHour ?? 60;
+  if (!(journeysPerHour >= 0 && journeysPerHour <= 100_000))
+    invalid('instore.journeysPerHour', 'must be in [0, 100000]');
+  const regulars = options.regulars ?? 400;
+  if (!(Number.isInteger(regulars) && regulars >= 1))
+    invalid('instore.regulars', 'must be a positive integer');
+  const footTrafficEveryMinutes = options.footTrafficEveryMinutes ?? 15;
+  if (!(
+    Number.isInteger(footTrafficEveryMinutes) &&
+    footTrafficEveryMinutes >= 1 &&
+    footTrafficEveryMinutes <= 60
+  ))
+    invalid('instore.footTrafficEveryMinutes', 'must be an integer in [1, 60]');
+  const screenShare = options.screenShare ?? 0.3;
+  if (!(screenShare >= 0 && screenShare <= 1)) invalid('instore.screenShare', 'must be in [0, 1]');
+  return { journeysPerHour, regulars, footTrafficEveryMinutes, screenShare };
 }
 
 function resolveInventory(given: InventoryOptions | boolean | undefined): ResolvedInventory | null {

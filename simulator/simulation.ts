@@ -21,9 +21,13 @@ import type { GroundTruth } from './truth.ts';
 import { createWorld } from './world.ts';
 import { createStockSystem } from './inventory.ts';
 import type { StockSystem } from './inventory.ts';
+import { createInstoreSystem } from './instore.ts';
+import type { InstoreSystem } from './instore.ts';
 import type { World } from './world.ts';
 
 const HOUR_MS = 3_600_000;
+/** How long after its window a zone sensor reports its count. */
+const SENSOR_DELAY_MS = 5_000;
 
 /** A running simulation: iterate it once for its records; ask for the truth of what was emitted so far. */
 export interface Simulation extends Iterable<SimulatedRecord> {
@@ -53,7 +57,11 @@ function visit(ctx: SimulationContext, atMs: number): void {
   else runStoreTrip(ctx, shopper, atMs);
 }
 
-function createProcesses(ctx: SimulationContext, stock: StockSystem | null): Process[] {
+function createProcesses(
+  ctx: SimulationContext,
+  stock: StockSystem | null,
+  instore: InstoreSystem | null,
+): Process[] {
   const { world } = ctx;
   const { startMs, surges } = world.options;
   const every = (perHour: number) => () => (perHour > 0 ? HOUR_MS / perHour : null);
@@ -70,7 +78,31 @@ function createProcesses(ctx: SimulationContext, stock: StockSystem | null): Pro
   }
   if (surges.length > 0) processes.push(surgeProcess(ctx));
   if (stock !== null) processes.push(stockOutProcess(ctx, stock));
+  if (instore !== null) processes.push(...instoreProcesses(ctx, instore));
   return processes;
+}
+
+/**
+ * In-store journeys (a Poisson process) and the zone sensors' schedule, on the in-store system's own random
+ * stream (behaviour is left as it was).
+ */
+function instoreProcesses(ctx: SimulationContext, instore: InstoreSystem): Process[] {
+  const { startMs, instore: settings, seed } = ctx.world.options;
+  const perHour = settings?.journeysPerHour ?? 0;
+  const everyMs = (settings?.footTrafficEveryMinutes ?? 15) * 60_000;
+  const random = createRandom(seed).fork('instore-journeys');
+  const next = (at: number): number =>
+    perHour > 0 ? at + random.exponential(HOUR_MS / perHour) : Number.POSITIVE_INFINITY;
+  return [
+    { nextAt: next(startMs), gap: () => null, run: (at) => instore.journey(at), next },
+    {
+      // A sensor reports a few seconds after its window closes.
+      nextAt: startMs + everyMs + SENSOR_DELAY_MS,
+      gap: () => null,
+      run: (at) => instore.footTraffic(at),
+      next: (at) => at + everyMs,
+    },
+  ];
 }
 
 /** Planted stock-outs: a Poisson process on the stock system's own random stream (behaviour is left as it was). */
@@ -136,6 +168,9 @@ export function simulate(options: SimulationOptions = {}): Simulation {
   const inventory = world.options.inventory;
   const stock = inventory === null ? null : createStockSystem(ctx, root.fork('inventory'), inventory);
   ctx.stock = stock;
+  const instoreSettings = world.options.instore;
+  const instore =
+    instoreSettings === null ? null : createInstoreSystem(ctx, root.fork('instore'), instoreSettings, stock);
   const recordsByTopic: Record<string, number> = {};
   let emitted = 0;
   let clockMs = startMs;
@@ -146,7 +181,7 @@ export function simulate(options: SimulationOptions = {}): Simulation {
       ctx.publish('retail.campaigns', campaign.event.campaignId, campaign.event, startMs, { onTime: true });
     }
     stock?.openingCounts(startMs);
-    const processes = createProcesses(ctx, stock);
+    const processes = createProcesses(ctx, stock, instore);
     for (;;) {
       let next = processes[0] as Process;
       for (const process of processes) if (process.nextAt < next.nextAt) next = process;
@@ -212,6 +247,7 @@ export function simulate(options: SimulationOptions = {}): Simulation {
         ctx,
         { emitted, recordsByTopic, lastEventAt: isoAt(clockMs) },
         stock?.stockOuts ?? null,
+        instore?.truth() ?? null,
       ),
   };
 }

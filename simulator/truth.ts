@@ -131,6 +131,32 @@ export interface InventoryTruth {
   pausedWhileInStock: number;
 }
 
+/** A zone entry the store app sent, and what the offer engine must respect for it. */
+export interface ZoneEntryTruth {
+  /** The raw eventId (an offer answers it as its `entryId`). */
+  entryId: string;
+  loyaltyId: string;
+  storeId: string;
+  region: string;
+  zone: string;
+  at: string;
+  /** The shopper's consent allowed personalization when the app sent the entry (no offer otherwise). */
+  personalization: boolean;
+  /** Skus whose shelf in this store was empty at the entry (never offered there). */
+  outOfStock: string[];
+  /** Skus the shopper buys at the till of this trip: an offer for one of them is redeemed. */
+  basket: string[];
+}
+
+/** The in-store system's truth (journeys and sensors). */
+export interface InstoreTruth {
+  zoneEntries: ZoneEntryTruth[];
+  footTrafficRecords: number;
+  shelfInteractions: number;
+  /** Regulars who made at least one journey. */
+  regulars: number;
+}
+
 /** Everything planted in a simulation, limited to what was emitted so far. */
 export interface GroundTruth {
   seed: number;
@@ -164,4 +190,6 @@ export interface GroundTruth {
   malformed: MalformedTruth[];
   /** The stock system's truth (null when it was off). */
   inventory: InventoryTruth | null;
+  /** The in-store system's truth (null when it was off). */
+  instore: InstoreTruth | null;
 }

@@ -3,6 +3,7 @@ import type { Suite } from '../types.ts';
 import { auditSuite } from './audit-suite.ts';
 import { biddingSuite } from './bidding/bidding-suite.ts';
 import { memoryScaleSuite } from './memory-scale-suite.ts';
+import { offersSuite } from './offers/offers-suite.ts';
 import { createPipelineSuite } from './pipeline/pipeline-suite.ts';
 import { queriesSuite } from './queries/queries-suite.ts';
 import { simulatorSuite } from './simulator-suite.ts';
@@ -15,6 +16,7 @@ export const SUITES: Suite[] = [
   createPipelineSuite('kafka'),
   queriesSuite,
   subscriptionsSuite,
+  offersSuite,
   memoryScaleSuite,
   biddingSuite,
 ];

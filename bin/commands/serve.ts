@@ -29,6 +29,7 @@ import {
 } from '../../policies/index.ts';
 import { createPipeline, DEFAULT_TOPIC_RETENTION } from '../../processors/index.ts';
 import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
+import { offersOfContracts } from '../../processors/offers/index.ts';
 import { createLogFromEnv } from '../../processors/runtime/index.ts';
 import {
   DEMO_SCHEDULE,
@@ -197,6 +198,8 @@ export async function run(argv: string[]): Promise<number> {
         .filter(({ contract }) => contract.visibility.inventory.substitution)
         .map(({ contract }) => contract.partnerId),
     },
+    // The in-store offers the brands' contracts declare (read at start).
+    offers: { offers: offersOfContracts(registry.all().map(({ contract }) => contract)) },
     logger,
     onError: (stage, error) =>
       logger.error({ stage, err: errorSummary(error) }, 'pipeline stage failed; retrying'),

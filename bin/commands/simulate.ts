@@ -29,6 +29,7 @@ const USAGE = `usage: cleanroom simulate [options]
   --id-prefix P         prefix of generated ids (default s<seed>)
   --no-surge            do not plant the demand surge
   --inventory           run the stock system: counts on retail.inventory with planted stock-outs
+  --instore             run regulars' in-store journeys and zone sensors on retail.instore (offers need --inventory)
   --out O               embedded | kafka | jsonl:FILE (default embedded)
   --truth FILE          write the ground truth here (jsonl default: FILE with .truth.json)
   --progress            report progress on stderr even when it is not a terminal
@@ -68,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
         'id-prefix': { type: 'string' },
         'no-surge': { type: 'boolean' },
         inventory: { type: 'boolean' },
+        instore: { type: 'boolean' },
         out: { type: 'string' },
         truth: { type: 'string' },
         progress: { type: 'boolean' },
@@ -113,7 +115,7 @@ type Values = Partial<
     string
   >
 > &
-  Partial<Record<'no-surge' | 'inventory' | 'progress' | 'help', boolean>>;
+  Partial<Record<'no-surge' | 'inventory' | 'instore' | 'progress' | 'help', boolean>>;
 
 async function simulateCommand(values: Values): Promise<number> {
   const out = values.out ?? 'embedded';
@@ -149,6 +151,7 @@ async function simulateCommand(values: Values): Promise<number> {
   if (values['id-prefix'] !== undefined) options.idPrefix = values['id-prefix'];
   if (values['no-surge'] === true) options.surge = false;
   if (values.inventory === true) options.inventory = true;
+  if (values.instore === true) options.instore = true;
   const rate = numberOption('rate', values.rate, false);
   const simulation = simulate(options);
   const progress = createProgressReporter({

@@ -11,6 +11,7 @@ import {
   campaignPauseSchema,
   bidMultiplierSchema,
   consentChangeSchema,
+  offerStatSchema,
   segmentChangeSchema,
   stockStatusSchema,
   triggerSchema,
@@ -31,6 +32,7 @@ export const MATERIALIZED_TOPICS = [
   TOPICS.stock,
   TOPICS.campaignPauses,
   TOPICS.bids,
+  TOPICS.offerStats,
 ] as const;
 
 /** The running materializer. */
@@ -128,6 +130,9 @@ export function createRecordApplier(targets: {
         return;
       case TOPICS.bids:
         models.applyBid(bidMultiplierSchema.parse(value));
+        return;
+      case TOPICS.offerStats:
+        models.applyOfferStat(offerStatSchema.parse(value));
         return;
       default:
         return;

@@ -14,10 +14,12 @@ import type {
   CampaignInfo,
   CampaignPause,
   ConsentChange,
+  OfferStat,
   SegmentChange,
   StockStatus,
   Trigger,
 } from '../../schema/index.ts';
+import { createOfferStatsModel } from './offer-stats.ts';
 
 /** A product's stock in one region (from `cleanroom.stock`; store-level records are not kept here). */
 export interface RegionStockView {
@@ -62,6 +64,10 @@ export interface ReadModels {
   applyBid(bid: BidMultiplier): void;
   /** A campaign's latest multiplier per placement, by placement. */
   bids(campaignId: string): BidMultiplier[];
+  /** A restated cell of a brand's offer report (the latest version per cell wins). */
+  applyOfferStat(stat: OfferStat): void;
+  /** The offer report's cell of a brand, day and region, if any offer was made there. */
+  offerStat(brand: string, day: string, region: string): OfferStat | undefined;
   /** The brand of a product the stock feed has described, or undefined. */
   productBrand(sku: string): string | undefined;
   /** A product's stock per region (sorted by region), or in one region. */
@@ -111,6 +117,7 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
   const stock = new Map<string, Map<string, RegionStockView>>();
   const paused = new Map<string, Map<string, PausedLineView>>();
   const bidsByCampaign = new Map<string, Map<string, BidMultiplier>>();
+  const offerStats = createOfferStatsModel();
 
   const measurable = (subjectId: string): boolean => {
     const known = consent.get(subjectId);
@@ -286,5 +293,7 @@ export function createReadModels(options: ReadModelOptions): ReadModels {
       return sortedTriggers;
     },
     trigger: (triggerId) => triggers.get(triggerId),
+    applyOfferStat: (stat) => offerStats.apply(stat),
+    offerStat: (brand, day, region) => offerStats.get(brand, day, region),
   };
 }

@@ -270,6 +270,44 @@ const biddingVisibilitySchema = z.strictObject({
   actions: z.array(z.enum(BIDDING_ACTIONS)).min(1).max(BIDDING_ACTIONS.length),
 });
 
+/** What a brand may see of its in-store offers: each action is named, none is implied. */
+export const OFFER_ACTIONS = ['offers.report'] as const;
+export type OfferAction = (typeof OFFER_ACTIONS)[number];
+
+const offerVisibilitySchema = z.strictObject({
+  /** `offers.report`: its offers made and redeemed by day and region, thresholded and noised. */
+  actions: z.array(z.enum(OFFER_ACTIONS)).max(OFFER_ACTIONS.length).default([]),
+});
+
+/**
+ * A brand-funded in-store offer: a discount on one product, made by the host's offer engine to a consenting
+ * shopper entering a store zone, when the product is in stock in that store and the caps allow.
+ */
+const offerSchema = z.strictObject({
+  /** The offer's id within the contract. */
+  offerId: identifier,
+  /** The product discounted (the brand's own). */
+  sku: z.string().min(1).max(128),
+  discountPercent: z.number().positive().max(90),
+  /** Only members of one of these segments (each shared by the contract); empty: shoppers who buy the category. */
+  segments: z.array(identifier).max(20).default([]),
+  /** Only on entering one of these zones; empty: any zone. */
+  zones: z.array(z.string().min(1).max(64)).max(50).default([]),
+  /** A purchase of the product within this many hours of the offer redeems it. */
+  validHours: z.number().int().positive().max(720).default(24),
+  caps: z
+    .strictObject({
+      /** Times one shopper may get this offer in one day (UTC). */
+      perShopperPerDay: z.number().int().positive().max(10).default(1),
+      /** Times the offer may be made in one day (UTC), over every shopper and store. */
+      perDay: z.number().int().positive().max(10_000_000).default(1_000),
+    })
+    .default({ perShopperPerDay: 1, perDay: 1_000 }),
+});
+
+/** A contract's offer, as validated. */
+export type ContractOffer = z.output<typeof offerSchema>;
+
 const visibilitySchema = z.strictObject({
   /** Segment ids whose sizes and signals the partner may see. */
   segments: z.array(identifier).default([]),
@@ -286,6 +324,8 @@ const visibilitySchema = z.strictObject({
    * keep their content hash.
    */
   bidding: biddingVisibilitySchema.optional(),
+  /** Reports of the brand's in-store offers (BRAND). */
+  offers: offerVisibilitySchema.default({ actions: [] }),
 });
 
 /**
@@ -303,7 +343,10 @@ export const partnerContractSchema = z
       campaigns: { own: false, ids: [] },
       triggers: { categories: [], regions: [] },
       inventory: { actions: [], substitution: false },
+      offers: { actions: [] },
     }),
+    /** In-store offers the brand funds (BRAND); the host's offer engine makes them. */
+    offers: z.array(offerSchema).max(50).default([]),
     /** Distinct-subject threshold; may only raise the host's floor. Absent: the floor. */
     kThreshold: positiveInt.optional(),
     dp: z.strictObject({ epsilonPerQuery: epsilon.optional(), budget: budgetSchema.optional() }).default({}),
@@ -388,6 +431,34 @@ export const partnerContractSchema = z
         message: 'names an action twice',
       });
     }
+    if (
+      contract.kind === 'QSR' &&
+      (contract.offers.length > 0 || contract.visibility.offers.actions.length > 0)
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['offers'],
+        message: 'in-store offers are for BRAND partners',
+      });
+    }
+    const offerIds = new Set<string>();
+    contract.offers.forEach((offer, index) => {
+      if (offerIds.has(offer.offerId))
+        context.addIssue({
+          code: 'custom',
+          path: ['offers', index, 'offerId'],
+          message: 'duplicate offerId',
+        });
+      offerIds.add(offer.offerId);
+      offer.segments.forEach((segmentId, segmentIndex) => {
+        if (!contract.visibility.segments.includes(segmentId))
+          context.addIssue({
+            code: 'custom',
+            path: ['offers', index, 'segments', segmentIndex],
+            message: 'an offer targets only segments the contract shares (visibility.segments)',
+          });
+      });
+    });
     const { epsilonPerQuery, budget } = contract.dp;
     if (epsilonPerQuery !== undefined && budget !== undefined && budget.epsilon < epsilonPerQuery) {
       context.addIssue({

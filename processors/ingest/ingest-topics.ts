@@ -13,6 +13,7 @@ export async function createIngestTopics(log: Log, prefix: string, routeFraudInp
     TOPICS.campaigns,
     TOPICS.deadLetter,
     TOPICS.inventory,
+    TOPICS.instore,
     ...Object.values(RAW_TOPICS),
   ];
   for (const topic of topics) {

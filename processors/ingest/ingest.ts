@@ -77,6 +77,8 @@ export interface IngestStats {
   campaigns: number;
   /** Stock counts written to `cleanroom.inventory`. */
   inventory: number;
+  /** In-store records (zone entries, sensor counts, shelf interactions) written to `cleanroom.instore`. */
+  instore: number;
 }
 
 /** A running ingest. */
@@ -185,6 +187,7 @@ export function createIngest(options: IngestOptions): Ingest {
       consentChanges: counts['consent'] ?? 0,
       campaigns: counts['campaign'] ?? 0,
       inventory: counts['inventory'] ?? 0,
+      instore: counts['instore'] ?? 0,
     };
   };
 

@@ -4,6 +4,7 @@ import type {
   CleanEvent,
   ConsentChange,
   DeadLetter,
+  InstoreCleanEvent,
   InternalTopic,
   InventoryLevel,
 } from '../../schema/topics.ts';
@@ -13,14 +14,14 @@ export interface IngestOutput {
   /** A `cleanroom.*` topic (also the fraud detector's input when ingest routes it). */
   topic: InternalTopic | 'cleanroom.fraud-input';
   key: string | null;
-  value: CleanEvent | ConsentChange | CampaignInfo | DeadLetter | InventoryLevel;
+  value: CleanEvent | ConsentChange | CampaignInfo | DeadLetter | InventoryLevel | InstoreCleanEvent;
   /** Deterministic: the same input always yields the same id (sent as the `cleanroom-output-id` header). */
   outputId: string;
 }
 
 /** How a record was handled. */
 export type RecordOutcome =
-  'event' | 'consent' | 'loyalty' | 'campaign' | 'inventory' | 'dead-letter' | 'duplicate';
+  'event' | 'consent' | 'loyalty' | 'campaign' | 'inventory' | 'instore' | 'dead-letter' | 'duplicate';
 
 /** The result of transforming one raw record. */
 export interface TransformResult {

@@ -16,7 +16,13 @@ import type { ConsentLedger } from '../../policies/consent/index.ts';
 import { RAW_TOPICS, isRawTopic, validateRawEvent } from '../../schema/events.ts';
 import type { Consent, Customer, LoyaltyEvent, RawEventByTopic, RawTopic } from '../../schema/events.ts';
 import { TOPICS } from '../../schema/topics.ts';
-import type { CampaignInfo, CleanEvent, ConsentChange, InventoryLevel } from '../../schema/topics.ts';
+import type {
+  CampaignInfo,
+  CleanEvent,
+  ConsentChange,
+  InstoreCleanEvent,
+  InventoryLevel,
+} from '../../schema/topics.ts';
 import type { LogRecord } from '../runtime/index.ts';
 import { deadLetterOf } from '../runtime/index.ts';
 import type { IpClassifier } from './ip.ts';
@@ -186,6 +192,42 @@ function inventoryOutput(event: RawEventByTopic['retail.inventory']): TransformR
   };
 }
 
+/**
+ * An in-store record. A zone entry's identifiers are hashed and resolved here like any other; the entry keeps its
+ * subject (and is keyed by it, for the offer engine) only when the shopper's consent allows personalization, and
+ * otherwise passes anonymous (keyed by store), like the sensors' counts and shelf interactions.
+ */
+function instoreOutput(event: RawEventByTopic['retail.instore'], context: TransformContext): TransformResult {
+  const base = {
+    eventId: `${RAW_TOPICS.instore}:${event.eventId}`,
+    occurredAt: event.occurredAt,
+    storeId: event.storeId,
+    region: event.region,
+    zone: event.zone,
+  };
+  let value: InstoreCleanEvent;
+  if (event.kind === 'zone_entry') {
+    const who = subjectOf(identifiersOf(event.customer, event.deviceId), context);
+    value = {
+      ...base,
+      kind: 'zone_entry',
+      entryId: event.eventId,
+      subjectId: who.consent.personalization ? who.subjectId : null,
+      consent: who.consent,
+      ...(event.screenId === undefined ? {} : { screenId: event.screenId }),
+    };
+  } else if (event.kind === 'foot_traffic') {
+    value = { ...base, kind: 'foot_traffic', windowSeconds: event.windowSeconds, count: event.count };
+  } else {
+    value = { ...base, kind: 'shelf_interaction', sku: event.sku, action: event.action };
+  }
+  const key = value.kind === 'zone_entry' && value.subjectId !== null ? value.subjectId : event.storeId;
+  return {
+    outcome: 'instore',
+    outputs: [{ topic: TOPICS.instore, key, value, outputId: value.eventId }],
+  };
+}
+
 /** The processor name dead letters and late events of ingest carry. */
 export const INGEST_PROCESSOR_NAME = 'ingest';
 
@@ -219,6 +261,8 @@ export function transformRecord(record: LogRecord, context: TransformContext): T
       result = loyaltyOutputs(event as LoyaltyEvent, context);
     } else if (topic === RAW_TOPICS.inventory) {
       result = inventoryOutput(event as RawEventByTopic['retail.inventory']);
+    } else if (topic === RAW_TOPICS.instore) {
+      result = instoreOutput(event as RawEventByTopic['retail.instore'], context);
     } else {
       const raw = event as { customer?: Customer; deviceId?: string };
       const who = subjectOf(identifiersOf(raw.customer, raw.deviceId), context);

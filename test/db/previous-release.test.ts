@@ -94,6 +94,7 @@ describe('a data folder of the previous release', () => {
         consentChanges: 8,
         campaigns: 4,
         inventory: 0,
+        instore: 0,
       });
       expect(pipeline.ingest.identity.linkCount()).toBe(old.links);
 

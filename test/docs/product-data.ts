@@ -14,6 +14,7 @@ import type {
   ConsentChange,
   InventoryEvent,
   LoyaltyEvent,
+  OfferStat,
   SegmentChange,
   Trigger,
 } from '../../schema/index.ts';
@@ -201,6 +202,30 @@ function guideBids(): BidMultiplier[] {
   return [record('search', 1_000_000, 400_000, 0), record('app', 1_000_000, 150_000, 1_000_000)];
 }
 
+/**
+ * The offer report's cells of Fresh Oats (on `cleanroom.offer-stats`, as the offer engine writes them): a busy day in
+ * west, far above the threshold after noise, and a quiet one in east, far below it.
+ */
+function offerStats(): Array<{ key: string; value: string }> {
+  const cell = (region: string, shoppers: number, made: number, redeemed: number): OfferStat => ({
+    statId: `offer-stats:fresh-oats:2026-03-02:${region}`,
+    version: 1,
+    brand: 'fresh-oats',
+    day: '2026-03-02',
+    region,
+    offeredSubjects: shoppers,
+    offersMade: made,
+    offersRedeemed: redeemed,
+    bounded: {
+      offeredSubjects: shoppers,
+      offersMade: made,
+      offersRedeemed: redeemed,
+      bounds: { cellsPerBrand: 4, offersPerShopperPerDay: 2 },
+    },
+  });
+  return [cell('west', 420, 510, 140), cell('east', 6, 6, 1)].map((value) => json('fresh-oats', value));
+}
+
 /** The product's log, opened from the test process, and what the guides need written to it. */
 export interface ProductData {
   log: Log;
@@ -256,6 +281,7 @@ export function openProductData(dataDir: string): ProductData {
         TOPICS.bids,
         guideBids().map((bid) => json(GUIDE_CAMPAIGN, bid)),
       );
+      await log.produce(TOPICS.offerStats, offerStats());
     },
     startTrickle(intervalMs) {
       timer = setInterval(() => {

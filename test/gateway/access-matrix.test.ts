@@ -42,6 +42,7 @@ const EXPECTED_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'stock.status': ['BRAND', 'HOST_ADMIN'],
   'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
   'campaign.bids.subscribe': ['BRAND', 'HOST_ADMIN'],
+  'offers.report': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PRINCIPAL_OF: Record<Role, string> = {
@@ -157,6 +158,12 @@ const OPERATIONS: Array<{
     field: 'campaignPauses',
     action: 'campaign.pauses',
     document: '{ campaignPauses(campaignId: "cmp-acme-1") { productId region substitute } }',
+  },
+  {
+    field: 'offerReport',
+    action: 'offers.report',
+    document:
+      '{ offerReport(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z", regions: ["west"], brand: "brand-acme") { brand rows { day } } }',
   },
   {
     field: 'audienceSignals',

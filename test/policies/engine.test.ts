@@ -66,6 +66,8 @@ function resourceFor(action: Action, principal: Principal): Resource {
     case 'campaign.pauses':
     case 'campaign.bids.subscribe':
       return { kind: 'campaign', id: 'spring-oats', ownerPartnerId: principal.id };
+    case 'offers.report':
+      return { kind: 'offer', ownerPartnerId: principal.id };
   }
 }
 
@@ -96,6 +98,7 @@ const EXPECTED: Record<Action, Record<Role, 'allow' | 'deny'>> = {
   'stock.status': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'campaign.pauses': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
   'campaign.bids.subscribe': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
+  'offers.report': { BRAND: A, QSR: D, PRIVACY_OFFICER: D, HOST_ADMIN: A },
 };
 
 const contextFor = (role: Role, overrides: Partial<DecisionContext> = {}): DecisionContext => ({
@@ -300,6 +303,8 @@ describe('decide: denials', () => {
     );
     const withId = parseContract({
       ...contractOf('fresh-oats').contract,
+      // No segments shared, so no offer targeting one either.
+      offers: [],
       visibility: { segments: [], campaigns: { own: true, ids: ['joint-promo'] } },
     });
     expect(decide(brand, 'campaign.report', resource, contextFor('BRAND', { contract: withId })).effect).toBe(

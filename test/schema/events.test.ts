@@ -61,6 +61,16 @@ const valid: Record<RawTopic, object> = {
     onHand: 0,
     onOrder: 24,
   },
+  'retail.instore': {
+    eventId: 'z-1',
+    occurredAt: at,
+    kind: 'zone_entry',
+    storeId: 's-1',
+    region: 'west',
+    zone: 'dairy',
+    customer: { loyaltyId: 'L-1' },
+    screenId: 'screen-dairy-1',
+  },
 };
 
 describe('raw event contracts', () => {
@@ -123,6 +133,21 @@ describe('raw event contracts', () => {
     ['retail.campaigns', { ...valid['retail.campaigns'], holdoutPercent: 140 }, 'holdoutPercent', /./],
     ['retail.store-visits', { ...valid['retail.store-visits'], zone: undefined }, 'zone', /./],
     ['retail.inventory', { ...valid['retail.inventory'], onHand: -3 }, 'onHand', /must not be negative/],
+    ['retail.instore', { ...valid['retail.instore'], kind: 'teleport' }, 'kind', /./],
+    ['retail.instore', { ...valid['retail.instore'], customer: undefined }, 'customer', /./],
+    ['retail.instore', { ...valid['retail.instore'], zone: '' }, 'zone', /must not be empty/],
+    [
+      'retail.instore',
+      { ...valid['retail.instore'], kind: 'foot_traffic', customer: undefined, windowSeconds: 60, count: -1 },
+      'count',
+      /must not be negative/,
+    ],
+    [
+      'retail.instore',
+      { ...valid['retail.instore'], kind: 'foot_traffic', windowSeconds: 60, count: 4 },
+      '(value)',
+      /./,
+    ],
     ['retail.inventory', { ...valid['retail.inventory'], onOrder: 2.5 }, 'onOrder', /integer/],
     ['retail.inventory', { ...valid['retail.inventory'], sku: '' }, 'sku', /must not be empty/],
     ['retail.inventory', { ...valid['retail.inventory'], storeId: undefined }, 'storeId', /./],

@@ -59,6 +59,7 @@ export function brandContract(partnerId: string, overrides: Partial<ContractView
     uploads: { minimumSize: 1, maxPerWindow: 1_000 },
     inventory: { actions: ['stock.status', 'campaign.pauses'], substitution: false },
     bidding: { actions: ['campaign.bids.subscribe'] },
+    offers: { actions: ['offers.report'] },
     ...overrides,
   };
 }
@@ -68,6 +69,7 @@ export function qsrContract(partnerId: string, overrides: Partial<ContractView> 
   return brandContract(partnerId, {
     kind: 'QSR',
     inventory: { actions: [], substitution: false },
+    offers: { actions: [] },
     purposes: ['trigger'],
     segments: [],
     triggerCategories: ['plant-based-meat', 'coffee'],

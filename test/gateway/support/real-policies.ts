@@ -37,6 +37,9 @@ export function toContractInput(view: ContractView): PartnerContractInput {
       ...(view.bidding === undefined || view.kind !== 'BRAND'
         ? {}
         : { bidding: { actions: view.bidding.actions as Array<'campaign.bids.subscribe'> } }),
+      ...(view.offers === undefined || view.kind !== 'BRAND'
+        ? {}
+        : { offers: { actions: view.offers.actions as Array<'offers.report'> } }),
     },
     kThreshold: view.kThreshold,
     dp: {

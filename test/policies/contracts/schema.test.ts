@@ -34,8 +34,37 @@ describe('partner contract validation', () => {
       campaigns: { own: true, ids: [] },
       triggers: { categories: [], regions: [] },
       inventory: { actions: [], substitution: false },
+      offers: { actions: [] },
     });
     expect(contract.dropFields).toEqual([]);
+    expect(contract.offers).toEqual([]);
+  });
+
+  it('accepts in-store offers with defaults, and refuses a duplicate id, a segment it does not share, a QSR', () => {
+    const offer = {
+      offerId: 'oat-milk-20',
+      sku: 'oat-milk-1',
+      discountPercent: 20,
+      segments: ['plant-based-buyers'],
+    };
+    const { contract } = parseContract({
+      ...BRAND,
+      offers: [offer],
+      visibility: { ...BRAND.visibility, offers: { actions: ['offers.report'] } },
+    });
+    expect(contract.offers).toEqual([
+      { ...offer, zones: [], validHours: 24, caps: { perShopperPerDay: 1, perDay: 1_000 } },
+    ]);
+    expect(contract.visibility.offers).toEqual({ actions: ['offers.report'] });
+    expect(problemsOf({ ...BRAND, offers: [offer, offer] })).toContainEqual(
+      expect.objectContaining({ field: 'offers.1.offerId', reason: 'duplicate offerId' }),
+    );
+    expect(problemsOf({ ...BRAND, offers: [{ ...offer, segments: ['someone-elses'] }] })).toContainEqual(
+      expect.objectContaining({ field: 'offers.0.segments.0' }),
+    );
+    expect(problemsOf({ ...BRAND, offers: [{ ...offer, discountPercent: 95 }] })).toContainEqual(
+      expect.objectContaining({ field: 'offers.0.discountPercent' }),
+    );
   });
 
   it('accepts own campaigns plus explicit ids', () => {

@@ -64,6 +64,7 @@ describe('ingest on the embedded log', () => {
       consentChanges: 1,
       campaigns: 1,
       inventory: 0,
+      instore: 0,
     });
     await waitFor(() => outputs!.records.length === 8, { message: 'outputs collected' });
     const events = outputs

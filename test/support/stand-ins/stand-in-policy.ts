@@ -38,6 +38,7 @@ const STAND_IN_ACCESS: Readonly<Record<GatewayAction, readonly Role[]>> = {
   'stock.status': ['BRAND', 'HOST_ADMIN'],
   'campaign.pauses': ['BRAND', 'HOST_ADMIN'],
   'campaign.bids.subscribe': ['BRAND', 'HOST_ADMIN'],
+  'offers.report': ['BRAND', 'HOST_ADMIN'],
 };
 
 const PURPOSE: Partial<Record<GatewayAction, string>> = {
@@ -46,6 +47,7 @@ const PURPOSE: Partial<Record<GatewayAction, string>> = {
   'campaign.report': 'measurement',
   'campaign.metrics.subscribe': 'measurement',
   'audience.overlap': 'measurement',
+  'offers.report': 'measurement',
   'signals.subscribe': 'activation',
   'triggers.read': 'trigger',
   'triggers.subscribe': 'trigger',
@@ -118,6 +120,12 @@ export function createStandInPolicy(contracts: ContractsPort, hostFloorK = 50): 
       }
       if (action === 'campaign.bids.subscribe' && !(contract.bidding?.actions ?? []).includes(action)) {
         return deny(`contract does not name ${action}`, contract.version);
+      }
+      if (action === 'offers.report') {
+        // An aggregate over shoppers (threshold and noise below); the contract names it, the offers are its own.
+        if (!(contract.offers?.actions ?? []).includes(action))
+          return deny(`contract does not name ${action}`, contract.version);
+        if (resource.ownerId !== principal.id) return deny('not the partner’s offers', contract.version);
       }
       if (action === 'stock.status' || action === 'campaign.pauses') {
         // Stock holds no shopper: the contract names the action, the products or campaign are the brand's own.
