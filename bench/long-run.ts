@@ -7,7 +7,7 @@
  *
  * Linux only: the resident memory is read from /proc/<pid>/status.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,8 @@ interface Sample {
   logMiB: number;
   stateMiB: number;
   rssMiB: number;
+  /** The gateway's live heap after its last full GC (`/metrics`), null until it reported one. */
+  liveHeapMiB: number | null;
 }
 
 const MiB = 1024 * 1024;
@@ -63,6 +65,44 @@ function rssOf(pid: number): number {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
+/** A development token of the host's operator, once the server has written its signing key (else null). */
+function operatorToken(root: string, dataDir: string): string | null {
+  const minted = spawnSync(
+    process.execPath,
+    [
+      'bin/cleanroom.ts',
+      'token',
+      '--partner',
+      'host-ops',
+      '--role',
+      'HOST_ADMIN',
+      '--ttl',
+      '24h',
+      '--data-dir',
+      dataDir,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  const token = minted.stdout.trim().split('\n').at(-1) ?? '';
+  return minted.status === 0 && token.startsWith('ey') ? token : null;
+}
+
+/** The live heap the gateway reports on `/metrics`, in bytes (null when it cannot be read). */
+async function liveHeapOf(port: string, token: string | null): Promise<number | null> {
+  if (token === null) return null;
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    const match = /^cleanroom_gateway_heap_retained_after_gc_bytes (\d+)/m.exec(await response.text());
+    return match ? Number(match[1]) : null;
+  } catch {
+    // The server is busy starting or stopping: this sample has no heap figure.
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -96,11 +136,14 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const samples: Sample[] = [];
+  let token: string | null = null;
   process.stdout.write(`long run: ${minutes} min, a sample every ${intervalS} s, data in ${dataDir}\n`);
-  process.stdout.write('minutes  data MiB  log MiB  state MiB  RSS MiB\n');
+  process.stdout.write('minutes  data MiB  log MiB  state MiB  RSS MiB  live heap MiB\n');
   while (Date.now() - started < minutes * 60_000) {
     await new Promise((resolve) => setTimeout(resolve, intervalS * 1_000));
     if (gone) throw new Error(`the server stopped early:\n${stderrTail}`);
+    token ??= operatorToken(root, dataDir);
+    const liveHeap = await liveHeapOf(values.port, token);
     const sample: Sample = {
       minutes: round((Date.now() - started) / 60_000),
       dataMiB: round(sizeOf(dataDir) / MiB),
@@ -110,10 +153,11 @@ async function main(): Promise<void> {
       ),
       stateMiB: round(sizeOf(path.join(dataDir, 'state')) / MiB),
       rssMiB: round(rssOf(server.pid!) / MiB),
+      liveHeapMiB: liveHeap === null ? null : round(liveHeap / MiB),
     };
     samples.push(sample);
     process.stdout.write(
-      `${String(sample.minutes).padStart(7)}  ${String(sample.dataMiB).padStart(8)}  ${String(sample.logMiB).padStart(7)}  ${String(sample.stateMiB).padStart(9)}  ${String(sample.rssMiB).padStart(7)}\n`,
+      `${String(sample.minutes).padStart(7)}  ${String(sample.dataMiB).padStart(8)}  ${String(sample.logMiB).padStart(7)}  ${String(sample.stateMiB).padStart(9)}  ${String(sample.rssMiB).padStart(7)}  ${String(sample.liveHeapMiB ?? '-').padStart(13)}\n`,
     );
   }
   server.kill('SIGTERM');
@@ -136,6 +180,9 @@ async function main(): Promise<void> {
     { series: 'log.sqlite', x: sample.minutes, y: sample.logMiB },
     { series: 'state/', x: sample.minutes, y: sample.stateMiB },
     { series: 'resident memory', x: sample.minutes, y: sample.rssMiB },
+    ...(sample.liveHeapMiB === null
+      ? []
+      : [{ series: 'live heap', x: sample.minutes, y: sample.liveHeapMiB }]),
   ]);
   fs.writeFileSync(
     path.join(values.out, 'long-run.svg'),
