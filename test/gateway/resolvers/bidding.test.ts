@@ -97,7 +97,8 @@ describe('bidMultipliers', () => {
     for (const partner of ['brand-bids', 'brand-nobids', 'brand-small', 'brand-quiet']) {
       await harness.produce(TOPICS.campaigns, `cmp-${partner}`, campaign(`cmp-${partner}`, partner));
     }
-    // Volumes far above the noise of a day's stream (a standard deviation of some ten thousand per count): search
+    // Volumes far above the noise of a day's stream (its deviation reaches hundreds of thousands per count, as
+    // shares that were 0.14 off at a hundredth of these volumes showed): search
     // converts five times better than the app, and half the app's traffic is invalid.
     const big = (campaignId: string, brandId: string) => [
       bid(
@@ -105,11 +106,11 @@ describe('bidMultipliers', () => {
         brandId,
         'search',
         {
-          adEvents: 4_000_000,
+          adEvents: 400_000_000,
           invalidAdEvents: 0,
-          clicks: 1_000_000,
-          conversions: 500_000,
-          contributors: 2_000_000,
+          clicks: 100_000_000,
+          conversions: 50_000_000,
+          contributors: 200_000_000,
         },
         2,
       ),
@@ -118,11 +119,11 @@ describe('bidMultipliers', () => {
         brandId,
         'app',
         {
-          adEvents: 4_000_000,
-          invalidAdEvents: 2_000_000,
-          clicks: 1_000_000,
-          conversions: 100_000,
-          contributors: 2_000_000,
+          adEvents: 400_000_000,
+          invalidAdEvents: 200_000_000,
+          clicks: 100_000_000,
+          conversions: 10_000_000,
+          contributors: 200_000_000,
         },
         0,
       ),
