@@ -6,12 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPipeline } from '../../processors/index.ts';
 import type { Pipeline } from '../../processors/index.ts';
 import { createEmbeddedLog } from '../../processors/runtime/index.ts';
-import type { Log, LogRecord } from '../../processors/runtime/index.ts';
+import type { Log } from '../../processors/runtime/index.ts';
 import { loadOrCreateSecrets } from '../../policies/index.ts';
 import { TOPICS } from '../../schema/index.ts';
 import { simulate, writeToLog } from '../../simulator/index.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { readAll } from '../helpers/read-topic.ts';
 
 const resources: { pipeline?: Pipeline; log?: Log; dir?: string } = {};
 
@@ -20,23 +21,6 @@ afterEach(async () => {
   await resources.log?.close();
   if (resources.dir) removeTempDir(resources.dir);
 });
-
-async function readAll(log: Log, topic: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(topic);
-  const total = ends.reduce((sum, end) => sum + end, 0);
-  const records: LogRecord[] = [];
-  const consumer = log.consumer({
-    groupId: `reader-${topic}-${Date.now()}`,
-    topics: [topic],
-    autoCommit: false,
-  });
-  await consumer.run(async (batch) => {
-    records.push(...batch.records);
-  });
-  await waitFor(() => records.length >= total, { timeout: 20_000, message: `reading ${topic}` });
-  await consumer.stop();
-  return records;
-}
 
 describe('the composed pipeline on the embedded log', () => {
   it('turns simulated raw events into verdicts, segment changes and attributions', async () => {

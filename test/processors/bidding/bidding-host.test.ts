@@ -4,11 +4,10 @@
  * restarted between slices of its input writes exactly the records of an uninterrupted run, id by id and value by
  * value.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBiddingHost } from '../../../processors/bidding/index.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
-import type { Log, LogRecord, ProcessorHost } from '../../../processors/runtime/index.ts';
+import type { Log, ProcessorHost } from '../../../processors/runtime/index.ts';
 import { TOPICS, bidMultiplierSchema, deadLetterSchema } from '../../../schema/index.ts';
 import type {
   AdCleanEvent,
@@ -21,6 +20,7 @@ import type {
 } from '../../../schema/index.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { readAll } from '../../helpers/read-topic.ts';
 
 const resources: { hosts: ProcessorHost[]; logs: Log[]; dirs: string[] } = { hosts: [], logs: [], dirs: [] };
 
@@ -29,19 +29,6 @@ afterEach(async () => {
   for (const log of resources.logs.splice(0)) await log.close();
   for (const dir of resources.dirs.splice(0)) removeTempDir(dir);
 });
-
-async function readAll(log: Log, topic: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(topic);
-  const total = ends.reduce((sum, end) => sum + end, 0);
-  const records: LogRecord[] = [];
-  const consumer = log.consumer({ groupId: `reader-${randomUUID()}`, topics: [topic], autoCommit: false });
-  await consumer.run(async (batch) => {
-    records.push(...batch.records);
-  });
-  await waitFor(() => records.length >= total, { timeout: 20_000, message: `reading ${topic}` });
-  await consumer.stop();
-  return records;
-}
 
 const T0 = Date.parse('2026-03-02T06:00:00Z');
 const iso = (seconds: number): string => new Date(T0 + seconds * 1_000).toISOString();

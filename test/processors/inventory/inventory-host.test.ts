@@ -3,15 +3,15 @@
  * resumes per campaign line and region, substitutes where the brand may substitute, stale counts skipped, bad
  * input dead-lettered, and state that survives a restart of the host (no pause repeated, none lost).
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInventoryHost } from '../../../processors/inventory/index.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
-import type { Log, LogRecord, ProcessorHost } from '../../../processors/runtime/index.ts';
+import type { Log, ProcessorHost } from '../../../processors/runtime/index.ts';
 import { TOPICS, campaignPauseSchema, deadLetterSchema, stockStatusSchema } from '../../../schema/topics.ts';
 import type { CampaignInfo, CampaignPause, InventoryLevel, StockStatus } from '../../../schema/topics.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { readAll } from '../../helpers/read-topic.ts';
 
 const resources: { hosts: ProcessorHost[]; log?: Log; dir?: string } = { hosts: [] };
 
@@ -20,23 +20,6 @@ afterEach(async () => {
   await resources.log?.close();
   if (resources.dir) removeTempDir(resources.dir);
 });
-
-async function readAll(log: Log, topic: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(topic);
-  const total = ends.reduce((sum, end) => sum + end, 0);
-  const records: LogRecord[] = [];
-  const consumer = log.consumer({
-    groupId: `reader-${topic}-${randomUUID()}`,
-    topics: [topic],
-    autoCommit: false,
-  });
-  await consumer.run(async (batch) => {
-    records.push(...batch.records);
-  });
-  await waitFor(() => records.length >= total, { timeout: 20_000, message: `reading ${topic}` });
-  await consumer.stop();
-  return records;
-}
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const iso = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();

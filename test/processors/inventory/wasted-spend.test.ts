@@ -9,20 +9,20 @@
  * which ads are served differs. Wasted spend is the cost of impressions (and their clicks) whose product was out
  * of stock in the viewer's region, as the simulator planted it.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateSecrets } from '../../../policies/index.ts';
 import { createIngest } from '../../../processors/ingest/index.ts';
 import type { Ingest } from '../../../processors/ingest/index.ts';
 import { createInventoryHost } from '../../../processors/inventory/index.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
-import type { Log, LogRecord, ProcessorHost } from '../../../processors/runtime/index.ts';
+import type { Log, ProcessorHost } from '../../../processors/runtime/index.ts';
 import { TOPICS, campaignPauseSchema } from '../../../schema/topics.ts';
 import type { CampaignPause } from '../../../schema/topics.ts';
 import { simulate, writeToLog } from '../../../simulator/index.ts';
 import type { AdServerPauses, SimulationOptions } from '../../../simulator/index.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { readAll } from '../../helpers/read-topic.ts';
 
 const resources: { ingest?: Ingest; inventory?: ProcessorHost; log?: Log; dir?: string } = {};
 
@@ -32,19 +32,6 @@ afterEach(async () => {
   await resources.log?.close();
   if (resources.dir) removeTempDir(resources.dir);
 });
-
-async function readAll(log: Log, topic: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(topic);
-  const total = ends.reduce((sum, end) => sum + end, 0);
-  const records: LogRecord[] = [];
-  const consumer = log.consumer({ groupId: `reader-${randomUUID()}`, topics: [topic], autoCommit: false });
-  await consumer.run(async (batch) => {
-    records.push(...batch.records);
-  });
-  await waitFor(() => records.length >= total, { timeout: 30_000, message: `reading ${topic}` });
-  await consumer.stop();
-  return records;
-}
 
 /** The ad server's view of the pause feed: a line is paused from its latest pause until a resume. */
 function pauseFeed(decisions: CampaignPause[], lagMs: number): AdServerPauses {

@@ -6,7 +6,6 @@
  * every offer of a product the shopper buys at the till is redeemed; no offer record holds an identifier; every
  * malformed in-store record is dead-lettered with a reason and the rest flows.
  */
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContracts } from '../../../policies/contracts/index.ts';
@@ -18,12 +17,13 @@ import {
   offersOfContracts,
 } from '../../../processors/offers/index.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
-import type { Log, LogRecord } from '../../../processors/runtime/index.ts';
+import type { Log } from '../../../processors/runtime/index.ts';
 import { TOPICS, deadLetterSchema, offerRecordSchema } from '../../../schema/topics.ts';
 import type { OfferMade, OfferRedeemed } from '../../../schema/topics.ts';
 import { simulate, writeToLog } from '../../../simulator/index.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { readAll } from '../../helpers/read-topic.ts';
 
 const resources: { pipeline?: Pipeline; log?: Log; dir?: string } = {};
 
@@ -32,19 +32,6 @@ afterEach(async () => {
   await resources.log?.close();
   if (resources.dir) removeTempDir(resources.dir);
 });
-
-async function readAll(log: Log, topic: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(topic);
-  const total = ends.reduce((sum, end) => sum + end, 0);
-  const records: LogRecord[] = [];
-  const consumer = log.consumer({ groupId: `reader-${randomUUID()}`, topics: [topic], autoCommit: false });
-  await consumer.run(async (batch) => {
-    records.push(...batch.records);
-  });
-  await waitFor(() => records.length >= total, { timeout: 30_000, message: `reading ${topic}` });
-  await consumer.stop();
-  return records;
-}
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/contracts/', import.meta.url));
 

@@ -5,12 +5,11 @@
  * the report's counts are bounded; a withdrawal forgets what personalizes; malformed input is dead-lettered and
  * the stage carries on; state survives a restart.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOffersHost } from '../../../processors/offers/index.ts';
 import type { OfferDefinition } from '../../../processors/offers/index.ts';
 import { createEmbeddedLog } from '../../../processors/runtime/index.ts';
-import type { Log, LogRecord, ProcessorHost } from '../../../processors/runtime/index.ts';
+import type { Log, ProcessorHost } from '../../../processors/runtime/index.ts';
 import { TOPICS, deadLetterSchema, offerRecordSchema, offerStatSchema } from '../../../schema/topics.ts';
 import type {
   ConsentChange,
@@ -24,6 +23,7 @@ import type {
 } from '../../../schema/topics.ts';
 import { createTempDir, removeTempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { readAll } from '../../helpers/read-topic.ts';
 
 const resources: { hosts: ProcessorHost[]; log?: Log; dir?: string } = { hosts: [] };
 
@@ -32,19 +32,6 @@ afterEach(async () => {
   await resources.log?.close();
   if (resources.dir) removeTempDir(resources.dir);
 });
-
-async function readAll(log: Log, topic: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(topic);
-  const total = ends.reduce((sum, end) => sum + end, 0);
-  const records: LogRecord[] = [];
-  const consumer = log.consumer({ groupId: `reader-${randomUUID()}`, topics: [topic], autoCommit: false });
-  await consumer.run(async (batch) => {
-    records.push(...batch.records);
-  });
-  await waitFor(() => records.length >= total, { timeout: 20_000, message: `reading ${topic}` });
-  await consumer.stop();
-  return records;
-}
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const iso = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
