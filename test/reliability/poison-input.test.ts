@@ -137,12 +137,12 @@ describe('poison input on every raw topic', () => {
     const bad = fc.sample(poisonArbitrary(good), { seed, numRuns: Math.round(GOOD * BAD_SHARE) });
     const poisoned = mix(good, bad, seed);
 
-    // Side by side, interleaved five times; the best run of each kind counts (noise only slows a run down: with
+    // Side by side, interleaved seven times; the best run of each kind counts (noise only slows a run down: with
     // three, a neighbour's burst across every poisoned run of a full `npm test` gave 0.78 where the same seed
     // measured alone gave 0.92).
     const cleanRuns = [];
     const dirtyRuns = [];
-    for (let round = 0; round < 5; round += 1) {
+    for (let round = 0; round < 7; round += 1) {
       cleanRuns.push(await runIngest(good, secretsDir));
       dirtyRuns.push(await runIngest(poisoned, secretsDir));
     }
