@@ -1,8 +1,8 @@
 /**
  * Load and soak: a gateway process with 500 live subscribers (graphql-ws) and 200 queries per second for 60 s
- * (`CLEANROOM_SOAK_SECONDS` for longer) while segment changes stream in (5/s, each pushed to all 500). No
- * errors, no leak (the live heap after full GCs, from /metrics, does not rise), RSS without a runaway trend,
- * read-model lag bounded (from /readyz).
+ * (`CLEANROOM_SOAK_SECONDS` for longer) after a 30 s warm-up under the same load, while segment changes stream in
+ * (5/s, each pushed to all 500). No errors, no leak (the live heap after full GCs, from /metrics, does not rise),
+ * RSS without a runaway trend, read-model lag bounded (from /readyz).
  */
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
@@ -19,6 +19,13 @@ import { gql, rssBytes, startGatewayProcess, tokenFor } from './support/gateway-
 import { quantile, slope } from './support/latency.ts';
 
 const SECONDS = Number(process.env.CLEANROOM_SOAK_SECONDS ?? 60);
+/**
+ * Load before the measured window: V8 sizes its heap to the allocation rate over the first minute or so, and RSS
+ * climbs in steps while it does (fault 12). Held for 180 s the gateway's RSS levels at about 475 MiB, but at 60 s
+ * it is still stepping up (1.9 MiB/s over the second half on a quiet machine, 3 MiB/s beside other test files),
+ * so the RSS slope is taken after this warm-up. Queries, pushes and lag are checked over the whole run.
+ */
+const WARMUP_SECONDS = Number(process.env.CLEANROOM_SOAK_WARMUP_SECONDS ?? 30);
 const SUBSCRIBERS = 500;
 const QUERIES_PER_SECOND = 200;
 const CHANGES_PER_SECOND = 5;
@@ -137,7 +144,7 @@ describe('load and soak', () => {
         let fullGcsSeen = (await heapAfterGc(gateway.base, operator)).fullGcs;
         const lags: number[] = [];
         const started = performance.now();
-        const deadline = started + SECONDS * 1000;
+        const deadline = started + (WARMUP_SECONDS + SECONDS) * 1000;
         let subject = 0;
         let sent = 0;
         const inFlight = new Set<Promise<void>>();
@@ -171,14 +178,16 @@ describe('load and soak', () => {
           }
           if (elapsed - lastSample >= 1_000) {
             lastSample = elapsed;
-            rss.push([elapsed / 1000, rssBytes(gateway.pid)]);
+            // Seconds into the measured window (negative during the warm-up).
+            const measured = elapsed / 1000 - WARMUP_SECONDS;
+            if (measured >= 0) rss.push([measured, rssBytes(gateway.pid)]);
             const ready = (await (await fetch(`${gateway.base}/readyz`)).json()) as {
               lag?: Record<string, number>;
             };
             lags.push(Object.values(ready.lag ?? {}).reduce((sum, n) => sum + n, 0));
             const heap = await heapAfterGc(gateway.base, operator);
-            if (heap.fullGcs > fullGcsSeen && Number.isFinite(heap.retainedBytes))
-              liveHeap.push([elapsed / 1000, heap.retainedBytes]);
+            if (measured >= 0 && heap.fullGcs > fullGcsSeen && Number.isFinite(heap.retainedBytes))
+              liveHeap.push([measured, heap.retainedBytes]);
             fullGcsSeen = heap.fullGcs;
           }
           await new Promise((resolve) => setTimeout(resolve, 50));
@@ -201,6 +210,7 @@ describe('load and soak', () => {
         );
         const figures = {
           seconds: SECONDS,
+          warmupSeconds: WARMUP_SECONDS,
           subscribers: SUBSCRIBERS,
           queries: sent,
           offeredQueriesPerSecond: Math.round(offeredQps),
@@ -233,11 +243,12 @@ describe('load and soak', () => {
         expect(signals).toBeGreaterThan(SUBSCRIBERS * 2);
         // No leak: the live heap after full GCs (every ~11 s under this load) keeps its floor. This, not RSS, is
         // the growth trend: for the first minutes RSS climbs while V8 sizes its heap to the allocation rate
-        // (0.6-0.9 MiB/s in the second half of 60 s), then levels off (docs/reliability.md, fault 12).
+        // (1.9 MiB/s from 30 to 60 s on a quiet machine), then levels off (docs/reliability.md, fault 12).
         expect(heapFirstHalf.length, 'full GCs in the first half').toBeGreaterThan(0);
         expect(heapSecondHalf.length, 'full GCs in the second half').toBeGreaterThan(0);
         expect(heapFloorRise).toBeLessThan(HEAP_FLOOR_ALLOWANCE_BYTES);
-        // Memory outside the V8 heap (SQLite caches, sockets) is seen only through RSS: no runaway there.
+        // Memory outside the V8 heap (SQLite caches, sockets) is seen only through RSS: no runaway there once the
+        // warm-up is over.
         expect(rssSlope).toBeLessThan(2 * 2 ** 20);
         // Lag bounded: the read models stay within readiness's bound the whole time.
         expect(Math.max(...lags)).toBeLessThanOrEqual(1_000);
@@ -245,6 +256,6 @@ describe('load and soak', () => {
         await producer.close();
       }
     },
-    (SECONDS + 240) * 1000,
+    (WARMUP_SECONDS + SECONDS + 240) * 1000,
   );
 });
