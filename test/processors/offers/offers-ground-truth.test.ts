@@ -47,10 +47,10 @@ describe('in-store offers on the simulator ground truth', () => {
     const simulation = simulate({
       seed: 23,
       shoppers: 2_000,
-      simulatedHours: 12,
+      simulatedHours: 6,
       malformedShare: 0.003,
       inventory: { stockOutsPerHour: 4 },
-      instore: { journeysPerHour: 150, regulars: 120 },
+      instore: { journeysPerHour: 300, regulars: 120 },
     });
     await writeToLog(log, simulation);
     const truth = simulation.groundTruth();
