@@ -86,9 +86,10 @@ export function demoSimulationOptions(options: {
     start: new Date(options.startMs).toISOString(),
     surge: false,
     surges: demoSurges(options.startMs),
-    // Stock-outs every half hour of simulated time (about every 20 s of the demo), half of them regional: a
-    // campaign's line pauses in a region within a minute or two of the demo's start.
-    inventory: { stockOutsPerHour: 2 },
+    // Stock-outs every half hour of simulated time (about every 20 s of the demo), half of them regional, the
+    // first one regional after 15 simulated minutes: a campaign's line pauses in a region in the demo's first
+    // minute (with the random first stock-out alone it took two to three).
+    inventory: { stockOutsPerHour: 2, firstRegionalAfterMinutes: 15 },
     // Regulars with the store app: zone entries from the first simulated minutes, offers from their second trip
     // (about 20 s into the demo), redeemed at the till a few simulated minutes later.
     instore: { journeysPerHour: 90 },

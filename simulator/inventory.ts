@@ -24,8 +24,8 @@ const MINUTE_MS = 60_000;
 export interface StockSystem extends StockView {
   /** Publish the opening count of every product in every store. */
   openingCounts(atMs: number): void;
-  /** Plant the next stock-out (a process of the simulation). */
-  plantStockOut(atMs: number): void;
+  /** Plant the next stock-out (a process of the simulation); `regional` forces its kind instead of drawing it. */
+  plantStockOut(atMs: number, regional?: boolean): void;
   /** Every planted stock-out so far. */
   readonly stockOuts: StockOutTruth[];
   /** Skus whose shelf in `storeId` is empty at `atMs` (planted so far). */
@@ -82,8 +82,8 @@ export function createStockSystem(
       for (const store of world.stores)
         for (const product of world.catalogue.products) publish(store, product, 10 + random.int(80), 0, atMs);
     },
-    plantStockOut(atMs) {
-      const regional = random.chance(options.regionalShare);
+    plantStockOut(atMs, forced) {
+      const regional = forced ?? random.chance(options.regionalShare);
       const product = regional ? random.pick(promoted) : random.pick(world.catalogue.products);
       const region = random.pick(world.regions).name;
       const stores = regional ? storesOf(region) : [random.pick(storesOf(region))];

@@ -69,6 +69,12 @@ export interface InventoryOptions {
   stockOutsPerHour?: number;
   /** Share of them that empty a campaign product in a whole region (default 0.5); the rest, one store's shelf. */
   regionalShare?: number;
+  /**
+   * Plant the first stock-out this many simulated minutes after the start, and make it regional (default: the
+   * first one comes when the random process says, regional or not). The demo uses it so that a campaign line
+   * pauses in its first minute.
+   */
+  firstRegionalAfterMinutes?: number;
   /** Inventory awareness of the ad server: it serves no line this says is paused (default: none paused). */
   adServerPauses?: AdServerPauses;
 }
@@ -77,6 +83,7 @@ export interface InventoryOptions {
 export interface ResolvedInventory {
   stockOutsPerHour: number;
   regionalShare: number;
+  firstRegionalAfterMinutes: number | null;
   adServerPauses: AdServerPauses | null;
 }
 
@@ -329,5 +336,13 @@ function resolveInventory(given: InventoryOptions | boolean | undefined): Resolv
     invalid('inventory.stockOutsPerHour', 'must be in [0, 1000]');
   const regionalShare = options.regionalShare ?? 0.5;
   if (!(regionalShare >= 0 && regionalShare <= 1)) invalid('inventory.regionalShare', 'must be in [0, 1]');
-  return { stockOutsPerHour, regionalShare, adServerPauses: options.adServerPauses ?? null };
+  const firstRegionalAfterMinutes = options.firstRegionalAfterMinutes ?? null;
+  if (firstRegionalAfterMinutes !== null && !(firstRegionalAfterMinutes >= 0 && firstRegionalAfterMinutes <= 10_080))
+    invalid('inventory.firstRegionalAfterMinutes', 'must be in [0, 10080] (a week)');
+  return {
+    stockOutsPerHour,
+    regionalShare,
+    firstRegionalAfterMinutes,
+    adServerPauses: options.adServerPauses ?? null,
+  };
 }

@@ -26,6 +26,7 @@ import type { InstoreSystem } from './instore.ts';
 import type { World } from './world.ts';
 
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
 /** How long after its window a zone sensor reports its count. */
 const SENSOR_DELAY_MS = 5_000;
 
@@ -112,10 +113,16 @@ function stockOutProcess(ctx: SimulationContext, stock: StockSystem): Process {
   const random = createRandom(seed).fork('stock-outs');
   const next = (at: number): number =>
     perHour > 0 ? at + random.exponential(HOUR_MS / perHour) : Number.POSITIVE_INFINITY;
+  // A first regional stock-out at a set time (the demo's), then the random process from there.
+  const firstAt = inventory?.firstRegionalAfterMinutes ?? null;
+  let planted = 0;
   return {
-    nextAt: next(startMs),
+    nextAt: firstAt === null ? next(startMs) : startMs + firstAt * MINUTE_MS,
     gap: () => null,
-    run: (at) => stock.plantStockOut(at),
+    run: (at) => {
+      stock.plantStockOut(at, planted === 0 && firstAt !== null ? true : undefined);
+      planted += 1;
+    },
     next,
   };
 }

@@ -4,12 +4,15 @@
  * demo's first trigger has come and gone and two minutes have passed (the old demo fired its triggers in the first
  * minute and then nothing for 10+ minutes), and must receive a trigger that fired after it subscribed within 3
  * minutes; the overlap example uploads the shipped sample audience; the below-threshold example stays below.
+ * Before that, the host's own views show what the demo is there to show in its first minutes: a stock-out pausing
+ * a campaign line, bid multipliers moving, offers made and redeemed.
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAMPAIGN_IDS, REGIONS, demoStart } from '../../simulator/index.ts';
 import { collect, wsClient } from '../gateway/support/clients.ts';
-import { startServe } from '../helpers/serve-process.ts';
+import { graphql, startServe } from '../helpers/serve-process.ts';
 import type { ServeProcess } from '../helpers/serve-process.ts';
 import { createTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -22,6 +25,8 @@ const projectRoot = path.resolve(import.meta.dirname, '../..');
 const GUIDES = ['docs/partner-guide.md', 'docs/privacy-officer-guide.md', 'docs/operations.md'];
 /** "Late": this long after the product started, and after its first trigger. */
 const LATE_MS = 120_000;
+/** The demo shows a paused line, moving bid multipliers and redeemed offers this soon (asked: a minute or two). */
+const FIRST_SIGHTS_WITHIN_MS = 150_000;
 /** A subscription started at any time in the demo's first hour receives a trigger within this. */
 const TRIGGER_WITHIN_MS = 180_000;
 
@@ -59,6 +64,85 @@ describe('the guides against the live demo (npm start)', () => {
       ]),
     );
   });
+
+  it(
+    'shows a paused campaign line, moving bid multipliers and offers made and redeemed in its first minutes',
+    async () => {
+      const host = serve.tokens.get('host-ops') ?? '';
+      const campaigns = Object.values(CAMPAIGN_IDS);
+      // Every push of the host's (exact) multipliers of one campaign; "moving" is two pushes that differ.
+      const bids = collect<{ placements: Array<{ placement: string; multiplier: number }> }>(
+        wsClient(serve.graphqlUrl, host),
+        `subscription { bidMultipliers(campaignId: "${CAMPAIGN_IDS.freshOatsSpring}") { placements { placement multiplier } } }`,
+        'bidMultipliers',
+      );
+      const day = (ms: number): string => new Date(ms).toISOString();
+      const seen: Record<'pause' | 'bidsMoved' | 'offerRedeemed', number | null> = {
+        pause: null,
+        bidsMoved: null,
+        offerRedeemed: null,
+      };
+      const offerReport = `query ($from: DateTime!, $to: DateTime!, $regions: [String!]!) {
+        offerReport(brand: "fresh-oats", from: $from, to: $to, regions: $regions) {
+          rows { offersMade offersRedeemed }
+        }
+      }`;
+      try {
+        await waitFor(
+          async () => {
+            const elapsed = Date.now() - startedAt;
+            if (bids.errors.length > 0) throw new Error(JSON.stringify(bids.errors));
+            if (seen.bidsMoved === null) {
+              const shapes = new Set(bids.items.map((push) => JSON.stringify(push.placements)));
+              if (shapes.size >= 2) seen.bidsMoved = elapsed;
+            }
+            if (seen.pause === null) {
+              const fields = campaigns.map((id, i) => `c${i}: campaignPauses(campaignId: "${id}") { productId }`);
+              const paused = await graphql<Record<string, unknown[]>>(
+                serve.graphqlUrl,
+                host,
+                `{ ${fields.join(' ')} }`,
+              );
+              if (paused.errors) throw new Error(JSON.stringify(paused.errors));
+              if (Object.values(paused.data ?? {}).some((lines) => lines.length > 0)) seen.pause = elapsed;
+            }
+            if (seen.offerRedeemed === null) {
+              const start = demoStart();
+              const report = await graphql<{
+                offerReport: { rows: Array<{ offersMade: number; offersRedeemed: number }> };
+              }>(serve.graphqlUrl, host, offerReport, {
+                from: day(start),
+                to: day(start + 2 * 86_400_000),
+                regions: REGIONS.map((region) => region.name),
+              });
+              if (report.errors) throw new Error(JSON.stringify(report.errors));
+              const rows = report.data?.offerReport.rows ?? [];
+              const made = rows.reduce((sum, row) => sum + row.offersMade, 0);
+              const redeemed = rows.reduce((sum, row) => sum + row.offersRedeemed, 0);
+              if (made > 0 && redeemed > 0) seen.offerRedeemed = elapsed;
+            }
+            return Object.values(seen).every((at) => at !== null);
+          },
+          {
+            timeout: Math.max(FIRST_SIGHTS_WITHIN_MS - (Date.now() - startedAt), 1_000),
+            interval: 2_000,
+            message: `a paused line, moving multipliers and a redeemed offer within ${FIRST_SIGHTS_WITHIN_MS / 1000} s`,
+          },
+        ).catch((error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(`${reason}; seen (ms after npm start): ${JSON.stringify(seen)}`);
+        });
+      } finally {
+        bids.stop();
+      }
+      const seconds = (at: number | null): string => `${((at ?? Number.NaN) / 1000).toFixed(0)} s`;
+      process.stdout.write(
+        `guides demo: first paused line ${seconds(seen.pause)}, bid multipliers moved ${seconds(seen.bidsMoved)}, ` +
+          `first redeemed offer ${seconds(seen.offerRedeemed)} after npm start\n`,
+      );
+    },
+    FIRST_SIGHTS_WITHIN_MS + 30_000,
+  );
 
   it(
     'runs every demo example late in the demo, a late triggerFired subscription included',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateRawValue } from '../../schema/events.ts';
 import type { InventoryEvent } from '../../schema/events.ts';
-import { createCatalogue, createStores, simulate } from '../../simulator/index.ts';
+import { createCatalogue, createStores, SIMULATION_DEFAULTS, simulate } from '../../simulator/index.ts';
 import type { SimulatedRecord } from '../../simulator/index.ts';
 
 const OPTIONS = { seed: 3, shoppers: 1_000, simulatedHours: 12, inventory: { stockOutsPerHour: 3 } } as const;
@@ -18,6 +18,26 @@ describe('the simulated stock system', () => {
     const records = [...simulation];
     expect(records.some((record) => record.topic === 'retail.inventory')).toBe(false);
     expect(simulation.groundTruth().inventory).toBeNull();
+  });
+
+  it('plants the first stock-out at a set time as a regional one when asked (the demo does)', () => {
+    // With regionalShare 0 every stock-out the random process plants is a single store's: only the set one is not.
+    const simulation = simulate({
+      seed: 3,
+      shoppers: 500,
+      simulatedHours: 3,
+      inventory: { stockOutsPerHour: 3, regionalShare: 0, firstRegionalAfterMinutes: 15 },
+    });
+    const records = [...simulation];
+    expect(records.some((record) => record.topic === 'retail.inventory')).toBe(true);
+    const { stockOuts } = simulation.groundTruth().inventory!;
+    expect(stockOuts[0]?.kind).toBe('regional');
+    expect(Date.parse(stockOuts[0]!.startsAt)).toBe(Date.parse(SIMULATION_DEFAULTS.start) + 15 * 60_000);
+    expect(stockOuts.length).toBeGreaterThan(2);
+    expect(stockOuts.slice(1).every((stockOut) => stockOut.kind === 'single_store')).toBe(true);
+    expect(() => simulate({ seed: 3, inventory: { firstRegionalAfterMinutes: -1 } })).toThrow(
+      /inventory.firstRegionalAfterMinutes/,
+    );
   });
 
   it('opens with a count of every product in every store, then plants stock-outs and restocks by seed', () => {
