@@ -53,6 +53,9 @@ export function toContractView(registered: RegisteredContract, host: HostConfig)
     ownCampaigns: contract.visibility.campaigns.own,
     triggerCategories: contract.visibility.triggers.categories,
     triggerRegions: contract.visibility.triggers.regions,
+    ...(contract.visibility.footTraffic === undefined
+      ? {}
+      : { footTraffic: structuredClone(contract.visibility.footTraffic) }),
     kThreshold: effectiveThreshold(host, contract),
     epsilonPerAggregate: effectiveEpsilon(host, contract),
     budgetEpsilon: budget.epsilonLimit,

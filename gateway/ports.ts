@@ -107,6 +107,8 @@ export interface ContractView {
   ownCampaigns: boolean;
   triggerCategories: string[] | 'all';
   triggerRegions: string[] | 'all';
+  /** Foot-traffic surges the contract subscribes to (absent: none): regions, and the least lift delivered. */
+  footTraffic?: { regions: string[] | 'all'; minLift: number };
   kThreshold: number;
   epsilonPerAggregate: number;
   budgetEpsilon: number;

@@ -119,6 +119,8 @@ export interface Scope {
   campaignIds?: string[];
   categories?: string[] | 'all';
   regions?: string[] | 'all';
+  /** Foot-traffic triggers: the regions the contract subscribes to and the least lift delivered. */
+  footTraffic?: { regions: string[] | 'all'; minLift: number };
 }
 
 /** What the gateway must do to an allowed answer before it leaves. */

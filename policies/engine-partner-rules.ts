@@ -1,3 +1,4 @@
+import { FOOT_TRAFFIC_CATEGORY } from '../schema/topics.ts';
 import type { HostConfig, PartnerContract, Purpose } from './contracts/schema.ts';
 import {
   coarsestGeo,
@@ -163,13 +164,40 @@ const signalsSubscribe: PartnerRule = (input) => {
   );
 };
 
+/** Regions of either list ('all' if either is). */
+function unionOf(a: string[] | 'all', b: string[] | 'all'): string[] | 'all' {
+  if (a === 'all' || b === 'all') return 'all';
+  return [...new Set([...a, ...b])];
+}
+
+/**
+ * Triggers: product categories and regions as `visibility.triggers` names them; foot-traffic surges (category
+ * `foot_traffic`) only with a `visibility.footTraffic` block, in its regions. A request for foot traffic alone is
+ * judged on the block's regions, one for product categories alone on the triggers' regions, one for both (or
+ * for everything) on either.
+ */
 const triggers: PartnerRule = (input) => {
   const missing = requirePurpose(input.contract, ['trigger']);
   if (missing) return deny(missing);
   const { categories, regions } = input.contract.visibility.triggers;
-  const hiddenCategories = withinList(categories, input.resource.categories);
+  const { footTraffic } = input.contract.visibility;
+  const requested = input.resource.categories;
+  const wantsFootTraffic = requested?.includes(FOOT_TRAFFIC_CATEGORY) ?? false;
+  if (wantsFootTraffic && footTraffic === undefined)
+    return deny('foot-traffic triggers not shared: the contract has no visibility.footTraffic');
+  const products = requested?.filter((category) => category !== FOOT_TRAFFIC_CATEGORY);
+  const hiddenCategories = withinList(categories, products);
   if (hiddenCategories.length > 0) return deny(`categories not shared: ${hiddenCategories.join(', ')}`);
-  const hiddenRegions = withinList(regions, input.resource.regions);
+  const footTrafficRegions = footTraffic?.regions ?? [];
+  const allowedRegions =
+    requested === undefined
+      ? unionOf(regions, footTrafficRegions)
+      : products !== undefined && products.length === 0
+        ? footTrafficRegions
+        : wantsFootTraffic
+          ? unionOf(regions, footTrafficRegions)
+          : regions;
+  const hiddenRegions = withinList(allowedRegions, input.resource.regions);
   if (hiddenRegions.length > 0) return deny(`regions not shared: ${hiddenRegions.join(', ')}`);
   return allow(
     {
@@ -179,9 +207,14 @@ const triggers: PartnerRule = (input) => {
       scope: {
         categories: input.resource.categories ? [...input.resource.categories] : structuredClone(categories),
         regions: input.resource.regions ? [...input.resource.regions] : structuredClone(regions),
+        ...(footTraffic === undefined
+          ? {}
+          : { footTraffic: { regions: structuredClone(footTraffic.regions), minLift: footTraffic.minLift } }),
       },
     },
-    'trigger categories and regions shared by the contract',
+    footTraffic === undefined
+      ? 'trigger categories and regions shared by the contract'
+      : 'trigger categories, regions and foot-traffic surges shared by the contract',
   );
 };
 

@@ -74,6 +74,7 @@ export {
   safeParseContractText,
   createContractRegistry,
   importContractsFromDir,
+  FOOT_TRAFFIC_HOST_DEFAULTS,
 } from './contracts/index.ts';
 export type {
   ContractErrorCode,

@@ -1,6 +1,6 @@
 /**
- * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers, inventory, bidding and
- * offers, over one log.
+ * The whole pipeline in one process: ingest, then fraud, segments, attribution, triggers (demand and foot
+ * traffic), inventory, bidding and offers, over one log.
  *
  * Each stage is its own consumer group with its own state under `<dataDir>/state`, so stages can equally run
  * as separate processes (or several instances each) on Kafka; this composition is the embedded default's and
@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Consent } from '../schema/index.ts';
 import { RAW_TOPICS, TOPICS, DEFAULT_PARTITIONS } from '../schema/index.ts';
-import { DEFAULT_HOST_CONFIG } from '../policies/index.ts';
+import { DEFAULT_HOST_CONFIG, FOOT_TRAFFIC_HOST_DEFAULTS } from '../policies/index.ts';
 import type { HostConfig, HostSecrets } from '../policies/index.ts';
 import { deriveNoiseKey } from '../policies/privacy/index.ts';
 import { createAttributionProcessor } from './attribution/index.ts';
@@ -27,8 +27,8 @@ import type { Ingest, IngestLogger, IngestStats, RawRetention } from './ingest/i
 import { createLogCleaner, createProcessorHost, MS } from './runtime/index.ts';
 import type { HostStats, Log, LogCleaner, ProcessorHost } from './runtime/index.ts';
 import { createSegmentProcessor, EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from './segments/index.ts';
-import { createTriggerHosts } from './triggers/index.ts';
-import type { TriggerOptions } from './triggers/index.ts';
+import { createFootTrafficHosts, createTriggerHosts } from './triggers/index.ts';
+import type { FootTrafficOptions, TriggerOptions } from './triggers/index.ts';
 import { pipelineTopicCleanup } from './topic-retention.ts';
 import type { TopicRetentionSettings } from './topic-retention.ts';
 
@@ -50,6 +50,8 @@ export interface PipelineOptions {
   fraud?: FraudConfigInput;
   attribution?: Partial<AttributionConfig>;
   trigger?: TriggerOptions;
+  /** Foot-traffic trigger settings; the host's `privacy.footTraffic`, delta and k floor unless given here. */
+  footTraffic?: FootTrafficOptions;
   /**
    * Inventory stage settings: the in-stock share of a region, and the brands whose contract allows substitution
    * (`serve` passes those of the contracts it loaded; a contract change reaches the stage at its next start).
@@ -93,6 +95,7 @@ export interface PipelineStats {
   segments: HostStats;
   attribution: ReturnType<ReturnType<typeof createAttributionProcessor>['stats']>;
   triggers: { repartition: HostStats; trigger: HostStats };
+  footTraffic: { repartition: HostStats; trigger: HostStats };
   inventory: HostStats;
   bidding: HostStats;
   offers: HostStats;
@@ -185,6 +188,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     ...idle,
   });
+  const footTrafficHost = host.privacy.footTraffic ?? FOOT_TRAFFIC_HOST_DEFAULTS;
+  const footTraffic = createFootTrafficHosts({
+    log,
+    stateDir,
+    noiseKey: deriveNoiseKey(options.secrets.hostSecret, 'foot-traffic-noise'),
+    footTraffic: {
+      epsilon: footTrafficHost.epsilonPerWindow,
+      maxEntriesPerRecord: footTrafficHost.maxEntriesPerRecord,
+      partitionSelectionDelta: host.privacy.partitionSelectionDelta,
+      minEntries: host.thresholdFloor,
+      ...options.footTraffic,
+    },
+    ...idle,
+  });
   const inventory = createInventoryHost({
     log,
     stateDir,
@@ -259,6 +276,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         segments.start(),
         attribution.start(),
         triggers.start(),
+        footTraffic.start(),
         inventory.start(),
         bidding.start(),
         offers.start(),
@@ -276,6 +294,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         segments.stop(),
         attribution.stop(),
         triggers.stop(),
+        footTraffic.stop(),
         inventory.stop(),
         bidding.stop(),
         offers.stop(),
@@ -288,6 +307,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!(await segments.caughtUp())) return false;
       if (!(await triggers.repartition.caughtUp())) return false;
       if (!(await triggers.trigger.caughtUp())) return false;
+      if (!(await footTraffic.repartition.caughtUp())) return false;
+      if (!(await footTraffic.trigger.caughtUp())) return false;
       if (!(await inventory.caughtUp())) return false;
       if (!(await bidding.caughtUp())) return false;
       if (!(await attribution.caughtUp())) return false;
@@ -300,6 +321,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       segments: segments.stats(),
       attribution: attribution.stats(),
       triggers: { repartition: triggers.repartition.stats(), trigger: triggers.trigger.stats() },
+      footTraffic: { repartition: footTraffic.repartition.stats(), trigger: footTraffic.trigger.stats() },
       inventory: inventory.stats(),
       bidding: bidding.stats(),
       offers: offers.stats(),

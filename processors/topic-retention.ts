@@ -18,7 +18,7 @@ import { ATTRIBUTION_PARTIALS_TOPIC } from './attribution/index.ts';
 import { FRAUD_INPUT_TOPIC } from './fraud/index.ts';
 import { MS } from './runtime/index.ts';
 import type { TopicCleanup } from './runtime/index.ts';
-import { DEMAND_TOPIC } from './triggers/index.ts';
+import { DEMAND_TOPIC, FOOT_TRAFFIC_TOPIC } from './triggers/index.ts';
 
 /** Settings of {@link pipelineTopicCleanup} (each has the default given). */
 export interface TopicRetentionSettings {
@@ -93,6 +93,7 @@ export function pipelineTopicCleanup(settings: TopicRetentionSettings = {}): Map
     [FRAUD_INPUT_TOPIC, stream],
     [ATTRIBUTION_PARTIALS_TOPIC, stream],
     [DEMAND_TOPIC, stream],
+    [FOOT_TRAFFIC_TOPIC, stream],
     [TOPICS.triggers, long],
     [TOPICS.deadLetter, long],
   ]);

@@ -316,14 +316,26 @@ export const attributionRecordSchema = z.discriminatedUnion('kind', [
   attributionAggregateSchema,
 ]);
 
+/** The inputs a trigger is judged on: purchases of a category, or a region's zone-sensor foot traffic. */
+export const TRIGGER_INPUTS = ['purchases', 'foot_traffic'] as const;
+export type TriggerInput = (typeof TRIGGER_INPUTS)[number];
+
+/** The category a foot-traffic trigger carries (it counts people entering stores, not a product category). */
+export const FOOT_TRAFFIC_CATEGORY = 'foot_traffic';
+
 /**
  * `cleanroom.triggers`: a cross-industry demand trigger. Whether it exists and every figure in it come from the
  * differentially private release of processors/triggers (noised units and buyers of clamped demand); only
  * `hostOnly` carries exact figures.
  */
 export const triggerSchema = z.object({
-  /** Deterministic: `trigger:<category>:<region>:<windowStart>`. */
+  /**
+   * Deterministic: `trigger:<category>:<region>:<windowStart>` (purchases), `foot-traffic:<region>:<windowStart>`
+   * (foot traffic).
+   */
   triggerId: z.string(),
+  /** What the trigger was judged on; absent on purchase triggers (and on every trigger written before it existed). */
+  input: z.enum(TRIGGER_INPUTS).optional(),
   category: z.string(),
   region: z.string(),
   windowStart: isoDateTime,
@@ -334,7 +346,10 @@ export const triggerSchema = z.object({
   baseline: z.number(),
   /** Noised units of the window (after per-buyer clamps). */
   observed: z.number(),
-  /** Noised distinct buyers of the window (after per-buyer clamps). */
+  /**
+   * Noised distinct buyers of the window (after per-buyer clamps). A foot-traffic trigger has no buyers: 0 (its
+   * released count is `observed`, the noised clamped entries).
+   */
   distinctBuyers: z.number().int(),
   /** The release's public parameters (absent on triggers written before the release was differentially private). */
   mechanism: z
@@ -349,6 +364,19 @@ export const triggerSchema = z.object({
       buyerThreshold: z.number().int(),
       maxUnitsPerBuyer: z.number().int(),
       maxCategoriesPerBuyer: z.number().int(),
+    })
+    .optional(),
+  /** The foot-traffic release's public parameters (foot-traffic triggers only). */
+  footTrafficMechanism: z
+    .object({
+      epsilon: z.number(),
+      /** Most entries one sensor record adds to a region-hour: the L1 sensitivity of the noised entries. */
+      maxEntriesPerRecord: z.number().int(),
+      delta: z.number(),
+      /** The noised entries had to reach this: max(k floor, partition-selection threshold). */
+      entryThreshold: z.number().int(),
+      /** Windows in one season of the baseline (24 hourly windows: the same hour of earlier days). */
+      seasonWindows: z.number().int(),
     })
     .optional(),
   /**

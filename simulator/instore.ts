@@ -56,6 +56,7 @@ export function createInstoreSystem(
   const regulars: Shopper[] = [];
   const zoneEntries: ZoneEntryTruth[] = [];
   let footTrafficRecords = 0;
+  const surgeExtraEntries: number[] = [];
   let shelfInteractions = 0;
   const habitProducts = HABIT_CATEGORIES.flatMap((name) => world.catalogue.byCategory.get(name) ?? []);
   const zoneOf = new Map(CATEGORIES.map((category) => [category.name, category.zone]));
@@ -185,10 +186,16 @@ export function createInstoreSystem(
       const windowSeconds = options.footTrafficEveryMinutes * 60;
       for (const store of world.stores) {
         const localHour = new Date(atMs + store.region.offsetMinutes * MINUTE_MS).getUTCHours();
+        const surgeIndex = options.footTrafficSurges.findIndex(
+          (surge) => surge.region === store.region.name && atMs >= surge.startMs && atMs < surge.endMs,
+        );
+        const surge = options.footTrafficSurges[surgeIndex];
         for (const zone of STORE_ZONES) {
           const base = zone === 'entrance' || zone === 'checkout' ? 30 : 12;
           const expected = base * busyness(localHour) * (options.footTrafficEveryMinutes / 15);
-          const count = Math.max(0, Math.round(expected * (0.75 + 0.5 * random.float())));
+          // The same draw with or without a surge, so a surge adds to the counts the day would have had.
+          const usual = Math.max(0, Math.round(expected * (0.75 + 0.5 * random.float())));
+          const count = surge === undefined ? usual : Math.round(usual * surge.multiplier);
           publish(
             store,
             {
@@ -202,7 +209,11 @@ export function createInstoreSystem(
               count,
             },
             atMs,
-            () => (footTrafficRecords += 1),
+            () => {
+              footTrafficRecords += 1;
+              if (surge !== undefined)
+                surgeExtraEntries[surgeIndex] = (surgeExtraEntries[surgeIndex] ?? 0) + count - usual;
+            },
           );
         }
       }
@@ -210,6 +221,21 @@ export function createInstoreSystem(
     truth: () => ({
       zoneEntries: [...zoneEntries],
       footTrafficRecords,
+      // A surge is in the truth once a report carrying it was emitted.
+      footTrafficSurges: options.footTrafficSurges.flatMap((surge, index) => {
+        const extraEntries = surgeExtraEntries[index];
+        return extraEntries === undefined
+          ? []
+          : [
+              {
+                region: surge.region,
+                startsAt: isoAt(surge.startMs),
+                endsAt: isoAt(surge.endMs),
+                multiplier: surge.multiplier,
+                extraEntries,
+              },
+            ];
+      }),
       shelfInteractions,
       regulars: regulars.length,
     }),

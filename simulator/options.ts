@@ -97,6 +97,26 @@ export interface InstoreOptions {
   footTrafficEveryMinutes?: number;
   /** Share of zone entries seen by a zone's screen (the offer shows there), default 0.3. */
   screenShare?: number;
+  /** Planted foot-traffic surges (default none): a region's zone sensors count `multiplier` times as many people. */
+  footTrafficSurges?: FootTrafficSurgeOptions[];
+}
+
+/** A planted foot-traffic surge: every zone sensor of a region's stores reports more entries for a while. */
+export interface FootTrafficSurgeOptions {
+  region: string;
+  /** ISO start. Sensor reports sent at or after it and before its end carry the surge. */
+  startsAt: string;
+  durationMinutes: number;
+  /** Entries counted during the surge, as a multiple of the usual (at least 1). */
+  multiplier: number;
+}
+
+/** A foot-traffic surge with its times resolved. */
+export interface ResolvedFootTrafficSurge {
+  region: string;
+  startMs: number;
+  endMs: number;
+  multiplier: number;
 }
 
 /** The in-store system's settings with defaults applied. */
@@ -105,6 +125,7 @@ export interface ResolvedInstore {
   regulars: number;
   footTrafficEveryMinutes: number;
   screenShare: number;
+  footTrafficSurges: ResolvedFootTrafficSurge[];
 }
 
 /** Options of {@link simulate} and {@link createWorld}. */
@@ -325,7 +346,22 @@ function resolveInstore(given: InstoreOptions | boolean | undefined): ResolvedIn
     invalid('instore.footTrafficEveryMinutes', 'must be an integer in [1, 60]');
   const screenShare = options.screenShare ?? 0.3;
   if (!(screenShare >= 0 && screenShare <= 1)) invalid('instore.screenShare', 'must be in [0, 1]');
-  return { journeysPerHour, regulars, footTrafficEveryMinutes, screenShare };
+  const footTrafficSurges = (options.footTrafficSurges ?? []).map((surge, index) => {
+    const option = `instore.footTrafficSurges[${index}]`;
+    if (!REGIONS.some((entry) => entry.name === surge.region))
+      invalid(`${option}.region`, `is not a region: ${surge.region}`);
+    const startMs = parseIso(`${option}.startsAt`, surge.startsAt);
+    const durationMinutes = positive(`${option}.durationMinutes`, surge.durationMinutes, false);
+    if (!(surge.multiplier >= 1)) invalid(`${option}.multiplier`, 'must be at least 1');
+    return {
+      region: surge.region,
+      startMs,
+      endMs: startMs + durationMinutes * 60_000,
+      multiplier: surge.multiplier,
+    };
+  });
+  footTrafficSurges.sort((a, b) => a.startMs - b.startMs);
+  return { journeysPerHour, regulars, footTrafficEveryMinutes, screenShare, footTrafficSurges };
 }
 
 function resolveInventory(given: InventoryOptions | boolean | undefined): ResolvedInventory | null {

@@ -148,10 +148,23 @@ export interface ZoneEntryTruth {
   basket: string[];
 }
 
+/** A planted foot-traffic surge: which sensor reports carried it and how many entries it added to them. */
+export interface FootTrafficSurgeTruth {
+  region: string;
+  /** Sensor reports sent in [startsAt, endsAt) carry the surge (they count in the windows holding those times). */
+  startsAt: string;
+  endsAt: string;
+  multiplier: number;
+  /** Entries the surge added over the usual counts, summed over the reports emitted so far. */
+  extraEntries: number;
+}
+
 /** The in-store system's truth (journeys and sensors). */
 export interface InstoreTruth {
   zoneEntries: ZoneEntryTruth[];
   footTrafficRecords: number;
+  /** Planted foot-traffic surges that had begun by the last record emitted, in time order. */
+  footTrafficSurges: FootTrafficSurgeTruth[];
   shelfInteractions: number;
   /** Regulars who made at least one journey. */
   regulars: number;

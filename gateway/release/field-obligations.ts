@@ -15,6 +15,8 @@ export const GEO_FIELD = 'region';
 export const DERIVED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   roas: ['revenue', 'spend'],
   lift: ['observed', 'baseline'],
+  // A foot-traffic trigger's noised entries are its `observed`.
+  entries: ['observed'],
 };
 
 /** Every field withheld: those named, and those derived from one of them. */

@@ -1,6 +1,6 @@
 /**
- * Restaurant-chain resolvers: cross-industry triggers in the categories and regions the contract names,
- * as a Relay connection. Trigger values were noised once at the source (processors/triggers); the release step
+ * Restaurant-chain resolvers: cross-industry triggers in the categories and regions the contract names, and
+ * foot-traffic surges in the regions its `visibility.footTraffic` block names, as a Relay connection. Trigger values were noised once at the source (processors/triggers); the release step
  * charges the read, keeps the triggers whose noised distinct buyers reach k and applies the field obligations.
  * A contract whose geography is `country` sees each window's triggers of one category merged over regions.
  */
@@ -21,6 +21,19 @@ export interface TriggerFilterArgs {
   regions?: string[];
 }
 
+/** Whether a trigger was judged on foot traffic (older records and purchase triggers carry no `input`). */
+export function isFootTraffic(trigger: Trigger): boolean {
+  return trigger.input === 'foot_traffic';
+}
+
+/**
+ * The released count a trigger's k-threshold is tested on: noised distinct buyers of a purchase trigger, noised
+ * entries of a foot-traffic one (sensor counts name no one; see processors/triggers/foot-traffic-mechanism.ts).
+ */
+export function releasedCountOf(trigger: Trigger): number {
+  return isFootTraffic(trigger) ? trigger.observed : trigger.distinctBuyers;
+}
+
 /** Whether a trigger is within the contract and the caller's filter. */
 export function triggerVisible(
   trigger: Trigger,
@@ -30,9 +43,18 @@ export function triggerVisible(
 ): boolean {
   if (principal.role !== 'HOST_ADMIN') {
     if (contract === undefined) return false;
-    if (contract.triggerCategories !== 'all' && !contract.triggerCategories.includes(trigger.category))
-      return false;
-    if (contract.triggerRegions !== 'all' && !contract.triggerRegions.includes(trigger.region)) return false;
+    if (isFootTraffic(trigger)) {
+      // Only a contract that subscribes to foot traffic, in its regions, at or above its lift.
+      const { footTraffic } = contract;
+      if (footTraffic === undefined) return false;
+      if (footTraffic.regions !== 'all' && !footTraffic.regions.includes(trigger.region)) return false;
+      if (trigger.lift < footTraffic.minLift) return false;
+    } else {
+      if (contract.triggerCategories !== 'all' && !contract.triggerCategories.includes(trigger.category))
+        return false;
+      if (contract.triggerRegions !== 'all' && !contract.triggerRegions.includes(trigger.region))
+        return false;
+    }
   }
   if (args.categories !== undefined && !args.categories.includes(trigger.category)) return false;
   if (args.regions !== undefined && !args.regions.includes(trigger.region)) return false;
@@ -40,21 +62,29 @@ export function triggerVisible(
   return true;
 }
 
-/** The public shape of a trigger. */
+/** The public shape of a trigger: `entries` for foot traffic, `distinctBuyers` for purchases, the other null. */
 export function toTriggerNode(trigger: Trigger) {
+  const footTraffic = isFootTraffic(trigger);
   return {
     id: trigger.triggerId,
+    input: footTraffic ? ('FOOT_TRAFFIC' as const) : ('PURCHASES' as const),
     category: trigger.category,
     region: trigger.region,
     windowStart: trigger.windowStart,
     windowEnd: trigger.windowEnd,
     lift: trigger.lift,
-    distinctBuyers: trigger.distinctBuyers,
+    distinctBuyers: footTraffic ? null : trigger.distinctBuyers,
+    entries: footTraffic ? trigger.observed : null,
   };
 }
 
 /** The public shape of a trigger. */
 export type TriggerNode = ReturnType<typeof toTriggerNode>;
+
+/** The released count of a trigger's public shape (see {@link releasedCountOf}). */
+export function releasedCountOfNode(node: TriggerNode): number {
+  return node.entries ?? node.distinctBuyers ?? 0;
+}
 
 /**
  * Triggers as a contract whose geography is `country` may see them: one per category and window, the noised
@@ -70,7 +100,9 @@ export function coarsenTriggers(triggers: Trigger[], decision: Decision, country
     if (current === undefined) {
       merged.set(key, {
         ...trigger,
-        triggerId: `trigger:${trigger.category}:${country}:${trigger.windowStart}`,
+        triggerId: isFootTraffic(trigger)
+          ? `foot-traffic:${country}:${trigger.windowStart}`
+          : `trigger:${trigger.category}:${country}:${trigger.windowStart}`,
         region: country,
       });
     } else {
@@ -131,7 +163,7 @@ export const qsrResolvers = {
               context.services.readModels
                 .triggers()
                 .filter((t) => triggerVisible(t, principal, contract, args)),
-            countOf: (trigger) => trigger.distinctBuyers,
+            countOf: releasedCountOf,
             shape: (kept) => {
               const visible = coarsenTriggers(kept, decision, context.services.privacy.country).map(
                 toTriggerNode,

@@ -20,7 +20,14 @@ import type { SubscriptionSlot } from './subscription-slots.ts';
 import { campaignResource, ownsCampaign } from './brand.ts';
 import { appliedBounds } from './campaign-report.ts';
 import { toPolicyDecision } from './privacy-officer.ts';
-import { coarsenTriggers, refuseRegionsWhenCoarsened, toTriggerNode, triggerVisible } from './qsr.ts';
+import {
+  coarsenTriggers,
+  refuseRegionsWhenCoarsened,
+  releasedCountOf,
+  releasedCountOfNode,
+  toTriggerNode,
+  triggerVisible,
+} from './qsr.ts';
 import { budgetWindowBounds } from '../../policies/index.ts';
 import type { Trigger } from '../../schema/index.ts';
 import { chargeBudget, epsilonOf, releasePushedRow } from '../release/release-step.ts';
@@ -417,7 +424,7 @@ export const subscriptionResolvers = {
                 const released = releasePushedRow(
                   { services, ...scope },
                   toTriggerNode(trigger),
-                  (node) => node.distinctBuyers,
+                  releasedCountOfNode,
                 );
                 if (released !== null) stream.push(released);
               }
@@ -426,7 +433,7 @@ export const subscriptionResolvers = {
               if (!stillAllowed(stream)) return;
               if (!triggerVisible(trigger, principal, contract, args)) return;
               // Below k in one region is below k: the threshold holds per region before any merge.
-              if (!decision.obligations.exact && trigger.distinctBuyers < decision.obligations.thresholdK)
+              if (!decision.obligations.exact && releasedCountOf(trigger) < decision.obligations.thresholdK)
                 return;
               if (!decision.obligations.coarsenGeo) {
                 push([trigger]);

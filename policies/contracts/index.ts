@@ -10,6 +10,7 @@ export {
   partnerContractSchema,
   hostConfigSchema,
   DEFAULT_HOST_CONFIG,
+  FOOT_TRAFFIC_HOST_DEFAULTS,
 } from './schema.ts';
 export type {
   Purpose,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FOOT_TRAFFIC_CATEGORY } from '../../schema/topics.ts';
 import { epsilonToMicro, microToEpsilon } from '../privacy/rational.ts';
 
 /** What a partner may use the clean room for. */
@@ -130,7 +131,21 @@ const hostPrivacySchema = z.strictObject({
       maxCategoriesPerBuyer: z.number().int().positive().default(3),
     })
     .default({ epsilonPerWindow: 1, maxUnitsPerBuyer: 5, maxCategoriesPerBuyer: 3 }),
+  /**
+   * Foot-traffic triggers: the ε each judged region-hour spends, and the clamp of one zone sensor record's count
+   * (people entering over its window) before it is summed, which is the release's sensitivity. Optional without a
+   * default, so that host files written before it keep their content hash; absent, FOOT_TRAFFIC_HOST_DEFAULTS.
+   */
+  footTraffic: z
+    .strictObject({
+      epsilonPerWindow: epsilon.default(1),
+      maxEntriesPerRecord: z.number().int().positive().max(100_000).default(100),
+    })
+    .optional(),
 });
+
+/** The foot-traffic settings in force when the host file has no `privacy.footTraffic` block. */
+export const FOOT_TRAFFIC_HOST_DEFAULTS = { epsilonPerWindow: 1, maxEntriesPerRecord: 100 } as const;
 /** Algorithms a partner's identity provider may sign with (the gateway accepts no others). */
 export const IDENTITY_PROVIDER_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
 
@@ -280,6 +295,16 @@ const offerVisibilitySchema = z.strictObject({
 });
 
 /**
+ * Foot-traffic surges (QSR): a region's zone-sensor entries in an hour against the same hour's baseline, released
+ * by the trigger stage with differential privacy. `minLift` filters released surges (post-processing); the stage
+ * itself fires at the host's lift threshold, so a lower `minLift` delivers no more than that.
+ */
+const footTrafficVisibilitySchema = z.strictObject({
+  regions: allOrList,
+  minLift: z.number().min(1, 'must be at least 1 (a surge is above its baseline)').max(100).default(2),
+});
+
+/**
  * A brand-funded in-store offer: a discount on one product, made by the host's offer engine to a consenting
  * shopper entering a store zone, when the product is in stock in that store and the caps allow.
  */
@@ -326,6 +351,11 @@ const visibilitySchema = z.strictObject({
   bidding: biddingVisibilitySchema.optional(),
   /** Reports of the brand's in-store offers (BRAND). */
   offers: offerVisibilitySchema.default({ actions: [] }),
+  /**
+   * Foot-traffic surges as a trigger input (QSR): the regions it may see and the lift at or above which a surge is
+   * delivered. Optional without a default, so that contracts written before it keep their content hash.
+   */
+  footTraffic: footTrafficVisibilitySchema.optional(),
 });
 
 /**
@@ -414,6 +444,28 @@ export const partnerContractSchema = z
         code: 'custom',
         path: ['visibility', 'inventory', 'actions'],
         message: 'names an action twice',
+      });
+    }
+    const { footTraffic, triggers } = contract.visibility;
+    if (footTraffic !== undefined && contract.kind !== 'QSR') {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'footTraffic'],
+        message: 'foot-traffic triggers are for QSR partners',
+      });
+    }
+    if (footTraffic !== undefined && !contract.purposes.includes('trigger')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'footTraffic'],
+        message: 'foot-traffic triggers need the trigger purpose',
+      });
+    }
+    if (triggers.categories !== 'all' && triggers.categories.includes(FOOT_TRAFFIC_CATEGORY)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['visibility', 'triggers', 'categories'],
+        message: `"${FOOT_TRAFFIC_CATEGORY}" is not a product category: name foot-traffic surges in visibility.footTraffic`,
       });
     }
     const { bidding } = contract.visibility;

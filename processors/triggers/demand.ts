@@ -146,6 +146,50 @@ export function boundBuyer(
  * measurement consent are not demand: aggregates only count consented, identified buyers.
  */
 export function createDemandRepartitioner(options: DemandRepartitionerOptions): Processor<CleanEvent> {
+  return createCellRepartitioner(options, PURCHASE_INPUT);
+}
+
+/** What one input record adds to the cells of its window: its contributor and units per cell. */
+export interface CellContribution {
+  /** Who the per-contributor clamps bound (a buyer's subject id; a sensor record's own id). */
+  contributorId: string;
+  cells: Array<{ key: string; units: number }>;
+}
+
+/** How a cell repartitioner reads its input topic. */
+export interface CellInput<E> {
+  parse(value: string): E;
+  eventTime(event: E): number;
+  eventId(event: E): string;
+  /** The record's contribution, or null when it is not an input of the measure. */
+  contributionOf(event: E): CellContribution | null;
+}
+
+/**
+ * Purchases: consented, identified buyers' positive quantities per (category, region). Anonymous purchases,
+ * returns and purchases without measurement consent are not demand.
+ */
+const PURCHASE_INPUT: CellInput<CleanEvent> = {
+  parse: (value) => cleanEventSchema.parse(JSON.parse(value)),
+  eventTime: (event) => Date.parse(event.occurredAt),
+  eventId: (event) => event.eventId,
+  contributionOf(event) {
+    if (event.type !== 'purchase' || event.subjectId === null || !event.consent.measurement) return null;
+    const cells = event.items
+      .filter((item) => item.quantity > 0)
+      .map((item) => ({ key: demandKey(item.category, event.region), units: item.quantity }));
+    return cells.length === 0 ? null : { contributorId: event.subjectId, cells };
+  },
+};
+
+/**
+ * Stage 1 over any input: the machinery of {@link createDemandRepartitioner} (windows, clamps, partials, markers)
+ * with the input's own reading of what a record contributes.
+ */
+export function createCellRepartitioner<E>(
+  options: DemandRepartitionerOptions,
+  input: CellInput<E>,
+): Processor<E> {
   const outputTopic = options.outputTopic ?? DEMAND_TOPIC;
   const windowMs = options.windowMs ?? MS.hour;
   const lateness = options.allowedLatenessMs ?? 0;
@@ -238,13 +282,13 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
   };
 
   return {
-    parse: (record) => cleanEventSchema.parse(JSON.parse(record.value)),
+    parse: (record) => input.parse(record.value),
     // An idle partition moved forward by the host (idleTimeoutMs) reports progress even with no input.
     onWatermark(ctx) {
       if (ctx.stateOf.forKey(WINDOWS_KEY).get<number>('lastClosed') === undefined) closeDueWindows(ctx);
     },
-    eventTime: (event) => Date.parse(event.occurredAt),
-    eventId: (event) => event.eventId,
+    eventTime: (event) => input.eventTime(event),
+    eventId: (event) => input.eventId(event),
     onRecord(event, ctx) {
       const { start } = tumblingWindow(ctx.eventTime!, windowMs);
       const windows = ctx.stateOf.forKey(WINDOWS_KEY);
@@ -256,31 +300,29 @@ export function createDemandRepartitioner(options: DemandRepartitionerOptions): 
       // A partition's first record also closes at once every window its watermark already passed (an
       // event older than that would be too late anyway), so stage 2 need not wait for this partition there.
       if (lastClosed === undefined) closeDueWindows(ctx);
-      if (event.type !== 'purchase' || event.subjectId === null || !event.consent.measurement) return;
-      const seen = `seen:${windowName(start)}:${event.eventId}`;
+      const contribution = input.contributionOf(event);
+      if (contribution === null) return;
+      const eventId = input.eventId(event);
+      const seen = `seen:${windowName(start)}:${eventId}`;
       if (windows.get(seen) !== undefined) return; // a repeated eventId
       windows.put(seen, 1);
-      const buyerName = `buyer:${windowName(start)}:${event.subjectId}`;
+      const buyerName = `buyer:${windowName(start)}:${contribution.contributorId}`;
       const buyer = windows.get<BuyerWindow>(buyerName) ?? { cells: {} };
-      let bought = false;
-      for (const item of event.items) {
-        if (!(item.quantity > 0)) continue;
-        bought = true;
-        const key = demandKey(item.category, event.region);
+      const at = ctx.eventTime!;
+      for (const { key, units } of contribution.cells) {
         const cell = buyer.cells[key];
-        const at = ctx.eventTime!;
         if (cell === undefined) {
-          buyer.cells[key] = { units: item.quantity, firstAt: at, firstEventId: event.eventId };
+          buyer.cells[key] = { units, firstAt: at, firstEventId: eventId };
           continue;
         }
-        cell.units += item.quantity;
+        cell.units += units;
         // A late purchase may be the buyer's first in this cell: the rule looks at purchase time, not arrival.
-        if (at < cell.firstAt || (at === cell.firstAt && event.eventId < cell.firstEventId)) {
+        if (at < cell.firstAt || (at === cell.firstAt && eventId < cell.firstEventId)) {
           cell.firstAt = at;
-          cell.firstEventId = event.eventId;
+          cell.firstEventId = eventId;
         }
       }
-      if (bought) windows.put(buyerName, buyer);
+      windows.put(buyerName, buyer);
     },
     onTimer(ctx) {
       if (ctx.timer.name.startsWith('close:'))

@@ -1,4 +1,7 @@
-/** Cross-industry demand triggers: a repartition stage and a windowed lift-over-baseline stage. */
+/**
+ * Cross-industry triggers: a repartition stage and a windowed lift-over-baseline stage, over purchases (demand) and
+ * over zone-sensor foot traffic.
+ */
 export {
   DEMAND_TOPIC,
   DEMAND_INPUT_TOPIC,
@@ -23,3 +26,35 @@ export type {
 } from './trigger-mechanism.ts';
 export { createTriggerHosts } from './trigger-hosts.ts';
 export type { TriggerHostsOptions, TriggerHosts } from './trigger-hosts.ts';
+export { createCellRepartitioner } from './demand.ts';
+export type { CellContribution, CellInput } from './demand.ts';
+export { createCellJudgeProcessor } from './trigger-processor.ts';
+export type { CellJudge, WindowState } from './trigger-processor.ts';
+export {
+  FOOT_TRAFFIC_TOPIC,
+  FOOT_TRAFFIC_INPUT_TOPIC,
+  FOOT_TRAFFIC_DEFAULTS,
+  FOOT_TRAFFIC_INPUT,
+  createFootTrafficRepartitioner,
+  createFootTrafficProcessor,
+} from './foot-traffic.ts';
+export type { FootTrafficOptions, FootTrafficRepartitionerOptions } from './foot-traffic.ts';
+export { EMPTY_SEASONAL_BASELINE, judgeFootTrafficWindow, seasonSlot } from './foot-traffic-judge.ts';
+export type {
+  FootTrafficJudgeSettings,
+  FootTrafficJudgement,
+  SeasonalBaseline,
+} from './foot-traffic-judge.ts';
+export {
+  FOOT_TRAFFIC_PRIVACY_DEFAULTS,
+  createFootTrafficMechanism,
+  footTrafficEntryThreshold,
+  footTrafficNoiseLabel,
+} from './foot-traffic-mechanism.ts';
+export type {
+  FootTrafficMechanism,
+  FootTrafficMechanismParameters,
+  FootTrafficPrivacySettings,
+} from './foot-traffic-mechanism.ts';
+export { createFootTrafficHosts } from './foot-traffic-hosts.ts';
+export type { FootTrafficHostsOptions } from './foot-traffic-hosts.ts';

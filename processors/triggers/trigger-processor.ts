@@ -67,7 +67,7 @@ export const TRIGGER_DEFAULTS = {
 } as const;
 
 /** Totals of an open window of a key. */
-interface WindowState {
+export interface WindowState {
   boundedUnits: number;
   boundedBuyers: number;
   exactUnits: number;
@@ -79,6 +79,15 @@ const PROGRESS_KEY = '\u0000trigger-progress';
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
+/** Judges one closed cell: reads its state, releases, emits. Called once per key and window. */
+export type CellJudge = (
+  ctx: ProcessorContext,
+  key: string,
+  windowStart: number,
+  historyStart: number,
+  window: WindowState,
+) => void;
+
 /** Create stage 2 (input: the demand topic written by stage 1). */
 export function createTriggerProcessor(options: TriggerProcessorOptions): Processor<DemandRecord> {
   const { noiseKey, ...rest } = options;
@@ -86,12 +95,8 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
   const mechanism = createTriggerMechanism(noiseKey, settings);
   const judgeSettings: JudgeSettings = settings;
 
-  const judge = (ctx: ProcessorContext, key: string, start: number, historyStart: number): void => {
+  const judge: CellJudge = (ctx, key, start, historyStart, window) => {
     const state = ctx.stateOf.forKey(key);
-    const window = state.get<Partial<WindowState>>(`window:${windowName(start)}`);
-    state.deletePrefix(`window:${windowName(start)}`);
-    state.deletePrefix(`seen:${windowName(start)}:`);
-    if (!window) return;
     // State written before the release was private holds exact totals and an EWMA of exact units: neither may
     // reach a release, so such a window counts as no clamped demand and such a baseline starts again.
     const stored = state.get<Partial<BaselineState>>('baseline');
@@ -99,8 +104,8 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
       {
         key,
         windowStart: start,
-        boundedUnits: window.boundedUnits ?? 0,
-        boundedBuyers: window.boundedBuyers ?? 0,
+        boundedUnits: window.boundedUnits,
+        boundedBuyers: window.boundedBuyers,
         baseline: stored !== undefined && 'foldedUpTo' in stored ? (stored as BaselineState) : EMPTY_BASELINE,
         historyStart,
       },
@@ -125,13 +130,34 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
       distinctBuyers: judgement.distinctBuyers,
       mechanism: mechanism.parameters,
       hostOnly: {
-        units: window.exactUnits ?? 0,
-        distinctBuyers: window.exactBuyers ?? 0,
-        boundedUnits: window.boundedUnits ?? 0,
-        boundedDistinctBuyers: window.boundedBuyers ?? 0,
+        units: window.exactUnits,
+        distinctBuyers: window.exactBuyers,
+        boundedUnits: window.boundedUnits,
+        boundedDistinctBuyers: window.boundedBuyers,
       },
     };
     ctx.emit({ topic: settings.outputTopic, key, value: trigger, outputId: trigger.triggerId });
+  };
+  return createCellJudgeProcessor(settings.windowMs, judge);
+}
+
+/**
+ * The window-completion machinery of stage 2 over any cell judge: partials add up per key and window, and once
+ * every input partition of stage 1 closed a window, `judge` sees each of its open cells exactly once, in order.
+ */
+export function createCellJudgeProcessor(windowMs: number, judgeCell: CellJudge): Processor<DemandRecord> {
+  const judge = (ctx: ProcessorContext, key: string, start: number, historyStart: number): void => {
+    const state = ctx.stateOf.forKey(key);
+    const window = state.get<Partial<WindowState>>(`window:${windowName(start)}`);
+    state.deletePrefix(`window:${windowName(start)}`);
+    state.deletePrefix(`seen:${windowName(start)}:`);
+    if (!window) return;
+    judgeCell(ctx, key, start, historyStart, {
+      boundedUnits: window.boundedUnits ?? 0,
+      boundedBuyers: window.boundedBuyers ?? 0,
+      exactUnits: window.exactUnits ?? 0,
+      exactBuyers: window.exactBuyers ?? 0,
+    });
   };
 
   const onPartial = (partial: DemandPartial, ctx: ProcessorContext, progress: KeyedState): void => {
@@ -166,7 +192,7 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
     // The first completion fixes the history start (see the header): C + 2 windows.
     let historyStart = progress.get<number>('historyStart');
     if (historyStart === undefined) {
-      historyStart = closedUpTo + 2 * settings.windowMs;
+      historyStart = closedUpTo + 2 * windowMs;
       progress.put('historyStart', historyStart);
     }
     // Open windows sort by start (fixed-width names): judge every one up to the new completion, in order.

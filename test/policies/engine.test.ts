@@ -554,3 +554,44 @@ describe('decide: bid multipliers', () => {
     ).toThrow(/bid multipliers are for BRAND partners/);
   });
 });
+
+describe('decide: foot-traffic triggers (visibility.footTraffic)', () => {
+  const qsr: Principal = { id: 'burger-barn', role: 'QSR' };
+  const base = contractOf('burger-barn').contract;
+  const withBlock = parseContract({
+    ...base,
+    visibility: {
+      ...base.visibility,
+      triggers: { categories: ['burgers'], regions: ['west'] },
+      footTraffic: { regions: ['east'], minLift: 1.8 },
+    },
+  });
+  const context = (contract: VersionedContract) => contextFor('QSR', { contract });
+  const read = (resource: Omit<Resource, 'kind'>, contract: VersionedContract) =>
+    decide(qsr, 'triggers.read', { kind: 'trigger', ...resource }, context(contract));
+
+  it('allows foot traffic in the block’s regions, with the block in the scope', () => {
+    const decision = read({ categories: ['foot_traffic'], regions: ['east'] }, withBlock);
+    expect(decision.effect).toBe('allow');
+    expect(decision.obligations.scope?.footTraffic).toEqual({ regions: ['east'], minLift: 1.8 });
+    expect(decision.obligations.thresholdK).toBe(50);
+    // Everything the contract allows: either list's regions.
+    expect(read({ regions: ['west', 'east'] }, withBlock).effect).toBe('allow');
+    expect(read({ categories: ['burgers', 'foot_traffic'], regions: ['east'] }, withBlock).effect).toBe(
+      'allow',
+    );
+  });
+
+  it('refuses foot traffic without the block, outside its regions, and product triggers outside theirs', () => {
+    const sample = contractOf('burger-barn');
+    expect(sample.contract.visibility.footTraffic).toBeUndefined();
+    const refused = read({ categories: ['foot_traffic'] }, sample);
+    expect(refused.effect).toBe('deny');
+    expect(refused.reasons.join(' ')).toMatch(/foot-traffic triggers not shared/);
+    const elsewhere = read({ categories: ['foot_traffic'], regions: ['west'] }, withBlock);
+    expect(elsewhere.effect).toBe('deny');
+    expect(elsewhere.reasons.join(' ')).toMatch(/regions not shared: west/);
+    // The block's regions do not widen the product categories' regions.
+    expect(read({ categories: ['burgers'], regions: ['east'] }, withBlock).effect).toBe('deny');
+  });
+});

@@ -1,0 +1,95 @@
+/** Both foot-traffic stages as processor hosts with consistent settings (as trigger-hosts.ts for demand). */
+import { MS, createProcessorHost } from '../runtime/index.ts';
+import type { Log } from '../runtime/index.ts';
+import {
+  FOOT_TRAFFIC_INPUT_TOPIC,
+  FOOT_TRAFFIC_TOPIC,
+  createFootTrafficProcessor,
+  createFootTrafficRepartitioner,
+} from './foot-traffic.ts';
+import type { FootTrafficOptions, FootTrafficRepartitionerOptions } from './foot-traffic.ts';
+import type { TriggerHosts } from './trigger-hosts.ts';
+
+/** Options of {@link createFootTrafficHosts}. */
+export interface FootTrafficHostsOptions {
+  log: Log;
+  stateDir: string;
+  /** 32-byte key of the noise (`deriveNoiseKey(hostSecret, 'foot-traffic-noise')`); never logged. */
+  noiseKey: Uint8Array;
+  /** Decision and privacy settings; the per-record clamp applies to stage 1. */
+  footTraffic?: FootTrafficOptions;
+  /** Out-of-orderness of `cleanroom.instore` within a partition (default 5 minutes). */
+  maxOutOfOrdernessMs?: number;
+  /** Records this far behind the watermark still count (default 0); windows close this much later. */
+  allowedLatenessMs?: number;
+  /** Processing-time idle timeout of stage 1 partitions (default 0 = off; see processor-host.ts). */
+  idleTimeoutMs?: number;
+  inputTopic?: string;
+  repartitionTopic?: string;
+  /** Side-output topics of both stages. */
+  sideTopics?: { lateEvents?: string; deadLetter?: string };
+  /** Suffix of the processor names (and so of group ids and state folders), e.g. for tests. */
+  nameSuffix?: string;
+}
+
+/**
+ * Create stage 1 (`foot-traffic-entries`: instore -> foot-traffic-by-region) and stage 2 (`foot-traffic`:
+ * -> cleanroom.triggers) over one log. Partition counts are read from the log at start.
+ *
+ * @example
+ * const noiseKey = deriveNoiseKey(secrets.hostSecret, 'foot-traffic-noise');
+ * const hosts = createFootTrafficHosts({ log, stateDir: './data/state', noiseKey });
+ * await hosts.start();
+ */
+export function createFootTrafficHosts(options: FootTrafficHostsOptions): TriggerHosts {
+  const suffix = options.nameSuffix ?? '';
+  const inputTopic = options.inputTopic ?? FOOT_TRAFFIC_INPUT_TOPIC;
+  const repartitionTopic = options.repartitionTopic ?? FOOT_TRAFFIC_TOPIC;
+  const allowedLatenessMs = options.allowedLatenessMs ?? 0;
+  const sideTopics = options.sideTopics ? { sideTopics: options.sideTopics } : {};
+  const stageOneOptions: FootTrafficRepartitionerOptions = {
+    inputPartitions: 0,
+    demandPartitions: 0,
+    windowMs: options.footTraffic?.windowMs ?? MS.hour,
+    allowedLatenessMs,
+    ...(options.footTraffic?.maxEntriesPerRecord === undefined
+      ? {}
+      : { maxEntriesPerRecord: options.footTraffic.maxEntriesPerRecord }),
+    outputTopic: repartitionTopic,
+  };
+  const repartition = createProcessorHost({
+    log: options.log,
+    name: `foot-traffic-entries${suffix}`,
+    inputTopics: [inputTopic],
+    stateDir: options.stateDir,
+    processor: createFootTrafficRepartitioner(stageOneOptions),
+    eventTime: { maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? 5 * MS.minute, allowedLatenessMs },
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...sideTopics,
+  });
+  const trigger = createProcessorHost({
+    log: options.log,
+    name: `foot-traffic${suffix}`,
+    inputTopics: [repartitionTopic],
+    stateDir: options.stateDir,
+    processor: createFootTrafficProcessor({ ...options.footTraffic, noiseKey: options.noiseKey }),
+    eventTime: { maxOutOfOrdernessMs: 0 },
+    ...sideTopics,
+  });
+  return {
+    repartition,
+    trigger,
+    async start() {
+      await options.log.createTopic(inputTopic);
+      await options.log.createTopic(repartitionTopic);
+      stageOneOptions.inputPartitions = await options.log.partitionsFor(inputTopic);
+      stageOneOptions.demandPartitions = await options.log.partitionsFor(repartitionTopic);
+      await trigger.start();
+      await repartition.start();
+    },
+    async stop() {
+      await repartition.stop();
+      await trigger.stop();
+    },
+  };
+}
