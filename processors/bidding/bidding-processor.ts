@@ -24,7 +24,8 @@
  * - a campaign record: its flight, products and daily budget.
  *
  * Counts decay with a half-life of event time (`halfLifeMs`, default 12 hours), so the rates are live. Beside them
- * the stage keeps running totals with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
+ * the stage keeps running totals of the ad events whose consent allows measurement (an anonymous event carries the
+ * host's default consent), with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
  * brands are answered from those, noised (gateway), so every change of them is written (a multiplier alone is
  * written only when it moved enough), and every placement is written when stock or the campaign changes. Every
  * output id derives from the input that caused it.
@@ -118,6 +119,11 @@ interface PendingAd {
     cost: number;
     type: 'impression' | 'click';
     at: string;
+    /**
+     * The event's consent allows measurement (an anonymous event carries the host's default): only then does it
+     * count in the bounded totals brands see. Absent in state written before: counted, as it was then.
+     */
+    measurable?: boolean;
   };
   verdict?: { valid: boolean; campaignId: string };
 }
@@ -353,7 +359,9 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const name = `placement:${event.placement}`;
     const row = state.get<PlacementRow>(name) ?? emptyPlacement();
     const bounded = { ...row.bounded };
-    const counted = withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
+    // The host's live counts take every ad event; the bounded totals brands see only measurable ones.
+    const measurable = event.measurable !== false;
+    const counted = measurable && withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
     if (counted) {
       bounded.adEvents += 1;
       if (!verdict.valid) bounded.invalidAdEvents += 1;
@@ -374,14 +382,9 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       }
     }
     state.put(name, next);
-    const spendTaken = withinBound(
-      ctx,
-      event.contributor,
-      campaignId,
-      'spend',
-      atMs,
-      verdict.valid ? event.cost : 0,
-    );
+    const spendTaken = measurable
+      ? withinBound(ctx, event.contributor, campaignId, 'spend', atMs, verdict.valid ? event.cost : 0)
+      : 0;
     if (spendTaken > 0) {
       const totals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
       const day = dayOf(atMs);
@@ -422,6 +425,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       cost: event.cost ?? 0,
       type: event.type,
       at: event.occurredAt,
+      measurable: event.consent.measurement,
     };
     if (waiting?.verdict === undefined) {
       pending.put('pending', { event: facts } satisfies PendingAd);

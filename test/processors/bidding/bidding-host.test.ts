@@ -75,7 +75,12 @@ function createStream() {
       placement: Placement,
       type: 'impression' | 'click',
       second: number,
-      options: { valid?: boolean; subject?: string | null; cost?: number } = {},
+      options: {
+        valid?: boolean;
+        subject?: string | null;
+        cost?: number;
+        consent?: { measurement: boolean; personalization: boolean; partnerSharing: boolean };
+      } = {},
     ): void {
       sequence += 1;
       const adEventId = `ad-${sequence}`;
@@ -84,7 +89,7 @@ function createStream() {
         eventId: `retail.ad-events:${adEventId}`,
         occurredAt: iso(second),
         subjectId,
-        consent,
+        consent: options.consent ?? consent,
         type,
         adEventId,
         campaignId: campaign.campaignId,
@@ -334,6 +339,24 @@ describe('the bidding stage on the processor host', () => {
     const withShopper = await read(world(true), 'bidding-with');
     expect(without).toEqual({ adEvents: 40, contributors: 40 });
     expect(withShopper).toEqual({ adEvents: 41, contributors: 41 });
+  }, 90_000);
+
+  it('keeps ad events whose consent does not allow measurement out of the totals brands see', async () => {
+    const { log, dir } = await openLog('bidding-consent');
+    const stream = createStream();
+    stream.campaign({ ...campaign, dailyBudget: undefined });
+    const notMeasurable = { measurement: false, personalization: true, partnerSharing: true };
+    for (let n = 0; n < 3; n += 1)
+      stream.ad('search', 'click', 10 + n, { subject: 'private', consent: notMeasurable, cost: 1 });
+    stream.ad('search', 'impression', 20, { subject: 'measured', cost: 0 });
+    await produce(log, stream.inputs);
+    await settle(await startHost(log, dir));
+    const search = latest(await bids(log), 'search');
+    // The host's ad server counts all four; a brand's totals only the measured shopper's impression.
+    expect(search.bounded).toMatchObject({ adEvents: 1, clicks: 0, contributors: 1, spend: 0 });
+    expect(
+      search.reasons.find((reason) => reason.code === 'conversion_rate')?.observed['placementClicks'],
+    ).toBeCloseTo(3, 1);
   }, 90_000);
 
   it('writes every placement when stock changes, so the stock brands see never waits for a shopper’s event', async () => {
