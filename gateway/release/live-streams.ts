@@ -90,10 +90,18 @@ export interface LiveStreamHandle {
 /** The live streams of a gateway. */
 export interface LiveStreams {
   /**
-   * The stream of `streamName` for a partner in the window containing `now`, and whether opening it must be
-   * charged (`needsCharge`: no stream of that window was paid for yet). Call `open` after charging.
+   * Make sure the partner's stream of `streamName` in the window containing `now` is paid for: `charge` (which
+   * throws when the budget is spent) runs for the first caller of the window only — callers that arrive while it
+   * runs wait for it instead of charging again — and the stream is recorded as paid. Returns the epsilon this call
+   * charged (0 when the window was already paid). Call `open` after it.
    */
-  status(partnerId: string, streamName: string, contract: ContractView, now: Date): { needsCharge: boolean };
+  pay(
+    partnerId: string,
+    streamName: string,
+    contract: ContractView,
+    now: Date,
+    charge: (epsilon: number) => Promise<void>,
+  ): Promise<number>;
   open(
     partnerId: string,
     streamName: string,
@@ -118,6 +126,9 @@ function keyOf(partnerId: string, streamName: string, windowStart: string): stri
   return `${partnerId}|${streamName}|${windowStart}`;
 }
 
+/** A charge another subscription made failed: it reports that; the waiting caller charges for itself. */
+function chargeFailedElsewhere(): void {}
+
 /** Create the live streams. */
 export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
   const { store, settings } = options;
@@ -126,6 +137,8 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
   // The answer of each stream's latest tick, given again to every release of that tick: two releases of one
   // tick share their noise, so answering the data as it is at the second would hand out the exact change.
   const frozen = new Map<string, { tick: number; values: Record<string, number> }>();
+  // Charges under way, by stream key: a second subscription opening the same window waits for the first's.
+  const paying = new Map<string, Promise<void>>();
   const windowOf = (contract: ContractView, now: Date) => budgetWindowBounds(contract.budgetWindow, now);
 
   return {
@@ -134,9 +147,27 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
       const { start, end } = windowOf(contract, now);
       return { ticks: Math.ceil((end.getTime() - start.getTime()) / tickMs), tickMs };
     },
-    status(partnerId, streamName, contract, now) {
+    async pay(partnerId, streamName, contract, now, charge) {
       const windowStart = windowOf(contract, now).start.toISOString();
-      return { needsCharge: store.liveStream(keyOf(partnerId, streamName, windowStart)) === undefined };
+      const key = keyOf(partnerId, streamName, windowStart);
+      for (;;) {
+        if (store.liveStream(key) !== undefined) return 0;
+        const running = paying.get(key);
+        if (running === undefined) break;
+        // Another subscription is paying for this window: its outcome decides. Its failure is that caller's to
+        // report; this one then tries the charge itself on the next turn of the loop.
+        await running.catch(chargeFailedElsewhere);
+      }
+      const payment = charge(settings.epsilonPerWindow).then(() => {
+        store.saveLiveStream(key, partnerId, windowStart, { counters: {}, chargedAt: now.toISOString() });
+      });
+      paying.set(key, payment);
+      try {
+        await payment;
+      } finally {
+        paying.delete(key);
+      }
+      return settings.epsilonPerWindow;
     },
     open(partnerId, streamName, contract, now, measures) {
       const { start, end } = windowOf(contract, now);

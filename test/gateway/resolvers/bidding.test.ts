@@ -129,10 +129,11 @@ describe('bidMultipliers', () => {
           // k far above its 3 contributors however the noise falls (the live release's noise is in thousands).
           brand('brand-small', { kThreshold: 1_000_000 }),
           brand('brand-quiet'),
+          brand('brand-crowd'),
         ],
       },
     });
-    for (const partner of ['brand-bids', 'brand-nobids', 'brand-small', 'brand-quiet']) {
+    for (const partner of ['brand-bids', 'brand-nobids', 'brand-small', 'brand-quiet', 'brand-crowd']) {
       await harness.produce(TOPICS.campaigns, `cmp-${partner}`, campaign(`cmp-${partner}`, partner));
     }
     // Volumes far above the noise of a day's stream (its deviation reaches hundreds of thousands per count, as
@@ -174,6 +175,7 @@ describe('bidMultipliers', () => {
     for (const record of [
       ...big('cmp-brand-bids', 'brand-bids'),
       ...big('cmp-brand-bids-ended', 'brand-bids'),
+      ...big('cmp-brand-crowd', 'brand-crowd'),
       ...big('cmp-brand-nobids', 'brand-nobids'),
     ]) {
       await harness.produce(TOPICS.bids, record.campaignId, record);
@@ -205,6 +207,7 @@ describe('bidMultipliers', () => {
     await waitFor(() => harness.gateway.services.readModels.bids('cmp-brand-quiet').length === 1);
     await waitFor(() => harness.gateway.services.readModels.bids('cmp-brand-bids').length === 2);
     await waitFor(() => harness.gateway.services.readModels.bids('cmp-brand-bids-ended').length === 2);
+    await waitFor(() => harness.gateway.services.readModels.bids('cmp-brand-crowd').length === 2);
   });
   afterAll(async () => {
     await harness.close();
@@ -289,6 +292,25 @@ describe('bidMultipliers', () => {
     for (const row of view.placements) {
       expect(row.reasons.find((r) => r.code === 'FLIGHT')).toMatchObject({ factor: 0, note: 'flight ended' });
     }
+  });
+
+  it('charges a window once however many subscriptions open it at the same moment, and gives them one release', async () => {
+    const token = await harness.token('brand-crowd', 'BRAND');
+    const before = await spent(token);
+    const clients = Array.from({ length: 8 }, () => wsClient(harness.url, token));
+    const streams = clients.map((client) =>
+      collect<View>(client, QUERY('cmp-brand-crowd'), 'bidMultipliers'),
+    );
+    await waitFor(() => streams.every((running) => running.items.length + running.errors.length >= 1), {
+      timeout: 15_000,
+    });
+    for (const running of streams) running.stop();
+    await Promise.all(clients.map((client) => client.dispose()));
+    expect(streams.flatMap((running) => running.errors)).toEqual([]);
+    expect(await spent(token)).toBeCloseTo(before + 1, 6);
+    // One paid push; the others share its stream. Pushes of one tick carry one release (no fresh noise to average).
+    const firsts = streams.map((running) => running.items[0]!);
+    expect(firsts.map((view) => view.epsilonSpent).sort()).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
   });
 
   it('keeps a factor neutral when its noised inputs are not clearly above their noise', async () => {
