@@ -9,6 +9,7 @@
  */
 import { budgetWindowBounds, createContinualCounter } from '../../policies/index.ts';
 import type { ContinualCounter } from '../../policies/index.ts';
+import { GatewayError } from '../errors.ts';
 import type { ContractView, HostPrivacyView } from '../ports.ts';
 import type { ReleaseStore } from './release-store.ts';
 
@@ -16,8 +17,65 @@ import type { ReleaseStore } from './release-store.ts';
 export interface LiveMeasure {
   name: string;
   unitsPerValue: number;
-  /** Most one subject's contribution to the running total can be, in value units. */
+  /**
+   * Most one subject's contribution to the running total can be, in value units; for a measure of a `group`, the
+   * most one subject adds over ALL of the group's measures together.
+   */
   bound: number;
+  /**
+   * Measures that share one contribution bound (a bid stream's ad events per placement: a contributor's ad events
+   * are capped per campaign over every placement). The group's measures have the same `bound` and `unitsPerValue`
+   * and take one share of the window's epsilon together. Default: the measure is a group of its own.
+   */
+  group?: string;
+}
+
+/** The epsilon and sensitivity (in integer units) of one measure's counter. */
+export interface LiveMeasureNoise {
+  epsilon: number;
+  sensitivity: number;
+}
+
+/**
+ * How a window's epsilon is shared by a stream's measures: one equal share per group (a measure without a group is
+ * one), each counter of a group noised with the group's share and sensitivity. A subject's bounded contribution may
+ * enter the running totals and leave them again (a retraction, an opt-out): twice its bound over the stream, plus a
+ * unit of rounding each way for each of the group's measures. Over a group, the node sums of its counters move by
+ * at most `levels` times that in L1 (the contribution is split between the measures, not repeated in each), so
+ * the group is epsilon-share DP and the stream, by composition over the groups, spends the window's epsilon.
+ *
+ * @example
+ * liveMeasureNoise([{ name: 'a:x', unitsPerValue: 1, bound: 5, group: 'a' }, { name: 'a:y', unitsPerValue: 1, bound: 5, group: 'a' }], 1)
+ * // Map { 'a:x' => { epsilon: 1, sensitivity: 14 }, 'a:y' => { epsilon: 1, sensitivity: 14 } }
+ */
+export function liveMeasureNoise(
+  measures: readonly LiveMeasure[],
+  epsilonPerWindow: number,
+): Map<string, LiveMeasureNoise> {
+  const groups = new Map<string, LiveMeasure[]>();
+  for (const measure of measures) {
+    const name = measure.group ?? `measure:${measure.name}`;
+    const members = groups.get(name) ?? [];
+    const first = members[0];
+    if (
+      first !== undefined &&
+      (first.bound !== measure.bound || first.unitsPerValue !== measure.unitsPerValue)
+    )
+      throw new GatewayError(
+        'INTERNAL_SERVER_ERROR',
+        `the measures of group ${name} must share one bound and one unitsPerValue`,
+      );
+    members.push(measure);
+    groups.set(name, members);
+  }
+  const epsilonPerGroup = epsilonPerWindow / groups.size;
+  const noise = new Map<string, LiveMeasureNoise>();
+  for (const members of groups.values()) {
+    const { bound, unitsPerValue } = members[0] as LiveMeasure;
+    const sensitivity = 2 * Math.ceil(bound * unitsPerValue) + 2 * members.length;
+    for (const member of members) noise.set(member.name, { epsilon: epsilonPerGroup, sensitivity });
+  }
+  return noise;
 }
 
 /** One partner's open stream in the current window. */
@@ -32,10 +90,18 @@ export interface LiveStreamHandle {
 /** The live streams of a gateway. */
 export interface LiveStreams {
   /**
-   * The stream of `streamName` for a partner in the window containing `now`, and whether opening it must be
-   * charged (`needsCharge`: no stream of that window was paid for yet). Call `open` after charging.
+   * Make sure the partner's stream of `streamName` in the window containing `now` is paid for: `charge` (which
+   * throws when the budget is spent) runs for the first caller of the window only — callers that arrive while it
+   * runs wait for it instead of charging again — and the stream is recorded as paid. Returns the epsilon this call
+   * charged (0 when the window was already paid). Call `open` after it.
    */
-  status(partnerId: string, streamName: string, contract: ContractView, now: Date): { needsCharge: boolean };
+  pay(
+    partnerId: string,
+    streamName: string,
+    contract: ContractView,
+    now: Date,
+    charge: (epsilon: number) => Promise<void>,
+  ): Promise<number>;
   open(
     partnerId: string,
     streamName: string,
@@ -60,6 +126,9 @@ function keyOf(partnerId: string, streamName: string, windowStart: string): stri
   return `${partnerId}|${streamName}|${windowStart}`;
 }
 
+/** A charge another subscription made failed: it reports that; the waiting caller charges for itself. */
+function chargeFailedElsewhere(): void {}
+
 /** Create the live streams. */
 export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
   const { store, settings } = options;
@@ -68,6 +137,8 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
   // The answer of each stream's latest tick, given again to every release of that tick: two releases of one
   // tick share their noise, so answering the data as it is at the second would hand out the exact change.
   const frozen = new Map<string, { tick: number; values: Record<string, number> }>();
+  // Charges under way, by stream key: a second subscription opening the same window waits for the first's.
+  const paying = new Map<string, Promise<void>>();
   const windowOf = (contract: ContractView, now: Date) => budgetWindowBounds(contract.budgetWindow, now);
 
   return {
@@ -76,16 +147,34 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
       const { start, end } = windowOf(contract, now);
       return { ticks: Math.ceil((end.getTime() - start.getTime()) / tickMs), tickMs };
     },
-    status(partnerId, streamName, contract, now) {
+    async pay(partnerId, streamName, contract, now, charge) {
       const windowStart = windowOf(contract, now).start.toISOString();
-      return { needsCharge: store.liveStream(keyOf(partnerId, streamName, windowStart)) === undefined };
+      const key = keyOf(partnerId, streamName, windowStart);
+      for (;;) {
+        if (store.liveStream(key) !== undefined) return 0;
+        const running = paying.get(key);
+        if (running === undefined) break;
+        // Another subscription is paying for this window: its outcome decides. Its failure is that caller's to
+        // report; this one then tries the charge itself on the next turn of the loop.
+        await running.catch(chargeFailedElsewhere);
+      }
+      const payment = charge(settings.epsilonPerWindow).then(() => {
+        store.saveLiveStream(key, partnerId, windowStart, { counters: {}, chargedAt: now.toISOString() });
+      });
+      paying.set(key, payment);
+      try {
+        await payment;
+      } finally {
+        paying.delete(key);
+      }
+      return settings.epsilonPerWindow;
     },
     open(partnerId, streamName, contract, now, measures) {
       const { start, end } = windowOf(contract, now);
       const windowStart = start.toISOString();
       const key = keyOf(partnerId, streamName, windowStart);
       const horizon = Math.ceil((end.getTime() - start.getTime()) / tickMs);
-      const epsilonPerMeasure = settings.epsilonPerWindow / measures.length;
+      const noise = liveMeasureNoise(measures, settings.epsilonPerWindow);
       let counters = open.get(key);
       if (counters === undefined) {
         const stored = store.liveStream(key);
@@ -95,10 +184,7 @@ export function createLiveStreams(options: LiveStreamsOptions): LiveStreams {
             measure.name,
             createContinualCounter({
               horizon,
-              epsilon: epsilonPerMeasure,
-              // A subject's bounded contribution may enter the running total and leave it again (a retraction,
-              // an opt-out): twice its bound over the stream, plus a unit of rounding each way.
-              sensitivity: 2 * Math.ceil(measure.bound * measure.unitsPerValue) + 2,
+              ...(noise.get(measure.name) as LiveMeasureNoise),
               ...(stored?.counters[measure.name] ? { state: stored.counters[measure.name] } : {}),
             }),
           ]),

@@ -171,11 +171,10 @@ async function releaseLive<T>(scope: ReleaseScope, spec: LiveRelease<T>): Promis
   }
   const now = services.now();
   const { live } = services.release;
-  let charged = 0;
-  if (live.status(principal.id, spec.streamName, contract, now).needsCharge) {
-    await chargeBudget(scope, live.epsilonPerWindow);
-    charged = live.epsilonPerWindow;
-  }
+  // Charged once per window, however many subscriptions open it at the same moment.
+  const charged = await live.pay(principal.id, spec.streamName, contract, now, (epsilon) =>
+    chargeBudget(scope, epsilon),
+  );
   const stream = live.open(principal.id, spec.streamName, contract, now, spec.measures);
   const values = stream.release(now, spec.read(true));
   if ((values[spec.countMeasure] ?? 0) < decision.obligations.thresholdK) {

@@ -12,7 +12,10 @@
  * post-processing, which cannot weaken the guarantee — so no single shopper's conversion can be read off the
  * multipliers. A factor whose noised inputs are not at least three standard deviations of their noise stays
  * neutral ("not enough data for a private estimate"), so noise never passes for a signal. The stock and flight
- * factors hold no shopper (stock by region, the campaign's own dates) and are taken from the stage's record.
+ * factors hold no shopper: stock by region is taken from the stage's latest record (written for every placement
+ * when stock changes), the flight from the campaign's own dates at the release time. Nothing else of a record
+ * reaches a brand: not its time (`at` is the release time, and pacing is judged then), which would date the latest
+ * shopper's ad event or purchase.
  *
  * Every placement of the network is listed (a public domain), so which rows appear does not depend on the data.
  */
@@ -21,12 +24,14 @@ import { GatewayError } from '../errors.ts';
 import { governed } from '../governance.ts';
 import type { ContractView } from '../ports.ts';
 import type { LiveRelease } from '../release/release-step.ts';
-import type { LiveMeasure } from '../release/live-streams.ts';
+import { liveMeasureNoise } from '../release/live-streams.ts';
+import type { LiveMeasure, LiveMeasureNoise } from '../release/live-streams.ts';
 import { ownsCampaign } from './brand.ts';
 import { admitted, pollingStream } from './subscriptions.ts';
 import {
   DEFAULT_BID_BOUNDS,
   conversionReason,
+  flightReason,
   invalidTrafficReason,
   multiplierOf,
   pacingReason,
@@ -59,16 +64,22 @@ function boundsOf(records: readonly BidMultiplier[]): BidContributionBounds {
   return bounds;
 }
 
-/** The measures of a campaign's stream: fixed names, bounds from public settings only. */
-function measuresOf(bounds: BidContributionBounds, days: number): LiveMeasure[] {
+/**
+ * The measures of a campaign's stream: fixed names, bounds from public settings only. The bidding stage caps a
+ * contributor's ad events, clicks and conversions per campaign over every placement together, so each kind is one
+ * group of five placement measures sharing that one bound (and one share of the window's epsilon): noising each
+ * placement as if a contributor could reach the bound on every one would spend the epsilon 22 ways for nothing.
+ */
+export function bidStreamMeasures(bounds: BidContributionBounds, days: number): LiveMeasure[] {
+  // Lifetime bounds: the totals never reset, so the stream's first release holds a contributor's whole past.
+  const perPlacement = (kind: string, bound: number): LiveMeasure[] =>
+    PLACEMENTS.map((placement) => ({ name: `${kind}:${placement}`, unitsPerValue: 1, bound, group: kind }));
   return [
-    ...PLACEMENTS.flatMap((placement) => [
-      // Lifetime bounds: the totals never reset, so the stream's first release holds a contributor's whole past.
-      { name: `adEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents },
-      { name: `invalidAdEvents:${placement}`, unitsPerValue: 1, bound: bounds.adEvents },
-      { name: `clicks:${placement}`, unitsPerValue: 1, bound: bounds.clicks },
-      { name: `conversions:${placement}`, unitsPerValue: 1, bound: bounds.conversions },
-    ]),
+    ...perPlacement('adEvents', bounds.adEvents),
+    // A contributor's invalid ad events are among its counted ad events.
+    ...perPlacement('invalidAdEvents', bounds.adEvents),
+    ...perPlacement('clicks', bounds.clicks),
+    ...perPlacement('conversions', bounds.conversions),
     // A contributor is counted once, ever.
     { name: 'contributors', unitsPerValue: 1, bound: 1 },
     // Today's spend resets at each UTC midnight (a budget window starts at one): a contributor adds at most a day's
@@ -82,17 +93,23 @@ function measuresOf(bounds: BidContributionBounds, days: number): LiveMeasure[] 
  * node noise has scale levels x sensitivity / epsilon (policies/privacy/continual-counter.ts) and a running total
  * adds at most `levels` nodes' noise, each of variance about 2 x scale^2.
  */
-function noiseSigma(measure: LiveMeasure, epsilonPerMeasure: number, horizon: number): number {
+function noiseSigma(measure: LiveMeasure, noise: LiveMeasureNoise | undefined, horizon: number): number {
+  if (noise === undefined) return Infinity;
   const levels = Math.floor(Math.log2(Math.max(1, horizon))) + 1;
-  const sensitivity = 2 * Math.ceil(measure.bound * measure.unitsPerValue) + 2;
-  const scale = (levels * sensitivity) / epsilonPerMeasure;
+  const scale = (levels * noise.sensitivity) / noise.epsilon;
   return (scale * Math.sqrt(2 * levels)) / measure.unitsPerValue;
 }
 
-/** The exact running totals of the campaign's latest records (bounded: what a brand's stream counts). */
-function totalsOf(records: readonly BidMultiplier[]): Record<string, number> {
+/**
+ * The exact running totals of the campaign's latest records (bounded: what a brand's stream counts). The stage
+ * writes a placement's record whenever its bounded totals change, and the input's placement whenever the campaign's
+ * contributors or today's spend change, so these are the stage's current totals, whatever the data. Both campaign
+ * totals only grow (today's spend within its UTC day): the largest carried is current, and no record of today
+ * (`now`) means nothing was spent today.
+ */
+function totalsOf(records: readonly BidMultiplier[], now: Date): Record<string, number> {
   const totals: Record<string, number> = { contributors: 0, spendToday: 0 };
-  let latestAt = '';
+  const today = now.toISOString().slice(0, 10);
   for (const record of records) {
     const { bounded } = record;
     totals[`adEvents:${record.placement}`] = bounded.adEvents;
@@ -100,11 +117,8 @@ function totalsOf(records: readonly BidMultiplier[]): Record<string, number> {
     totals[`clicks:${record.placement}`] = bounded.clicks;
     totals[`conversions:${record.placement}`] = bounded.conversions;
     totals['contributors'] = Math.max(totals['contributors'] ?? 0, bounded.contributors);
-    // Today's spend as of the campaign's most recent record.
-    if (record.at >= latestAt) {
-      latestAt = record.at;
-      totals['spendToday'] = bounded.spendToday;
-    }
+    if (record.at.slice(0, 10) === today)
+      totals['spendToday'] = Math.max(totals['spendToday'] ?? 0, bounded.spendToday);
   }
   return totals;
 }
@@ -124,18 +138,23 @@ function bidsRelease(
   const records = context.services.readModels.bids(campaignId);
   const campaign = context.services.readModels.campaign(campaignId);
   const days = WINDOW_DAYS[contract?.budgetWindow ?? 'day'];
-  const measures = measuresOf(boundsOf(records), days);
+  const measures = bidStreamMeasures(boundsOf(records), days);
   const latest = [...records].sort((a, b) => a.at.localeCompare(b.at)).at(-1);
-  const at = latest?.at ?? context.services.now().toISOString();
-  const sharedReason = (code: 'stock' | 'flight'): BidReason =>
-    latest?.reasons.find((reason) => reason.code === code) ?? neutral(code);
+  const now = context.services.now();
+  // A brand's push says when it was released and judges pacing and the flight at that moment: the time of the
+  // stage's latest record is the time of the latest ad event or purchase that moved the campaign, which is data.
+  const nowMs = now.getTime();
+  // Stock holds no shopper; the stage writes every placement when a line's stock changes, so the latest record
+  // carries the current stock whatever the shoppers did.
+  const stock = latest?.reasons.find((reason) => reason.code === 'stock') ?? neutral('stock');
+  const flight = campaign === undefined ? neutral('flight') : flightReason(campaign, nowMs);
 
   const noisedView = (values: Record<string, number>) => {
     const { live } = context.services.release;
-    const epsilonPerMeasure = live.epsilonPerWindow / measures.length;
+    const noise = liveMeasureNoise(measures, live.epsilonPerWindow);
     const horizon = contract === undefined ? 1 : live.horizonOf(contract, context.services.now()).ticks;
     const sigma = new Map(
-      measures.map((measure) => [measure.name, noiseSigma(measure, epsilonPerMeasure, horizon)]),
+      measures.map((measure) => [measure.name, noiseSigma(measure, noise.get(measure.name), horizon)]),
     );
     const value = (name: string): number => Math.max(0, values[name] ?? 0);
     const reliable = (name: string): boolean =>
@@ -152,10 +171,10 @@ function bidsRelease(
       ? pacingReason({
           dailyBudget: campaign?.dailyBudget,
           spentToday: value('spendToday'),
-          atMs: Date.parse(at),
+          atMs: nowMs,
         })
       : campaign?.dailyBudget === undefined
-        ? pacingReason({ dailyBudget: undefined, spentToday: 0, atMs: Date.parse(at) })
+        ? pacingReason({ dailyBudget: undefined, spentToday: 0, atMs: nowMs })
         : neutral('pacing');
     return PLACEMENTS.map((placement) => {
       const reasons: BidReason[] = [
@@ -174,9 +193,9 @@ function bidsRelease(
               ),
             })
           : neutral('invalid_traffic'),
-        sharedReason('stock'),
+        stock,
         pacing,
-        sharedReason('flight'),
+        flight,
       ];
       return { placement, multiplier: multiplierOf(reasons), reasons: reasons.map(toReason) };
     });
@@ -187,10 +206,10 @@ function bidsRelease(
     streamName: `bids:${campaignId}`,
     countMeasure: 'contributors',
     measures,
-    read: () => totalsOf(records),
+    read: () => totalsOf(records, now),
     shape: (values, released) => ({
       campaignId,
-      at,
+      at: released.exact ? (latest?.at ?? now.toISOString()) : now.toISOString(),
       exact: released.exact,
       placements: released.exact
         ? [...records]

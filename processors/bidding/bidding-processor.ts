@@ -24,13 +24,16 @@
  * - a campaign record: its flight, products and daily budget.
  *
  * Counts decay with a half-life of event time (`halfLifeMs`, default 12 hours), so the rates are live. Beside them
- * the stage keeps running totals with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
- * brands are answered from those, noised (gateway). Every output id derives from the input that caused it.
+ * the stage keeps running totals of the ad events whose consent allows measurement (an anonymous event carries the
+ * host's default consent), with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
+ * brands are answered from those, noised (gateway), so every change of them is written (a multiplier alone is
+ * written only when it moved enough), and every placement is written when stock or the campaign changes. Every
+ * output id derives from the input that caused it.
  *
  * State keys: `campaigns` (campaign records), `campaign:<id>` (per placement counters and the last record
- * written, spend of the day, stock lines), `stock:<sku>` (facts and region status), `catalog` (skus),
- * `subject:<id>` (last valid click and the day's contribution per campaign), `ad:<adEventId>` (an ad event or a
- * verdict waiting for the other).
+ * written, spend of the day, stock lines, the campaign-wide totals last written), `stock:<sku>` (facts and region
+ * status), `catalog` (skus), `subject:<id>` (last valid click and the day's contribution per campaign),
+ * `ad:<adEventId>` (an ad event or a verdict waiting for the other).
  */
 import {
   DEFAULT_BID_BOUNDS,
@@ -116,6 +119,11 @@ interface PendingAd {
     cost: number;
     type: 'impression' | 'click';
     at: string;
+    /**
+     * The event's consent allows measurement (an anonymous event carries the host's default): only then does it
+     * count in the bounded totals brands see. Absent in state written before: counted, as it was then.
+     */
+    measurable?: boolean;
   };
   verdict?: { valid: boolean; campaignId: string };
 }
@@ -137,18 +145,25 @@ const DAY_MS = 86_400_000;
 const EMPTY_COUNT: DecayedCount = { value: 0, atMs: 0 };
 
 /**
- * Whether the running totals grew enough since the last record to write them (so that what brands are answered
- * from stays fresh without a record per ad event): ad events by 20 or 10%, clicks by 5 or 10%, any conversion.
+ * Whether a placement's bounded running totals changed since its last record. Brands are answered from the latest
+ * records, so every change is written: were records written only once the totals had grown by some margin, whether
+ * one shopper's ad event crossed the margin would decide whether the brand's totals jumped by every other shopper's
+ * events since the last record (up to 10% of them), which no contribution bound covers.
  */
-function totalsGrew(last: PlacementTotals | undefined, now: PlacementTotals): boolean {
-  if (last === undefined) return true;
-  const grew = (before: number, after: number, least: number): boolean =>
-    after - before >= Math.max(least, before / 10);
+function totalsChanged(last: PlacementTotals | undefined, now: PlacementTotals): boolean {
   return (
-    grew(last.adEvents, now.adEvents, 20) ||
-    grew(last.clicks, now.clicks, 5) ||
-    grew(last.conversions, now.conversions, 1)
+    last === undefined ||
+    last.adEvents !== now.adEvents ||
+    last.invalidAdEvents !== now.invalidAdEvents ||
+    last.clicks !== now.clicks ||
+    last.conversions !== now.conversions
   );
+}
+
+/** The campaign-wide bounded totals the latest record carried. */
+interface PublishedTotals {
+  contributors: number;
+  spendToday: number;
 }
 
 /** The stage's topics: those given, `cleanroom.*` for the rest. */
@@ -224,8 +239,19 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     return taken;
   };
 
-  /** Recompute every placement of a campaign seen so far; write those that moved enough. */
-  const settle = (ctx: ProcessorContext, campaignId: string, atMs: number, cause: string): void => {
+  /**
+   * Recompute every placement of a campaign seen so far; write those whose multiplier moved enough or whose bounded
+   * totals changed, and `touched` (the placement of the input) when the campaign's contributors or today's spend
+   * changed. `everyPlacement`: write them all (a change of stock or of the campaign itself, which holds no shopper,
+   * reaches every placement's record at once rather than with the next shopper's event).
+   */
+  const settle = (
+    ctx: ProcessorContext,
+    campaignId: string,
+    atMs: number,
+    cause: string,
+    write: { touched?: Placement; everyPlacement?: boolean } = {},
+  ): void => {
     const campaign = campaignOf(ctx, campaignId);
     if (campaign === undefined) return;
     const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
@@ -249,6 +275,14 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       }),
       flightReason(campaign, clock),
     ];
+    const spendToday =
+      campaignTotals.day === dayOf(clock) ? Math.round((campaignTotals.spendToday ?? 0) * 100) / 100 : 0;
+    const published = state.get<PublishedTotals>('published');
+    const campaignMoved =
+      published === undefined ||
+      published.contributors !== campaignTotals.contributors ||
+      published.spendToday !== spendToday;
+    let wrote = false;
     for (const [name, row] of rows) {
       const placement = name.slice('placement:'.length) as Placement;
       const reasons: BidReason[] = [
@@ -266,8 +300,13 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
         ...shared,
       ];
       const multiplier = multiplierOf(reasons);
-      const grown = totalsGrew(row.last?.bounded, row.bounded);
-      if (!movedEnough(row.last, multiplier, reasons) && !grown) continue;
+      const due =
+        write.everyPlacement === true ||
+        movedEnough(row.last, multiplier, reasons) ||
+        totalsChanged(row.last?.bounded, row.bounded) ||
+        (campaignMoved && placement === write.touched);
+      if (!due) continue;
+      wrote = true;
       const bid: BidMultiplier = {
         bidId: `bid:${campaignId}:${placement}:${cause}`,
         campaignId,
@@ -280,10 +319,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
           ...row.bounded,
           contributors: campaignTotals.contributors,
           spend: Math.round(campaignTotals.spend * 100) / 100,
-          spendToday:
-            campaignTotals.day === dayOf(clock)
-              ? Math.round((campaignTotals.spendToday ?? 0) * 100) / 100
-              : 0,
+          spendToday,
           bounds,
         },
       };
@@ -297,6 +333,12 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       } satisfies PlacementRow);
       ctx.count('bid');
       ctx.emit({ topic: topics.bids, key: campaignId, value: bid, outputId: bid.bidId });
+    }
+    if (wrote && campaignMoved) {
+      state.put('published', {
+        contributors: campaignTotals.contributors,
+        spendToday,
+      } satisfies PublishedTotals);
     }
   };
 
@@ -317,7 +359,9 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const name = `placement:${event.placement}`;
     const row = state.get<PlacementRow>(name) ?? emptyPlacement();
     const bounded = { ...row.bounded };
-    const counted = withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
+    // The host's live counts take every ad event; the bounded totals brands see only measurable ones.
+    const measurable = event.measurable !== false;
+    const counted = measurable && withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
     if (counted) {
       bounded.adEvents += 1;
       if (!verdict.valid) bounded.invalidAdEvents += 1;
@@ -338,14 +382,9 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       }
     }
     state.put(name, next);
-    const spendTaken = withinBound(
-      ctx,
-      event.contributor,
-      campaignId,
-      'spend',
-      atMs,
-      verdict.valid ? event.cost : 0,
-    );
+    const spendTaken = measurable
+      ? withinBound(ctx, event.contributor, campaignId, 'spend', atMs, verdict.valid ? event.cost : 0)
+      : 0;
     if (spendTaken > 0) {
       const totals = state.get<CampaignTotals>('totals') ?? { contributors: 0, spend: 0 };
       const day = dayOf(atMs);
@@ -371,7 +410,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     if (spend === undefined || spend.day < day) state.put('spend', { day, spent: billable });
     else if (spend.day === day)
       state.put('spend', { day, spent: Math.round((spend.spent + billable) * 1e6) / 1e6 });
-    settle(ctx, campaignId, atMs, adEventId);
+    settle(ctx, campaignId, atMs, adEventId, { touched: event.placement });
   };
 
   const pendingOf = (ctx: ProcessorContext, adEventId: string) => ctx.stateOf.forKey(`ad:${adEventId}`);
@@ -386,6 +425,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       cost: event.cost ?? 0,
       type: event.type,
       at: event.occurredAt,
+      measurable: event.consent.measurement,
     };
     if (waiting?.verdict === undefined) {
       pending.put('pending', { event: facts } satisfies PendingAd);
@@ -438,7 +478,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
         bounded,
       } satisfies PlacementRow);
       ctx.count('conversion');
-      settle(ctx, campaignId, atMs, purchase.eventId);
+      settle(ctx, campaignId, atMs, purchase.eventId, { touched: click.placement });
     }
   };
 
@@ -477,7 +517,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     for (const campaign of campaignsOf(ctx)) {
       if (!promotes(campaign, status)) continue;
       recountStock(ctx, campaign);
-      settle(ctx, campaign.campaignId, atMs, status.statusId);
+      settle(ctx, campaign.campaignId, atMs, status.statusId, { everyPlacement: true });
     }
   };
 
@@ -486,7 +526,9 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     recountStock(ctx, campaign);
     const clock = ctx.stateOf.forKey(`campaign:${campaign.campaignId}`).get<number>('clock');
     if (clock !== undefined)
-      settle(ctx, campaign.campaignId, clock, `campaign-${record.partition}-${record.offset}`);
+      settle(ctx, campaign.campaignId, clock, `campaign-${record.partition}-${record.offset}`, {
+        everyPlacement: true,
+      });
   };
 
   return {

@@ -46,7 +46,7 @@ import type {
 } from '../../schema/topics.ts';
 import { storeInStock } from '../inventory/index.ts';
 import type { KeyedState, Processor, ProcessorContext } from '../runtime/index.ts';
-import { countOffer } from './offer-stats.ts';
+import { countOffer, withdrawFromOfferStats } from './offer-stats.ts';
 import type { OfferStatBounds } from './offer-stats.ts';
 import { dayOf, eligibility, pickOffer } from './offer-rules.ts';
 import type { OfferCandidate, OfferDefinition } from './offer-rules.ts';
@@ -225,6 +225,7 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
       'made',
       bounds,
       topics.offerStats,
+      entry.consent.measurement,
     );
   };
 
@@ -270,6 +271,7 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
         'redeemed',
         bounds,
         topics.offerStats,
+        purchase.consent.measurement,
       );
     }
     // What a shopper buys shapes their offers only while their consent allows personalization; and only the
@@ -289,6 +291,9 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
 
   const onConsent = (change: ConsentChange, ctx: ProcessorContext): void => {
     const shopper = shopperOf(ctx, change.subjectId);
+    // Erased or no longer measurable: out of every bounded report sum (the exact figures are the host's).
+    if (change.erased || !change.consent.measurement)
+      withdrawFromOfferStats(ctx, shopper, bounds, topics.offerStats);
     if (change.erased) {
       shopper.clear();
       ctx.count('erased');

@@ -68,6 +68,7 @@ describe('offer report (real policies, real HTTP)', () => {
         brandContract('brand-acme'),
         brandContract('brand-zest'),
         brandContract('brand-plain', { offers: { actions: [] } }),
+        brandContract('brand-race'),
         qsrContract('qsr-burger'),
       ],
     });
@@ -151,6 +152,27 @@ describe('offer report (real policies, real HTTP)', () => {
     expect(response.data).toBeNull();
     expect(codes(response)).toEqual([code]);
     expect(await lastEntry(partner)).toMatchObject({ effect: 'deny' });
+  });
+
+  it('charges parallel reports atomically: no more answers than the budget pays for, whatever the spelling', async () => {
+    // A report costs 3 aggregates x 0.5 = 1.5 of a budget of 10: six answers. Twenty at once, with the regions
+    // spelled in different orders and repeats (the same cells), must not squeeze a seventh through a race.
+    const token = await harness.token('brand-race', 'BRAND');
+    const spellings = [
+      ['west', 'east'],
+      ['east', 'west'],
+      ['west', 'west', 'east'],
+    ];
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        harness.gql(REPORT, { ...variables, regions: spellings[n % spellings.length] }, token),
+      ),
+    );
+    const answered = responses.filter((response) => response.errors === undefined);
+    expect(answered).toHaveLength(6);
+    expect(responses.filter((response) => codes(response)[0] === 'BUDGET_EXHAUSTED')).toHaveLength(14);
+    const budget = await harness.gql('{ privacyBudget { epsilonSpent } }', {}, token);
+    expect((budget.data?.['privacyBudget'] as { epsilonSpent: number }).epsilonSpent).toBeCloseTo(9, 6);
   });
 
   it('refuses a restaurant chain and bad ranges with extensions.code', async () => {

@@ -75,7 +75,12 @@ function createStream() {
       placement: Placement,
       type: 'impression' | 'click',
       second: number,
-      options: { valid?: boolean; subject?: string | null; cost?: number } = {},
+      options: {
+        valid?: boolean;
+        subject?: string | null;
+        cost?: number;
+        consent?: { measurement: boolean; personalization: boolean; partnerSharing: boolean };
+      } = {},
     ): void {
       sequence += 1;
       const adEventId = `ad-${sequence}`;
@@ -84,7 +89,7 @@ function createStream() {
         eventId: `retail.ad-events:${adEventId}`,
         occurredAt: iso(second),
         subjectId,
-        consent,
+        consent: options.consent ?? consent,
         type,
         adEventId,
         campaignId: campaign.campaignId,
@@ -308,6 +313,71 @@ describe('the bidding stage on the processor host', () => {
     );
   }, 90_000);
 
+  it('writes every change of the bounded totals: one shopper moves what brands read by its own contribution only', async () => {
+    // Brands are answered from the latest records. A differencing brand compares two worlds that differ by one
+    // shopper's single impression: the totals it reads must differ by that shopper's contribution (1 contributor,
+    // 1 ad event), not by every other shopper's events since the last record, as they would if a record were
+    // written only once the totals grew by some margin (then the 41st shopper alone decides whether 20 more
+    // contributors show).
+    const unbudgeted: CampaignInfo = { ...campaign, dailyBudget: undefined };
+    const world = (withShopper: boolean) => {
+      const stream = createStream();
+      stream.campaign(unbudgeted);
+      for (let n = 0; n < 40; n += 1)
+        stream.ad('search', 'impression', 10 + n, { subject: `s-${n}`, cost: 0 });
+      if (withShopper) stream.ad('search', 'impression', 60, { subject: 'the-known-shopper', cost: 0 });
+      return stream.inputs;
+    };
+    const read = async (inputs: readonly Input[], name: string) => {
+      const { log, dir } = await openLog(name);
+      await produce(log, inputs);
+      await settle(await startHost(log, dir));
+      const search = latest(await bids(log), 'search');
+      return { adEvents: search.bounded.adEvents, contributors: search.bounded.contributors };
+    };
+    const without = await read(world(false), 'bidding-without');
+    const withShopper = await read(world(true), 'bidding-with');
+    expect(without).toEqual({ adEvents: 40, contributors: 40 });
+    expect(withShopper).toEqual({ adEvents: 41, contributors: 41 });
+  }, 90_000);
+
+  it('keeps ad events whose consent does not allow measurement out of the totals brands see', async () => {
+    const { log, dir } = await openLog('bidding-consent');
+    const stream = createStream();
+    stream.campaign({ ...campaign, dailyBudget: undefined });
+    const notMeasurable = { measurement: false, personalization: true, partnerSharing: true };
+    for (let n = 0; n < 3; n += 1)
+      stream.ad('search', 'click', 10 + n, { subject: 'private', consent: notMeasurable, cost: 1 });
+    stream.ad('search', 'impression', 20, { subject: 'measured', cost: 0 });
+    await produce(log, stream.inputs);
+    await settle(await startHost(log, dir));
+    const search = latest(await bids(log), 'search');
+    // The host's ad server counts all four; a brand's totals only the measured shopper's impression.
+    expect(search.bounded).toMatchObject({ adEvents: 1, clicks: 0, contributors: 1, spend: 0 });
+    expect(
+      search.reasons.find((reason) => reason.code === 'conversion_rate')?.observed['placementClicks'],
+    ).toBeCloseTo(3, 1);
+  }, 90_000);
+
+  it('writes every placement when stock changes, so the stock brands see never waits for a shopper’s event', async () => {
+    const { log, dir } = await openLog('bidding-stock-now');
+    const stream = createStream();
+    stream.campaign({ ...campaign, dailyBudget: undefined });
+    // 25 lines in stock, then one goes out: the stock factor moves 1 -> 0.96, less than a record's 0.05.
+    for (let region = 0; region < 25; region += 1)
+      stream.stock('sparkle-soda-soda-1', `r-${region}`, true, 0);
+    stream.ad('search', 'impression', 10, { cost: 0 });
+    stream.ad('app', 'impression', 11, { cost: 0 });
+    stream.stock('sparkle-soda-soda-1', 'r-0', false, 20);
+    await produce(log, stream.inputs);
+    await settle(await startHost(log, dir));
+    // Had it waited for the next record a shopper's event writes, the brand would see the stock change the moment
+    // some shopper acted: a push telling it that one did.
+    const all = await bids(log);
+    expect(factorOf(latest(all, 'search'), 'stock')).toBe(0.96);
+    expect(factorOf(latest(all, 'app'), 'stock')).toBe(0.96);
+  }, 90_000);
+
   it('dead-letters malformed records of every input with a reason and carries on', async () => {
     const { log, dir } = await openLog('bidding-poison');
     const stream = createStream();
@@ -327,8 +397,10 @@ describe('the bidding stage on the processor host', () => {
       [TOPICS.campaigns, TOPICS.events, TOPICS.ivt, TOPICS.stock].sort(),
     );
     for (const letter of letters) expect(letter.reason.length).toBeGreaterThan(0);
-    // Written at the first ad event and again once 20 more were counted: every good record after the bad ones.
-    expect((await bids(log)).map((bid) => bid.bounded.adEvents)).toEqual([1, 21]);
+    // Written at every counted ad event (brands are answered from the latest record): every good one after the bad.
+    expect((await bids(log)).map((bid) => bid.bounded.adEvents)).toEqual(
+      Array.from({ length: 30 }, (_, n) => n + 1),
+    );
   }, 90_000);
 
   it('writes exactly the records of an uninterrupted run when stopped and restarted between slices', async () => {

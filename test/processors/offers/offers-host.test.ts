@@ -406,6 +406,77 @@ describe('the offer engine on the processor host', () => {
     ]);
   });
 
+  it('bounds a shopper’s offers in one cell of the bounded report even when late entries slip past the daily cap', async () => {
+    // The report's noise assumes one shopper adds at most the daily cap of offers to a cell. The engine's daily
+    // counter forgets days before yesterday, so entries of a day that arrive more than a day late meet a fresh
+    // counter: the cell must still take no more than the cap from that shopper.
+    const { log, dir } = await open();
+    const generous: OfferDefinition = { ...OAT_MILK, zones: [], caps: { perShopperPerDay: 10, perDay: 100 } };
+    const host = await startHost(log, dir, [generous]);
+    await produce(log, [
+      { topic: 'stock', value: stock('store-west-01', 'oat-milk', true, 0) },
+      { topic: 'events', value: purchase('subject-a', 'oat-milk', 1) },
+      { topic: 'instore', value: entry('subject-a', 'dairy', 10) },
+      { topic: 'instore', value: entry('subject-a', 'dairy', 20) },
+      { topic: 'instore', value: entry('subject-a', 'dairy', 2 * 1440 + 10) },
+    ]);
+    // Two more entries of the first day, produced after the third day's (the app was offline).
+    const lateAt = T0 + (2 * 1440 + 20) * 60_000;
+    for (const minutes of [40, 50]) {
+      await log.produce(TOPICS.instore, [
+        { key: 'subject-a', value: JSON.stringify(entry('subject-a', 'dairy', minutes)), timestamp: lateAt },
+      ]);
+    }
+    await settle(host);
+    const cells = (await readAll(log, TOPICS.offerStats))
+      .map((record) => offerStatSchema.parse(JSON.parse(record.value)))
+      .filter((stat) => stat.day === '2026-03-02');
+    const cell = cells.at(-1)!;
+    // The host's exact count has all four; the bounded one at most the cap of 2, from this one shopper.
+    expect(cell.offersMade).toBe(4);
+    expect(cell.bounded).toMatchObject({ offeredSubjects: 1, offersMade: 2 });
+  });
+
+  it('leaves the bounded report when a shopper withdraws measurement or is erased, and never counts one twice', async () => {
+    const { log, dir } = await open();
+    const host = await startHost(log, dir, [{ ...OAT_MILK, caps: { perShopperPerDay: 1, perDay: 100 } }]);
+    const consentChange = (
+      subjectId: string,
+      minutes: number,
+      consent: typeof CONSENT,
+      erased = false,
+    ): Input => ({
+      topic: 'consent',
+      value: { changeId: `consent:c-${next()}`, subjectId, occurredAt: iso(minutes), consent, erased },
+    });
+    const NO_MEASUREMENT = { measurement: false, personalization: true, partnerSharing: true };
+    await produce(log, [
+      { topic: 'stock', value: stock('store-west-01', 'oat-milk', true, 0) },
+      { topic: 'events', value: purchase('subject-a', 'oat-milk', 1) },
+      { topic: 'events', value: purchase('subject-b', 'oat-milk', 1) },
+      { topic: 'events', value: purchase('subject-c', 'oat-milk', 1, NO_MEASUREMENT) },
+      // subject-c allows offers but not measurement: offered, never in an aggregate.
+      { topic: 'instore', value: entry('subject-c', 'dairy', 5, { consent: NO_MEASUREMENT }) },
+      { topic: 'instore', value: entry('subject-a', 'dairy', 10) },
+      { topic: 'instore', value: entry('subject-b', 'dairy', 12) },
+      // subject-b withdraws measurement; subject-a is erased, comes back the same day and is offered again.
+      { topic: 'consent', value: consentChange('subject-b', 20, NO_MEASUREMENT).value },
+      { topic: 'consent', value: consentChange('subject-a', 30, CONSENT, true).value },
+      { topic: 'consent', value: consentChange('subject-a', 40, CONSENT).value },
+      { topic: 'events', value: purchase('subject-a', 'oat-milk', 41) },
+      { topic: 'instore', value: entry('subject-a', 'dairy', 50) },
+    ] as Input[]);
+    await settle(host);
+    expect(made(await offerRecords(log))).toHaveLength(4);
+    const cell = (await readAll(log, TOPICS.offerStats))
+      .map((record) => offerStatSchema.parse(JSON.parse(record.value)))
+      .at(-1)!;
+    // Exact (the host's): four offers to three shoppers, one of them twice. Bounded: only subject-a's second
+    // life — subject-c never measurable, subject-b withdrawn, subject-a's first life erased.
+    expect(cell.offersMade).toBe(4);
+    expect(cell.bounded).toMatchObject({ offeredSubjects: 1, offersMade: 1, offersRedeemed: 0 });
+  });
+
   it('dead-letters malformed input with a reason and carries on; its state survives a restart', async () => {
     const { log, dir } = await open();
     const first = await startHost(log, dir, [OAT_MILK]);
