@@ -30,8 +30,9 @@ export function createBiddingHost(options: BiddingHostOptions): ProcessorHost {
     stateDir,
     name: 'bidding',
     ...(nameSuffix === undefined ? {} : { nameSuffix }),
-    // At one log time: a campaign before the stock and events that concern it, an event before its verdict.
-    inputTopics: [topics.campaigns, topics.stock, topics.events, topics.ivt],
+    // At one log time: a campaign before the stock and events that concern it, an event before its verdict, a
+    // consent change last (ingest writes it beside the event that carried it).
+    inputTopics: [topics.campaigns, topics.stock, topics.events, topics.ivt, topics.consent],
     compactedTopics: [topics.campaigns],
     outputTopics: [topics.bids],
     processor: createBiddingProcessor({ ...processorOptions, topics }),

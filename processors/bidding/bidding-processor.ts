@@ -27,12 +27,15 @@
  * the stage keeps running totals of the ad events whose consent allows measurement (an anonymous event carries the
  * host's default consent), with each contributor's share clamped per campaign (spend: per UTC day; `bounds`):
  * brands are answered from those, noised (gateway), so every change of them is written (a multiplier alone is
- * written only when it moved enough), and every placement is written when stock or the campaign changes. Every
- * output id derives from the input that caused it.
+ * written only when it moved enough), and every placement is written when stock or the campaign changes. A
+ * consent change (`cleanroom.consent`, a fifth input) that withdraws measurement or erases the shopper takes what
+ * they added out of those totals again, for good (see `onConsent`). Every output id derives from the input that
+ * caused it.
  *
  * State keys: `campaigns` (campaign records), `campaign:<id>` (per placement counters and the last record
  * written, spend of the day, stock lines, the campaign-wide totals last written), `stock:<sku>` (facts and region
- * status), `catalog` (skus), `subject:<id>` (last valid click and the day's contribution per campaign),
+ * status), `catalog` (skus), `subject:<id>` (last valid click, and per campaign the contribution so far and to each
+ * placement, or that it was withdrawn),
  * `ad:<adEventId>` (an ad event or a verdict waiting for the other).
  */
 import {
@@ -40,6 +43,7 @@ import {
   TOPICS,
   cleanEventSchema,
   campaignInfoSchema,
+  consentChangeSchema,
   conversionReason,
   flightReason,
   invalidTrafficReason,
@@ -57,6 +61,7 @@ import type {
   BidReason,
   CampaignInfo,
   CleanEvent,
+  ConsentChange,
   IvtVerdict,
   Placement,
   PurchaseEvent,
@@ -76,7 +81,14 @@ export interface BiddingProcessorOptions {
   halfLifeMs?: number;
   bounds?: ContributionBounds;
   /** Topic names (default `cleanroom.*`; a prefix for tests). */
-  topics?: { campaigns?: string; stock?: string; events?: string; ivt?: string; bids?: string };
+  topics?: {
+    campaigns?: string;
+    stock?: string;
+    events?: string;
+    ivt?: string;
+    consent?: string;
+    bids?: string;
+  };
 }
 
 /** An input of the stage. */
@@ -84,7 +96,8 @@ export type BiddingInput =
   | { kind: 'campaign'; campaign: CampaignInfo }
   | { kind: 'stock'; status: StockStatus }
   | { kind: 'event'; event: CleanEvent }
-  | { kind: 'verdict'; verdict: IvtVerdict };
+  | { kind: 'verdict'; verdict: IvtVerdict }
+  | { kind: 'consent'; change: ConsentChange };
 
 /** A placement's bounded running totals (the campaign-wide ones are kept apart, in `campaign:<id>` `totals`). */
 type PlacementTotals = Pick<
@@ -138,7 +151,20 @@ interface CapRow {
   adEvents: number;
   clicks: number;
   conversions: number;
+  /** Bounded spend of `day`. */
   spend: number;
+  /** Bounded spend of every day. Absent in state written before: 0. */
+  spendTotal?: number;
+  /**
+   * What this contributor added to each placement's bounded totals, so a withdrawal can take it out again.
+   * Absent in state written before: only the contributor count and spend can be taken out then.
+   */
+  placed?: Partial<Record<Placement, PlacementTotals>>;
+  /**
+   * The shopper withdrew measurement consent: their contribution was taken out, and they never count for the
+   * campaign again (counted, withdrawn, counted again, a shopper would move the totals by more than one bound).
+   */
+  withdrawn?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -175,6 +201,7 @@ export function biddingTopics(
     stock: given.stock ?? TOPICS.stock,
     events: given.events ?? TOPICS.events,
     ivt: given.ivt ?? TOPICS.ivt,
+    consent: given.consent ?? TOPICS.consent,
     bids: given.bids ?? TOPICS.bids,
   };
 }
@@ -223,6 +250,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const subject = ctx.stateOf.forKey(`subject:${contributor}`);
     const day = dayOf(atMs);
     const stored = subject.get<CapRow>(`cap:${campaignId}`);
+    if (stored?.withdrawn === true) return 0;
     // Spend is allowed per UTC day (it feeds today's spend); a late event of an earlier day counts in no day's
     // allowance of the current one. Ad events, clicks and conversions are allowed once per campaign, for good.
     if (measure === 'spend' && stored !== undefined && stored.day > day) return 0;
@@ -235,8 +263,36 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     const cap: CapRow = measure === 'spend' && base.day < day ? { ...base, day, spend: 0 } : base;
     const taken = Math.max(0, Math.min(amount, bounds[measure] - cap[measure]));
     if (taken <= 0) return 0;
-    subject.put(`cap:${campaignId}`, { ...cap, [measure]: cap[measure] + taken } satisfies CapRow);
+    subject.put(`cap:${campaignId}`, {
+      ...cap,
+      [measure]: cap[measure] + taken,
+      ...(measure === 'spend' ? { spendTotal: (cap.spendTotal ?? 0) + taken } : {}),
+    } satisfies CapRow);
     return taken;
+  };
+
+  /** Note what a shopper's counted event added to a placement's bounded totals (for a later withdrawal). */
+  const notePlaced = (
+    ctx: ProcessorContext,
+    contributor: string,
+    campaignId: string,
+    placement: Placement,
+    added: Partial<PlacementTotals>,
+  ): void => {
+    const subject = ctx.stateOf.forKey(`subject:${contributor}`);
+    const cap = subject.get<CapRow>(`cap:${campaignId}`);
+    if (cap === undefined) return;
+    const before = cap.placed?.[placement] ?? { adEvents: 0, invalidAdEvents: 0, clicks: 0, conversions: 0 };
+    const after: PlacementTotals = {
+      adEvents: before.adEvents + (added.adEvents ?? 0),
+      invalidAdEvents: before.invalidAdEvents + (added.invalidAdEvents ?? 0),
+      clicks: before.clicks + (added.clicks ?? 0),
+      conversions: before.conversions + (added.conversions ?? 0),
+    };
+    subject.put(`cap:${campaignId}`, {
+      ...cap,
+      placed: { ...cap.placed, [placement]: after },
+    } satisfies CapRow);
   };
 
   /**
@@ -362,9 +418,14 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     // The host's live counts take every ad event; the bounded totals brands see only measurable ones.
     const measurable = event.measurable !== false;
     const counted = measurable && withinBound(ctx, event.contributor, campaignId, 'adEvents', atMs) > 0;
+    const added: Partial<PlacementTotals> = {};
     if (counted) {
       bounded.adEvents += 1;
-      if (!verdict.valid) bounded.invalidAdEvents += 1;
+      added.adEvents = 1;
+      if (!verdict.valid) {
+        bounded.invalidAdEvents += 1;
+        added.invalidAdEvents = 1;
+      }
     }
     const next: PlacementRow = {
       ...row,
@@ -374,7 +435,10 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     };
     if (verdict.valid && event.type === 'click') {
       next.clicks = addDecayed(row.clicks, 1, atMs, halfLifeMs);
-      if (counted && withinBound(ctx, event.contributor, campaignId, 'clicks', atMs) > 0) bounded.clicks += 1;
+      if (counted && withinBound(ctx, event.contributor, campaignId, 'clicks', atMs) > 0) {
+        bounded.clicks += 1;
+        added.clicks = 1;
+      }
       if (event.subjectId !== null) {
         ctx.stateOf
           .forKey(`subject:${event.subjectId}`)
@@ -382,6 +446,7 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       }
     }
     state.put(name, next);
+    if (counted) notePlaced(ctx, event.contributor, campaignId, event.placement, added);
     const spendTaken = measurable
       ? withinBound(ctx, event.contributor, campaignId, 'spend', atMs, verdict.valid ? event.cost : 0)
       : 0;
@@ -471,15 +536,73 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
       const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
       const row = state.get<PlacementRow>(`placement:${click.placement}`) ?? emptyPlacement();
       const bounded = { ...row.bounded };
-      if (withinBound(ctx, purchase.subjectId, campaignId, 'conversions', atMs) > 0) bounded.conversions += 1;
+      const converted = withinBound(ctx, purchase.subjectId, campaignId, 'conversions', atMs) > 0;
+      if (converted) bounded.conversions += 1;
       state.put(`placement:${click.placement}`, {
         ...row,
         conversions: addDecayed(row.conversions, 1, atMs, halfLifeMs),
         bounded,
       } satisfies PlacementRow);
+      if (converted) notePlaced(ctx, purchase.subjectId, campaignId, click.placement, { conversions: 1 });
       ctx.count('conversion');
       settle(ctx, campaignId, atMs, purchase.eventId, { touched: click.placement });
     }
+  };
+
+  /**
+   * A shopper who withdrew measurement consent, or was erased, leaves every campaign's bounded totals: what they
+   * added to each placement, one contributor, their spend (today's too, if it is still today). The host's live
+   * counts (decayed, exact) are the host's own and keep them. Their last clicks go, so no later purchase converts.
+   */
+  const onConsent = (change: ConsentChange, ctx: ProcessorContext): void => {
+    if (change.consent.measurement && !change.erased) return;
+    const subject = ctx.stateOf.forKey(`subject:${change.subjectId}`);
+    const atMs = Date.parse(change.occurredAt);
+    for (const name of subject.names('cap:')) {
+      const cap = subject.get<CapRow>(name);
+      if (cap === undefined || cap.withdrawn === true) continue;
+      const campaignId = name.slice('cap:'.length);
+      const state = ctx.stateOf.forKey(`campaign:${campaignId}`);
+      for (const [placement, placed] of Object.entries(cap.placed ?? {})) {
+        const row = state.get<PlacementRow>(`placement:${placement}`);
+        if (row === undefined || placed === undefined) continue;
+        const less = (a: number, b: number): number => Math.max(0, a - b);
+        state.put(`placement:${placement}`, {
+          ...row,
+          bounded: {
+            adEvents: less(row.bounded.adEvents, placed.adEvents),
+            invalidAdEvents: less(row.bounded.invalidAdEvents, placed.invalidAdEvents),
+            clicks: less(row.bounded.clicks, placed.clicks),
+            conversions: less(row.bounded.conversions, placed.conversions),
+          },
+        } satisfies PlacementRow);
+      }
+      const totals = state.get<CampaignTotals>('totals');
+      if (totals !== undefined) {
+        const round = (value: number): number => Math.max(0, Math.round(value * 1e6) / 1e6);
+        state.put('totals', {
+          ...totals,
+          contributors: Math.max(0, totals.contributors - 1),
+          spend: round(totals.spend - (cap.spendTotal ?? 0)),
+          ...(totals.day !== undefined && totals.day === cap.day
+            ? { spendToday: round((totals.spendToday ?? 0) - cap.spend) }
+            : {}),
+        } satisfies CampaignTotals);
+      }
+      subject.put(name, {
+        day: cap.day,
+        adEvents: 0,
+        clicks: 0,
+        conversions: 0,
+        spend: 0,
+        withdrawn: true,
+      } satisfies CapRow);
+      ctx.count('withdrawn');
+      settle(ctx, campaignId, atMs, change.changeId, { everyPlacement: true });
+    }
+    subject.deletePrefix('click:');
+    // An erasure forgets the shopper altogether (the withdrawal markers too: no id of theirs stays).
+    if (change.erased) subject.clear();
   };
 
   /** Count the campaign's lines (promoted product x region) the inventory stage reported, and those in stock. */
@@ -538,6 +661,8 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
         return { kind: 'campaign', campaign: campaignInfoSchema.parse(value) };
       if (record.topic === topics.stock) return { kind: 'stock', status: stockStatusSchema.parse(value) };
       if (record.topic === topics.ivt) return { kind: 'verdict', verdict: ivtVerdictSchema.parse(value) };
+      if (record.topic === topics.consent)
+        return { kind: 'consent', change: consentChangeSchema.parse(value) };
       return { kind: 'event', event: cleanEventSchema.parse(value) };
     },
     // Outside the host's event time (one task over inputs of very different pace); the counts decay by the
@@ -553,6 +678,8 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
           return input.event.eventId;
         case 'verdict':
           return input.verdict.verdictId;
+        case 'consent':
+          return input.change.changeId;
       }
     },
     onRecord(input, ctx) {
@@ -565,6 +692,9 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
           return;
         case 'verdict':
           onVerdict(input.verdict, ctx);
+          return;
+        case 'consent':
+          onConsent(input.change, ctx);
           return;
         case 'event': {
           const { event } = input;

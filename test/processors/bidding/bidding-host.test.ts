@@ -13,6 +13,7 @@ import type {
   AdCleanEvent,
   BidMultiplier,
   CampaignInfo,
+  ConsentChange,
   IvtVerdict,
   Placement,
   PurchaseEvent,
@@ -156,6 +157,17 @@ function createStream() {
       };
       push(TOPICS.stock, sku, status);
     },
+    consentChange(subject: string, second: number, measurement: boolean, erased = false): void {
+      sequence += 1;
+      const change: ConsentChange = {
+        changeId: `consent:retail.loyalty:change-${sequence}`,
+        subjectId: subject,
+        occurredAt: iso(second),
+        consent: { ...consent, measurement },
+        erased,
+      };
+      push(TOPICS.consent, subject, change);
+    },
     raw(topic: string, text: string): void {
       inputs.push({ topic, key: 'bad', value: text, at: (logTime += 1) });
     },
@@ -180,7 +192,14 @@ async function openLog(name: string): Promise<{ log: Log; dir: string }> {
   const log = createEmbeddedLog({ path: `${dir}/log.sqlite` });
   resources.logs.push(log);
   await log.createTopic(TOPICS.campaigns, { compacted: true });
-  for (const topic of [TOPICS.stock, TOPICS.events, TOPICS.ivt, TOPICS.bids, TOPICS.deadLetter])
+  for (const topic of [
+    TOPICS.stock,
+    TOPICS.events,
+    TOPICS.ivt,
+    TOPICS.consent,
+    TOPICS.bids,
+    TOPICS.deadLetter,
+  ])
     await log.createTopic(topic);
   return { log, dir };
 }
@@ -354,6 +373,53 @@ describe('the bidding stage on the processor host', () => {
     const search = latest(await bids(log), 'search');
     // The host's ad server counts all four; a brand's totals only the measured shopper's impression.
     expect(search.bounded).toMatchObject({ adEvents: 1, clicks: 0, contributors: 1, spend: 0 });
+    expect(
+      search.reasons.find((reason) => reason.code === 'conversion_rate')?.observed['placementClicks'],
+    ).toBeCloseTo(3, 1);
+  }, 90_000);
+
+  it('takes a shopper out of the totals brands see when they withdraw measurement or are erased, for good', async () => {
+    const { log, dir } = await openLog('bidding-withdrawal');
+    const stream = createStream();
+    stream.campaign({ ...campaign, dailyBudget: undefined });
+    // Three shoppers: one stays, one withdraws measurement (and later consents again), one is erased.
+    for (const subject of ['stays', 'withdraws', 'erased']) {
+      stream.ad('search', 'impression', 10, { subject, cost: 0.01 });
+      stream.ad('search', 'click', 11, { subject, cost: 1 });
+      stream.ad('home', 'impression', 12, { subject, cost: 0.01 });
+      stream.purchase(subject, 20);
+    }
+    stream.ad('home', 'impression', 25, { subject: 'invalid', cost: 0, valid: false });
+    await produce(log, stream.inputs);
+    const host = await startHost(log, dir);
+    await settle(host);
+    const before = await bids(log);
+    expect(latest(before, 'search').bounded).toMatchObject({ adEvents: 6, clicks: 3, conversions: 3 });
+    expect(latest(before, 'home').bounded).toMatchObject({
+      adEvents: 4,
+      invalidAdEvents: 1,
+      contributors: 4,
+    });
+
+    const later = createStream();
+    later.consentChange('withdraws', 30, false);
+    later.consentChange('erased', 31, false, true);
+    // Consent given again, then more events and a purchase: the shopper who withdrew never counts again.
+    later.consentChange('withdraws', 40, true);
+    later.ad('search', 'click', 41, { subject: 'withdraws', cost: 1 });
+    later.purchase('withdraws', 42);
+    await produce(log, later.inputs);
+    await settle(host);
+    const after = await bids(log);
+    const search = latest(after, 'search');
+    const home = latest(after, 'home');
+    // Only the shopper who stayed (and the invalid anonymous-looking one on home) remain.
+    expect(search.bounded).toMatchObject({ adEvents: 2, clicks: 1, conversions: 1, contributors: 2 });
+    expect(home.bounded).toMatchObject({ adEvents: 2, invalidAdEvents: 1, contributors: 2 });
+    // Spend: the stayer's 1.02; the invalid event cost nothing.
+    expect(search.bounded.spend).toBeCloseTo(1.02, 6);
+    // The host's live counts are its own: the records written at the withdrawals still hold all three clicks
+    // (decayed over seconds); the later click moved neither the brands' totals nor the multiplier enough to write.
     expect(
       search.reasons.find((reason) => reason.code === 'conversion_rate')?.observed['placementClicks'],
     ).toBeCloseTo(3, 1);
