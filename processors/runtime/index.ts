@@ -42,6 +42,7 @@ export type {
   KeyedState,
   StateAccess,
   ProcessorOutput,
+  ProcessorMemory,
   EventTimeOptions,
 } from './processor.ts';
 export { createProcessorTask } from './processor-task.ts';
