@@ -1,17 +1,11 @@
 /** The bidding stage as a processor host over its four inputs, with the topic it writes created up front. */
-import { createMergedStageHost } from '../runtime/index.ts';
-import type { Log, ProcessorHost } from '../runtime/index.ts';
+import { defineMergedStage } from '../runtime/index.ts';
+import type { ProcessorHost, StageHostOptions } from '../runtime/index.ts';
 import { biddingTopics, createBiddingProcessor } from './bidding-processor.ts';
 import type { BiddingProcessorOptions } from './bidding-processor.ts';
 
 /** Options of {@link createBiddingHost}. */
-export interface BiddingHostOptions extends BiddingProcessorOptions {
-  log: Log;
-  stateDir: string;
-  /** Suffix of the processor name (and so of its group id and state folder), e.g. for tests. */
-  nameSuffix?: string;
-  onError?: (error: unknown) => void;
-}
+export type BiddingHostOptions = StageHostOptions & BiddingProcessorOptions;
 
 /**
  * Create the bidding host: ONE task over every partition of `cleanroom.campaigns`, `cleanroom.stock`,
@@ -22,19 +16,12 @@ export interface BiddingHostOptions extends BiddingProcessorOptions {
  * const host = createBiddingHost({ log, stateDir: './data/state' });
  * await host.start();
  */
-export function createBiddingHost(options: BiddingHostOptions): ProcessorHost {
-  const { log, stateDir, nameSuffix, onError, ...processorOptions } = options;
-  const topics = biddingTopics(options.topics);
-  return createMergedStageHost({
-    log,
-    stateDir,
-    name: 'bidding',
-    ...(nameSuffix === undefined ? {} : { nameSuffix }),
-    // At one log time: a campaign before the stock and events that concern it, an event before its verdict.
-    inputTopics: [topics.campaigns, topics.stock, topics.events, topics.ivt],
-    compactedTopics: [topics.campaigns],
-    outputTopics: [topics.bids],
-    processor: createBiddingProcessor({ ...processorOptions, topics }),
-    ...(onError === undefined ? {} : { onError }),
-  });
-}
+export const createBiddingHost: (options: BiddingHostOptions) => ProcessorHost = defineMergedStage({
+  name: 'bidding',
+  topics: biddingTopics,
+  // At one log time: a campaign before the stock and events that concern it, an event before its verdict.
+  inputs: ['campaigns', 'stock', 'events', 'ivt'],
+  compacted: ['campaigns'],
+  outputs: ['bids'],
+  processor: createBiddingProcessor,
+});

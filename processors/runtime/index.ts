@@ -80,8 +80,8 @@ export { ProcessorError, RecordRejectedError, isProcessorError } from './process
 export type { ProcessorErrorCode, ProcessorErrorContext } from './processor-errors.ts';
 export { createEmbeddedLog } from './embedded-log.ts';
 export { createLogCleaner } from './log-cleaner.ts';
-export { createMergedStageHost } from './merged-stage-host.ts';
-export type { MergedStageHostOptions } from './merged-stage-host.ts';
+export { defineMergedStage } from './merged-stage-host.ts';
+export type { MergedStage, StageHostOptions } from './merged-stage-host.ts';
 export type { LogCleaner, LogCleanerOptions } from './log-cleaner.ts';
 export type { EmbeddedLogOptions } from './embedded-log.ts';
 export { createKafkaLog } from './kafka-log.ts';
