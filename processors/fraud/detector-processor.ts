@@ -60,7 +60,9 @@ export function createDetectorProcessor(options: {
   const detectorOf = (partition: number): FraudDetector => {
     const detector = detectors.get(partition);
     if (detector === undefined)
-      throw new FraudError('STATE_CORRUPT', 'the detector was used before its state was loaded', { partition });
+      throw new FraudError('STATE_CORRUPT', 'the detector was used before its state was loaded', {
+        partition,
+      });
     return detector;
   };
   return {

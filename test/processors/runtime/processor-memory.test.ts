@@ -60,7 +60,11 @@ describe('processor task with a working copy in memory', () => {
     const counter = createMemoryCounter();
     const { task, drain } = setup(counter);
     expect(counter.loads).toBe(1);
-    const records = recordsOf('in', 0, [1, 2, 3].map((n) => ({ key: 'a', value: { id: `e${n}` } })));
+    const records = recordsOf(
+      'in',
+      0,
+      [1, 2, 3].map((n) => ({ key: 'a', value: { id: `e${n}` } })),
+    );
     task.processBatch({ topic: 'in', partition: 0, records });
     expect(counter.saves).toBe(1);
     expect(task.store.getMeta('count')).toBe(3);
@@ -90,7 +94,10 @@ describe('processor task with a working copy in memory', () => {
       { key: 'a', value: { id: 'e3' } },
     ]);
     task.processBatch({ topic: 'in', partition: 0, records });
-    const outputs = drain().map((entry) => ({ topic: entry.topic, value: JSON.parse(entry.value) as unknown }));
+    const outputs = drain().map((entry) => ({
+      topic: entry.topic,
+      value: JSON.parse(entry.value) as unknown,
+    }));
     expect(outputs.filter((output) => output.topic === 'test.counts').map((output) => output.value)).toEqual([
       1, 2,
     ]);
