@@ -45,7 +45,8 @@ import type {
   ZoneEntry,
 } from '../../schema/topics.ts';
 import { storeInStock } from '../inventory/index.ts';
-import type { KeyedState, Processor, ProcessorContext } from '../runtime/index.ts';
+import { byKind } from '../runtime/index.ts';
+import type { KeyedState, LogRecord, Processor, ProcessorContext, RecordContext } from '../runtime/index.ts';
 import { countOffer } from './offer-stats.ts';
 import type { OfferStatBounds } from './offer-stats.ts';
 import { dayOf, eligibility, pickOffer } from './offer-rules.ts';
@@ -340,43 +341,25 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
     },
     // Outside event time: every rule compares the records' own timestamps, in the merge's log-time order.
     eventTime: () => null,
-    eventId: (input, record) => {
-      switch (input.kind) {
-        case 'consent':
-          return input.change.changeId;
-        case 'level':
-          return input.level.eventId;
-        case 'segment':
-          return input.change.changeId;
-        case 'purchase':
-          return input.purchase.eventId;
-        case 'instore':
-          return input.record.eventId;
-        default:
-          return `${record.topic}:${record.partition}:${record.offset}`;
-      }
-    },
-    onRecord(input, ctx) {
-      switch (input.kind) {
-        case 'consent':
-          onConsent(input.change, ctx);
-          return;
-        case 'level':
-          onLevel(input.level, ctx);
-          return;
-        case 'segment':
-          onSegment(input.change, ctx);
-          return;
-        case 'purchase':
-          onPurchase(input.purchase, ctx);
-          return;
-        case 'instore':
-          if (input.record.kind === 'zone_entry') onZoneEntry(input.record, ctx);
-          else ctx.count(input.record.kind);
-          return;
-        default:
-          return;
-      }
-    },
+    eventId: byKind<OfferInput, [LogRecord], string>({
+      consent: (input) => input.change.changeId,
+      level: (input) => input.level.eventId,
+      segment: (input) => input.change.changeId,
+      purchase: (input) => input.purchase.eventId,
+      instore: (input) => input.record.eventId,
+      other: (_, record) => `${record.topic}:${record.partition}:${record.offset}`,
+    }),
+    onRecord: byKind<OfferInput, [RecordContext], void>({
+      consent: (input, ctx) => onConsent(input.change, ctx),
+      level: (input, ctx) => onLevel(input.level, ctx),
+      segment: (input, ctx) => onSegment(input.change, ctx),
+      purchase: (input, ctx) => onPurchase(input.purchase, ctx),
+      instore: ({ record }, ctx) => {
+        if (record.kind === 'zone_entry') onZoneEntry(record, ctx);
+        else ctx.count(record.kind);
+      },
+      // Other events: nothing of them matters here.
+      other: () => undefined,
+    }),
   };
 }
