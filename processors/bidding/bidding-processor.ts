@@ -34,7 +34,6 @@
  */
 import {
   DEFAULT_BID_BOUNDS,
-  TOPICS,
   cleanEventSchema,
   campaignInfoSchema,
   conversionReason,
@@ -60,7 +59,7 @@ import type {
   StockStatus,
 } from '../../schema/index.ts';
 import { promotes } from '../inventory/index.ts';
-import { byKind } from '../runtime/index.ts';
+import { byKind, stageTopics } from '../runtime/index.ts';
 import type { LogRecord, Processor, ProcessorContext, RecordContext } from '../runtime/index.ts';
 import { addDecayed, decayedValue } from './decayed-count.ts';
 import type { DecayedCount } from './decayed-count.ts';
@@ -156,13 +155,7 @@ function totalsGrew(last: PlacementTotals | undefined, now: PlacementTotals): bo
 export function biddingTopics(
   given: BiddingProcessorOptions['topics'] = {},
 ): Required<NonNullable<BiddingProcessorOptions['topics']>> {
-  return {
-    campaigns: given.campaigns ?? TOPICS.campaigns,
-    stock: given.stock ?? TOPICS.stock,
-    events: given.events ?? TOPICS.events,
-    ivt: given.ivt ?? TOPICS.ivt,
-    bids: given.bids ?? TOPICS.bids,
-  };
+  return stageTopics(['campaigns', 'stock', 'events', 'ivt', 'bids'], given);
 }
 
 const emptyPlacement = (): PlacementRow => ({

@@ -27,7 +27,6 @@
  * `daily` (offers made per offer and day), `stats:<brand>` (report cells).
  */
 import {
-  TOPICS,
   consentChangeSchema,
   instoreCleanSchema,
   inventoryLevelSchema,
@@ -45,7 +44,7 @@ import type {
   ZoneEntry,
 } from '../../schema/topics.ts';
 import { storeInStock } from '../inventory/index.ts';
-import { byKind } from '../runtime/index.ts';
+import { byKind, stageTopics } from '../runtime/index.ts';
 import type { KeyedState, LogRecord, Processor, ProcessorContext, RecordContext } from '../runtime/index.ts';
 import { countOffer } from './offer-stats.ts';
 import type { OfferStatBounds } from './offer-stats.ts';
@@ -82,15 +81,10 @@ export interface OfferTopics {
 
 /** The stage's topics: those given, `cleanroom.*` for the rest. */
 export function offerTopics(given: Partial<OfferTopics> = {}): OfferTopics {
-  return {
-    consent: given.consent ?? TOPICS.consent,
-    inventory: given.inventory ?? TOPICS.inventory,
-    segmentChanges: given.segmentChanges ?? TOPICS.segmentChanges,
-    events: given.events ?? TOPICS.events,
-    instore: given.instore ?? TOPICS.instore,
-    offers: given.offers ?? TOPICS.offers,
-    offerStats: given.offerStats ?? TOPICS.offerStats,
-  };
+  return stageTopics(
+    ['consent', 'inventory', 'segmentChanges', 'events', 'instore', 'offers', 'offerStats'],
+    given,
+  );
 }
 
 /** An input of the stage. */

@@ -57,7 +57,7 @@ export { OUTPUT_ID_HEADER, produceStoreOutbox } from './store-outbox.ts';
 export { HOST_EVENTS } from './host-events.ts';
 export type { HostEventName, HostEventListener } from './host-events.ts';
 export { partitionKey } from './partition-key.ts';
-export { prefixTopics } from './prefix-topics.ts';
+export { prefixTopics, stageTopics } from './prefix-topics.ts';
 export { deadLetterOf, describeParseError, sanitizeReason } from './dead-letter.ts';
 export {
   PRODUCER_HEADER,
