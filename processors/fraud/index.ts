@@ -6,20 +6,8 @@ export type { GivtReason, SivtReason, IvtReason } from './reasons.ts';
 export { createFraudDetector } from './detector.ts';
 export type { FraudDetector, FraudDetectorOptions } from './detector.ts';
 export type { FraudOutput } from './context.ts';
-export {
-  FRAUD_STATE_TABLES,
-  createFraudState,
-  drainFraudStateChanges,
-  restoreFraudState,
-  snapshotFraudState,
-} from './state.ts';
-export type {
-  FraudState,
-  FraudStateSnapshot,
-  FraudStateChange,
-  FraudStateTable,
-  EventMemory,
-} from './state.ts';
+// The detector's snapshot and change types are part of its interface; building and restoring its state is its own.
+export type { FraudStateSnapshot, FraudStateChange, FraudStateTable, EventMemory } from './state.ts';
 export { FraudError } from './errors.ts';
 export type { FraudErrorCode, FraudErrorContext } from './errors.ts';
 export { FRAUD_INPUT_TOPIC, fraudTopics } from './topics.ts';
