@@ -1,46 +1,18 @@
 /**
  * The public face of policies/: identity, consent, contracts, the decision engine, privacy and audit.
- * Each area appends its exports here by name (no `export *`).
+ * Each area appends its exports here by name (no `export *`). Identity and contracts append only what other
+ * folders take through this file: their own index.ts lists the rest, and repeating it here made two lists to
+ * keep in step (policies/contracts/index.ts is imported directly; identity's internals only through the two).
  */
 export {};
 export {
-  IdentityError,
-  isIdentityError,
-  normalizeEmail,
-  normalizePhone,
   hashEmail,
-  hashPhone,
-  hashLoyaltyId,
-  hashDeviceId,
-  sha256Base64,
-  hmacBase64url,
-  isIdentifierHash,
-  hashIdentifiers,
-  IDENTIFIER_KINDS,
-  subjectIdFor,
   createIdentityStore,
   createPartnerKeyStore,
   loadOrCreateSecrets,
   secretsFromHostSecret,
-  HOST_SECRET_ENV,
 } from './identity/index.ts';
-export type {
-  IdentityErrorCode,
-  IdentityErrorContext,
-  RawIdentifiers,
-  IdentifierHashes,
-  IdentifierKind,
-  IdentityStore,
-  IdentityStoreOptions,
-  Resolution,
-  PartnerKeyStore,
-  PartnerKeyStoreOptions,
-  KeyRotation,
-  EpochPseudonym,
-  HostSecrets,
-  LoadSecretsOptions,
-  DatabaseInput,
-} from './identity/index.ts';
+export type { IdentityStore, PartnerKeyStore, HostSecrets } from './identity/index.ts';
 export { ConsentError, createConsentLedger, DEFAULT_CONSENT, NO_CONSENT } from './consent/index.ts';
 export type {
   ConsentErrorCode,
@@ -51,53 +23,20 @@ export type {
   ConsentCounts,
 } from './consent/index.ts';
 export {
-  ContractError,
-  ContractValidationError,
-  ContractChangeRejectedError,
-  PURPOSES,
-  INVENTORY_ACTIONS,
-  BIDDING_ACTIONS,
-  PARTNER_KINDS,
-  HOST_ROLES,
-  GEO_GRANULARITIES,
-  partnerContractSchema,
-  hostConfigSchema,
   DEFAULT_HOST_CONFIG,
-  canonicalJson,
-  contentHash,
+  hostConfigSchema,
   shortVersion,
-  contractVersionOf,
-  safeParseContract,
-  parseContract,
-  safeParseHostConfig,
   loadContracts,
-  safeParseContractText,
   createContractRegistry,
   importContractsFromDir,
   FOOT_TRAFFIC_HOST_DEFAULTS,
 } from './contracts/index.ts';
 export type {
-  ContractErrorCode,
-  ContractProblem,
-  Purpose,
-  PartnerKind,
-  HostRole,
-  GeoGranularity,
   PartnerContract,
   PartnerContractInput,
   HostConfig,
   HostConfigInput,
-  VersionedContract,
-  ParseResult,
-  ParseOptions,
-  LoadedContract,
-  LoadedContracts,
-  ImportedContracts,
-  ContractSource,
   RegisteredContract,
-  ContractChange,
-  ContractChangeListener,
-  UpsertResult,
   ContractRegistry,
 } from './contracts/index.ts';
 export { decide } from './engine.ts';

@@ -78,6 +78,14 @@ export function createRecordApplier(targets: {
   onErased?: (subjectId: string) => void;
 }): (record: LogRecord) => void {
   const { models, hub, feeds } = targets;
+  // Topics whose records only update their read model: parse by the topic's schema, apply.
+  const modelUpdates = new Map<string, (value: unknown) => void>([
+    [TOPICS.campaigns, (value) => models.applyCampaign(campaignInfoSchema.parse(value))],
+    [TOPICS.stock, (value) => models.applyStockStatus(stockStatusSchema.parse(value))],
+    [TOPICS.campaignPauses, (value) => models.applyCampaignPause(campaignPauseSchema.parse(value))],
+    [TOPICS.bids, (value) => models.applyBid(bidMultiplierSchema.parse(value))],
+    [TOPICS.offerStats, (value) => models.applyOfferStat(offerStatSchema.parse(value))],
+  ]);
   return (record: LogRecord): void => {
     const value: unknown = JSON.parse(record.value);
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -119,22 +127,8 @@ export function createRecordApplier(targets: {
         if (!known) feeds.publishTrigger(trigger);
         return;
       }
-      case TOPICS.campaigns:
-        models.applyCampaign(campaignInfoSchema.parse(value));
-        return;
-      case TOPICS.stock:
-        models.applyStockStatus(stockStatusSchema.parse(value));
-        return;
-      case TOPICS.campaignPauses:
-        models.applyCampaignPause(campaignPauseSchema.parse(value));
-        return;
-      case TOPICS.bids:
-        models.applyBid(bidMultiplierSchema.parse(value));
-        return;
-      case TOPICS.offerStats:
-        models.applyOfferStat(offerStatSchema.parse(value));
-        return;
       default:
+        modelUpdates.get(record.topic)?.(value);
         return;
     }
   };

@@ -1,8 +1,8 @@
 /** Partial aggregate rows of one input partition, and their merge into restated aggregates. */
 import { z } from 'zod';
-import type { AttributionAggregate } from '../../schema/index.ts';
+import type { AttributionAggregate, AttributionModel } from '../../schema/index.ts';
 import { emptyRow, toAggregate } from './aggregates.ts';
-import type { AggregateRow, ModelSums } from './aggregates.ts';
+import type { AggregateRow } from './aggregates.ts';
 import { maxBounds } from './bounded-sums.ts';
 import type { BoundedSums } from './bounded-sums.ts';
 import { DEFAULT_ATTRIBUTION_CONFIG } from './config.ts';
@@ -61,12 +61,20 @@ function addBounded(into: BoundedSums, from: BoundedSums | undefined): void {
   into.exposedSubjects += from.exposedSubjects;
   into.convertingSubjects += from.convertingSubjects;
   into.spend += from.spend;
+  addModelSums(into.models, from.models, ['conversions', 'revenue']);
+}
+
+/** Adds every model's sums of `from` into `into`, field by field; a model `into` lacks starts at zero. */
+function addModelSums<Sums extends Record<Field, number>, Field extends keyof Sums>(
+  into: Partial<Record<AttributionModel, Sums>>,
+  from: Partial<Record<AttributionModel, Sums>>,
+  fields: readonly Field[],
+): void {
   for (const model of ATTRIBUTION_MODELS) {
-    const sums = from.models[model];
+    const sums = from[model];
     if (sums === undefined) continue;
-    const target = (into.models[model] ??= { conversions: 0, revenue: 0 });
-    target.conversions += sums.conversions;
-    target.revenue += sums.revenue;
+    const target = (into[model] ??= Object.fromEntries(fields.map((field) => [field, 0])) as Sums);
+    for (const field of fields) (target[field] as number) += sums[field];
   }
 }
 
@@ -88,21 +96,7 @@ export function mergeRows(rows: readonly AggregateRow[], version: number): Aggre
     merged.convertingSubjects += row.convertingSubjects;
     merged.ghostConverters += row.ghostConverters;
     merged.spend += row.spend;
-    for (const model of ATTRIBUTION_MODELS) {
-      const sums = row.models[model];
-      if (sums === undefined) continue;
-      const into: ModelSums = merged.models[model] ?? {
-        conversions: 0,
-        revenue: 0,
-        directRevenue: 0,
-        haloRevenue: 0,
-      };
-      into.conversions += sums.conversions;
-      into.revenue += sums.revenue;
-      into.directRevenue += sums.directRevenue;
-      into.haloRevenue += sums.haloRevenue;
-      merged.models[model] = into;
-    }
+    addModelSums(merged.models, row.models, ['conversions', 'revenue', 'directRevenue', 'haloRevenue']);
   }
   return merged;
 }

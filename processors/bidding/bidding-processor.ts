@@ -40,7 +40,6 @@
  */
 import {
   DEFAULT_BID_BOUNDS,
-  TOPICS,
   cleanEventSchema,
   campaignInfoSchema,
   consentChangeSchema,
@@ -68,7 +67,8 @@ import type {
   StockStatus,
 } from '../../schema/index.ts';
 import { promotes } from '../inventory/index.ts';
-import type { LogRecord, Processor, ProcessorContext } from '../runtime/index.ts';
+import { byKind, stageTopics } from '../runtime/index.ts';
+import type { LogRecord, Processor, ProcessorContext, RecordContext } from '../runtime/index.ts';
 import { addDecayed, decayedValue } from './decayed-count.ts';
 import type { DecayedCount } from './decayed-count.ts';
 
@@ -196,14 +196,7 @@ interface PublishedTotals {
 export function biddingTopics(
   given: BiddingProcessorOptions['topics'] = {},
 ): Required<NonNullable<BiddingProcessorOptions['topics']>> {
-  return {
-    campaigns: given.campaigns ?? TOPICS.campaigns,
-    stock: given.stock ?? TOPICS.stock,
-    events: given.events ?? TOPICS.events,
-    ivt: given.ivt ?? TOPICS.ivt,
-    consent: given.consent ?? TOPICS.consent,
-    bids: given.bids ?? TOPICS.bids,
-  };
+  return stageTopics(['campaigns', 'stock', 'events', 'ivt', 'consent', 'bids'], given);
 }
 
 const emptyPlacement = (): PlacementRow => ({
@@ -668,40 +661,22 @@ export function createBiddingProcessor(options: BiddingProcessorOptions = {}): P
     // Outside the host's event time (one task over inputs of very different pace); the counts decay by the
     // records' own times, and outputs depend on the log order alone.
     eventTime: () => null,
-    eventId: (input, record) => {
-      switch (input.kind) {
-        case 'campaign':
-          return `campaign:${record.partition}:${record.offset}`;
-        case 'stock':
-          return input.status.statusId;
-        case 'event':
-          return input.event.eventId;
-        case 'verdict':
-          return input.verdict.verdictId;
-        case 'consent':
-          return input.change.changeId;
-      }
-    },
-    onRecord(input, ctx) {
-      switch (input.kind) {
-        case 'campaign':
-          onCampaign(input.campaign, ctx, ctx.record);
-          return;
-        case 'stock':
-          onStock(input.status, ctx);
-          return;
-        case 'verdict':
-          onVerdict(input.verdict, ctx);
-          return;
-        case 'consent':
-          onConsent(input.change, ctx);
-          return;
-        case 'event': {
-          const { event } = input;
-          if (event.type === 'impression' || event.type === 'click') onAdEvent(event, ctx);
-          else if (event.type === 'purchase') onPurchase(event, ctx);
-        }
-      }
-    },
+    eventId: byKind<BiddingInput, [LogRecord], string>({
+      campaign: (_, record) => `campaign:${record.partition}:${record.offset}`,
+      stock: (input) => input.status.statusId,
+      event: (input) => input.event.eventId,
+      verdict: (input) => input.verdict.verdictId,
+      consent: (input) => input.change.changeId,
+    }),
+    onRecord: byKind<BiddingInput, [RecordContext], void>({
+      campaign: (input, ctx) => onCampaign(input.campaign, ctx, ctx.record),
+      stock: (input, ctx) => onStock(input.status, ctx),
+      verdict: (input, ctx) => onVerdict(input.verdict, ctx),
+      consent: (input, ctx) => onConsent(input.change, ctx),
+      event: ({ event }, ctx) => {
+        if (event.type === 'impression' || event.type === 'click') onAdEvent(event, ctx);
+        else if (event.type === 'purchase') onPurchase(event, ctx);
+      },
+    }),
   };
 }

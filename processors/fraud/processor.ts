@@ -2,8 +2,8 @@
 import { createProcessorHost } from '../runtime/index.ts';
 import type { Log, ProcessorHost } from '../runtime/index.ts';
 import type { FraudConfigInput } from './config.ts';
-import { createDetectorRunner } from './detector-runner.ts';
-import type { DetectorRunner, DetectorRunnerStats } from './detector-runner.ts';
+import { createDetectorHost } from './detector-host.ts';
+import { DETECTOR_COUNTS } from './detector-processor.ts';
 import { createFraudRouter } from './router.ts';
 import { fraudTopics } from './topics.ts';
 
@@ -27,13 +27,24 @@ export interface FraudProcessorOptions {
   route?: boolean;
 }
 
+/** Counters of a fraud processor, kept with the stages' state (so they count from the first start). */
+export interface FraudStats {
+  adEvents: number;
+  verdicts: number;
+  signals: number;
+  /** Input the detector could not parse (dead-lettered). */
+  rejected: number;
+  /** Events the router forwarded to the detector (0 without the router stage). */
+  routed: number;
+}
+
 /** A running fraud processor. */
 export interface FraudProcessor {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Whether both stages have read their inputs to the end and produced every output. */
   caughtUp(): Promise<boolean>;
-  stats(): DetectorRunnerStats & { routed: number };
+  stats(): FraudStats;
 }
 
 /**
@@ -63,7 +74,7 @@ export function createFraudProcessor(options: FraudProcessorOptions): FraudProce
           eventTime: { maxOutOfOrdernessMs: 0 },
           ...shared,
         });
-  const detector: DetectorRunner = createDetectorRunner({
+  const detector: ProcessorHost = createDetectorHost({
     log: options.log,
     stateDir: options.stateDir,
     groupId: `${prefix}.fraud-detector`,
@@ -83,6 +94,15 @@ export function createFraudProcessor(options: FraudProcessorOptions): FraudProce
     async caughtUp() {
       return (router === null || (await router.caughtUp())) && (await detector.caughtUp());
     },
-    stats: () => ({ ...detector.stats(), routed: router?.stats().outputs ?? 0 }),
+    stats() {
+      const { counts, deadLettered } = detector.stats();
+      return {
+        adEvents: counts[DETECTOR_COUNTS.adEvent] ?? 0,
+        verdicts: counts[DETECTOR_COUNTS.verdict] ?? 0,
+        signals: counts[DETECTOR_COUNTS.signal] ?? 0,
+        rejected: deadLettered,
+        routed: router?.stats().outputs ?? 0,
+      };
+    },
   };
 }

@@ -5,11 +5,5 @@ export { createInventoryHost } from './inventory-host.ts';
 export type { InventoryHostOptions } from './inventory-host.ts';
 export { promotes } from './campaign-products.ts';
 export type { ProductFacts } from './campaign-products.ts';
-export {
-  DEFAULT_MIN_IN_STOCK_SHARE,
-  inStockShare,
-  pickSubstitute,
-  regionInStock,
-  storeInStock,
-} from './stock-rules.ts';
-export type { RegionStock, SubstituteCandidate } from './stock-rules.ts';
+// The rest of stock-rules.ts (shares, substitutes) is the stage's own: no other folder uses it.
+export { DEFAULT_MIN_IN_STOCK_SHARE, storeInStock } from './stock-rules.ts';

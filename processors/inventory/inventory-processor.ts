@@ -17,8 +17,9 @@
  * State keys: `product:<sku>` (facts, one row per store, one per region), `siblings:<brand>|<category>`,
  * `catalog` (every sku), `campaigns` (campaign records), `lines:<campaignId>` (paused lines and their substitute).
  */
-import { TOPICS, campaignInfoSchema, inventoryLevelSchema } from '../../schema/topics.ts';
+import { campaignInfoSchema, inventoryLevelSchema } from '../../schema/topics.ts';
 import type { CampaignInfo, CampaignPause, InventoryLevel, StockStatus } from '../../schema/topics.ts';
+import { stageTopics } from '../runtime/index.ts';
 import type { LogRecord, Processor, ProcessorContext } from '../runtime/index.ts';
 import { promotes } from './campaign-products.ts';
 import type { ProductFacts } from './campaign-products.ts';
@@ -67,12 +68,7 @@ interface LineRow {
 export function inventoryTopics(
   given: InventoryProcessorOptions['topics'] = {},
 ): Required<NonNullable<InventoryProcessorOptions['topics']>> {
-  return {
-    inventory: given.inventory ?? TOPICS.inventory,
-    campaigns: given.campaigns ?? TOPICS.campaigns,
-    stock: given.stock ?? TOPICS.stock,
-    campaignPauses: given.campaignPauses ?? TOPICS.campaignPauses,
-  };
+  return stageTopics(['inventory', 'campaigns', 'stock', 'campaignPauses'], given);
 }
 
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;

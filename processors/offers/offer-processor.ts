@@ -27,7 +27,6 @@
  * `daily` (offers made per offer and day), `stats:<brand>` (report cells).
  */
 import {
-  TOPICS,
   consentChangeSchema,
   instoreCleanSchema,
   inventoryLevelSchema,
@@ -45,7 +44,8 @@ import type {
   ZoneEntry,
 } from '../../schema/topics.ts';
 import { storeInStock } from '../inventory/index.ts';
-import type { KeyedState, Processor, ProcessorContext } from '../runtime/index.ts';
+import { byKind, stageTopics } from '../runtime/index.ts';
+import type { KeyedState, LogRecord, Processor, ProcessorContext, RecordContext } from '../runtime/index.ts';
 import { countOffer, withdrawFromOfferStats } from './offer-stats.ts';
 import type { OfferStatBounds } from './offer-stats.ts';
 import { dayOf, eligibility, pickOffer } from './offer-rules.ts';
@@ -81,15 +81,10 @@ export interface OfferTopics {
 
 /** The stage's topics: those given, `cleanroom.*` for the rest. */
 export function offerTopics(given: Partial<OfferTopics> = {}): OfferTopics {
-  return {
-    consent: given.consent ?? TOPICS.consent,
-    inventory: given.inventory ?? TOPICS.inventory,
-    segmentChanges: given.segmentChanges ?? TOPICS.segmentChanges,
-    events: given.events ?? TOPICS.events,
-    instore: given.instore ?? TOPICS.instore,
-    offers: given.offers ?? TOPICS.offers,
-    offerStats: given.offerStats ?? TOPICS.offerStats,
-  };
+  return stageTopics(
+    ['consent', 'inventory', 'segmentChanges', 'events', 'instore', 'offers', 'offerStats'],
+    given,
+  );
 }
 
 /** An input of the stage. */
@@ -345,43 +340,25 @@ export function createOfferProcessor(options: OfferProcessorOptions): Processor<
     },
     // Outside event time: every rule compares the records' own timestamps, in the merge's log-time order.
     eventTime: () => null,
-    eventId: (input, record) => {
-      switch (input.kind) {
-        case 'consent':
-          return input.change.changeId;
-        case 'level':
-          return input.level.eventId;
-        case 'segment':
-          return input.change.changeId;
-        case 'purchase':
-          return input.purchase.eventId;
-        case 'instore':
-          return input.record.eventId;
-        default:
-          return `${record.topic}:${record.partition}:${record.offset}`;
-      }
-    },
-    onRecord(input, ctx) {
-      switch (input.kind) {
-        case 'consent':
-          onConsent(input.change, ctx);
-          return;
-        case 'level':
-          onLevel(input.level, ctx);
-          return;
-        case 'segment':
-          onSegment(input.change, ctx);
-          return;
-        case 'purchase':
-          onPurchase(input.purchase, ctx);
-          return;
-        case 'instore':
-          if (input.record.kind === 'zone_entry') onZoneEntry(input.record, ctx);
-          else ctx.count(input.record.kind);
-          return;
-        default:
-          return;
-      }
-    },
+    eventId: byKind<OfferInput, [LogRecord], string>({
+      consent: (input) => input.change.changeId,
+      level: (input) => input.level.eventId,
+      segment: (input) => input.change.changeId,
+      purchase: (input) => input.purchase.eventId,
+      instore: (input) => input.record.eventId,
+      other: (_, record) => `${record.topic}:${record.partition}:${record.offset}`,
+    }),
+    onRecord: byKind<OfferInput, [RecordContext], void>({
+      consent: (input, ctx) => onConsent(input.change, ctx),
+      level: (input, ctx) => onLevel(input.level, ctx),
+      segment: (input, ctx) => onSegment(input.change, ctx),
+      purchase: (input, ctx) => onPurchase(input.purchase, ctx),
+      instore: ({ record }, ctx) => {
+        if (record.kind === 'zone_entry') onZoneEntry(record, ctx);
+        else ctx.count(record.kind);
+      },
+      // Other events: nothing of them matters here.
+      other: () => undefined,
+    }),
   };
 }

@@ -42,17 +42,22 @@ export type {
   KeyedState,
   StateAccess,
   ProcessorOutput,
+  ProcessorMemory,
   EventTimeOptions,
 } from './processor.ts';
 export { createProcessorTask } from './processor-task.ts';
 export type { ProcessorTask, ProcessorTaskOptions, TaskStats, SideTopics } from './processor-task.ts';
 export { createProcessorHost } from './processor-host.ts';
 export type { HostLayout } from './processor-host.ts';
+export { byKind } from './by-kind.ts';
+export type { KindHandlers } from './by-kind.ts';
+export { defineMergedStage } from './merged-stage-host.ts';
+export type { MergedStage, StageHostOptions } from './merged-stage-host.ts';
 export { OUTPUT_ID_HEADER, produceStoreOutbox } from './store-outbox.ts';
 export { HOST_EVENTS } from './host-events.ts';
 export type { HostEventName, HostEventListener } from './host-events.ts';
 export { partitionKey } from './partition-key.ts';
-export { prefixTopics } from './prefix-topics.ts';
+export { prefixTopics, stageTopics } from './prefix-topics.ts';
 export { deadLetterOf, describeParseError, sanitizeReason } from './dead-letter.ts';
 export {
   PRODUCER_HEADER,
@@ -79,8 +84,6 @@ export { ProcessorError, RecordRejectedError, isProcessorError } from './process
 export type { ProcessorErrorCode, ProcessorErrorContext } from './processor-errors.ts';
 export { createEmbeddedLog } from './embedded-log.ts';
 export { createLogCleaner } from './log-cleaner.ts';
-export { createMergedStageHost } from './merged-stage-host.ts';
-export type { MergedStageHostOptions } from './merged-stage-host.ts';
 export type { LogCleaner, LogCleanerOptions } from './log-cleaner.ts';
 export type { EmbeddedLogOptions } from './embedded-log.ts';
 export { createKafkaLog } from './kafka-log.ts';

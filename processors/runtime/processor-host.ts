@@ -5,8 +5,8 @@
  *
  * A processor is an object with `parse`, `eventTime`, `eventId`, `onRecord` and optionally `onTimer` and
  * `onWatermark` (called when an idle partition's watermark is moved without a record). It keeps
- * no memory of its own: everything lives in `context.state` (rows of the record's partition key, JSON values)
- * or in timers (`context.setTimer(time, name)`, fired by `onTimer` once the partition's watermark reaches
+ * no memory of its own (but for a working copy of its state declared as `memory`, see processor.ts):
+ * everything lives in `context.state` (rows of the record's partition key, JSON values) or in timers (`context.setTimer(time, name)`, fired by `onTimer` once the partition's watermark reaches
  * `time`). Its only effect is `context.emit({ topic, key, value, outputId })` with a DETERMINISTIC `outputId`
  * (derived from inputs and event times, never from wall-clock time or randomness).
  *

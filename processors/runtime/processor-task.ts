@@ -111,6 +111,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
   const nextOffsets = new Map(store.offsets().map((row) => [partitionKey(row), row.offset]));
   // Effects to run once the open transaction commits (dropped with it on a rollback).
   let afterCommit: Array<() => void> = [];
+  processor.memory?.load(store, partition);
 
   const emit = (output: ProcessorOutput): void => {
     store.appendOutbox({
@@ -226,6 +227,8 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
         deadLetter: (field, reason) => deadLetter(record, field, reason),
       });
       fireDueTimers();
+      // A guarded run saves the working copy per record, so that a failing record can be undone by a load.
+      if (guard !== 'none') processor.memory?.save(store, partition);
     };
     if (guard === 'none') return handle();
     const statsBefore = copyStats(stats);
@@ -236,6 +239,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
       if (isStoreError(error)) throw error;
       stats = statsBefore;
       afterCommit.length = effectsBefore;
+      processor.memory?.load(store, partition);
       handlerFailed(record, error);
     }
   };
@@ -249,6 +253,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
       stats = storedStats(store);
       repeats = createRepeatFilter(store.getMeta<AppliedSequences>('appliedSequences'));
       afterCommit = [];
+      processor.memory?.load(store, partition);
       throw error;
     }
     const effects = afterCommit;
@@ -272,6 +277,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
         stats.records += 1;
       }
       if (touched.size === 0) return;
+      processor.memory?.save(store, partition);
       for (const { topic, partition: inputPartition, next } of touched.values())
         store.setOffset(topic, inputPartition, next);
       store.setMeta('appliedSequences', repeats.state());
@@ -282,14 +288,15 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
   };
 
   const processRecords = (records: readonly LogRecord[]): void => {
-    if (processor.ownTables !== true) return applyAll(records, 'buffer');
-    // Savepoints over the processor's own tables cost SQL per record: only a batch that met a failing
-    // handler pays for them, when it is run again.
+    if (processor.ownTables !== true && processor.memory === undefined) return applyAll(records, 'buffer');
+    // Savepoints over the processor's own tables cost SQL per record, and saving a working copy per record
+    // writes every row it touched again: only a batch that met a failing handler pays for them, when it is
+    // run again.
     try {
       applyAll(records, 'none');
     } catch (error) {
       if (isStoreError(error)) throw error;
-      applyAll(records, 'sql');
+      applyAll(records, processor.ownTables === true ? 'sql' : 'buffer');
     }
   };
 
@@ -303,6 +310,7 @@ export function createProcessorTask<In>(options: ProcessorTaskOptions<In>): Proc
         if (!watermark.advanceTo(target)) return;
         processor.onWatermark?.(baseContext(''));
         fireDueTimers();
+        processor.memory?.save(store, partition);
         store.setMeta('watermark', watermark.state());
         store.setMeta('stats', stats);
       });

@@ -4,6 +4,7 @@
  * See processor-host.ts for how to write one.
  */
 import type { LogRecord } from './log.ts';
+import type { StateStore } from './state/state-store.ts';
 import type { Timeliness } from './watermark.ts';
 
 /** State rows of one key (the partition key of the record or timer being handled). */
@@ -123,6 +124,25 @@ export interface Processor<In> {
    * behind in those tables either (the state rows are undone either way).
    */
   readonly ownTables?: boolean;
+  /**
+   * A working copy of the task's state that the processor keeps in memory, for state whose indexes would cost
+   * too much to read and write per record (the fraud detector's sorted times and per-source lists).
+   */
+  readonly memory?: ProcessorMemory;
+}
+
+/**
+ * How a processor with a working copy of its state in memory keeps it equal to its store. The host loads it
+ * whenever the task (re)reads its store (when the task is made, on every assignment, and after a transaction
+ * rolled back) and saves it once per transaction, before the commit. A handler that throws costs the batch one
+ * more run in which the copy is saved after every record and loaded again after a failing one, so that the
+ * failing record leaves nothing behind in it.
+ */
+export interface ProcessorMemory {
+  /** Read the working copy of task `partition` from its store (reads see the open transaction's writes). */
+  load(store: StateStore, partition: number): void;
+  /** Write what changed in the working copy of task `partition` since the last load or save. */
+  save(store: StateStore, partition: number): void;
 }
 
 /** Event-time settings of a processor. */

@@ -1,13 +1,14 @@
 /** The contract registry's table (policies/contracts, `contracts.sqlite`). */
 import { sql } from 'drizzle-orm';
 import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { partnerColumns } from './columns.ts';
 
 /** Every version of every partner contract, named by its content hash. STRICT in the migration. */
 export const contractVersions = sqliteTable(
   'contract_versions',
   {
     sequence: integer('sequence').primaryKey({ autoIncrement: true }),
-    partnerId: text('partner_id').notNull(),
+    ...partnerColumns(),
     version: text('version').notNull(),
     body: text('body').notNull(),
     source: text('source', { enum: ['file', 'api'] }).notNull(),

@@ -3,7 +3,7 @@
  * by an identifier's own subject id (an HMAC with the host secret), never by the identifier or its hash.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { consentColumns } from './columns.ts';
+import { consentColumns, subjectColumns } from './columns.ts';
 
 /** Deterministic links: identifier key -> subject. `anchored` once linked to a loyalty id. */
 export const identityLinks = sqliteTable(
@@ -11,7 +11,7 @@ export const identityLinks = sqliteTable(
   {
     identifierKey: text('identifier_key').primaryKey(),
     kind: text('kind').notNull(),
-    subjectId: text('subject_id').notNull(),
+    ...subjectColumns(),
     anchored: integer('anchored').notNull(),
     linkedAt: text('linked_at').notNull(),
   },
@@ -23,7 +23,7 @@ export const identityErased = sqliteTable(
   'identity_erased',
   {
     identifierKey: text('identifier_key').primaryKey(),
-    subjectId: text('subject_id').notNull(),
+    ...subjectColumns(),
     erasedAt: text('erased_at').notNull(),
   },
   (table) => [index('identity_erased_subject').on(table.subjectId)],
@@ -39,7 +39,7 @@ export const consentRecords = sqliteTable('consent_records', {
 /** Every consent change, for the privacy officer (subject ids only). */
 export const consentChanges = sqliteTable('consent_changes', {
   changeId: text('change_id').primaryKey(),
-  subjectId: text('subject_id').notNull(),
+  ...subjectColumns(),
   occurredAt: text('occurred_at').notNull(),
   ...consentColumns(),
 });

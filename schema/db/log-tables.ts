@@ -3,7 +3,7 @@
  * A message's row id is `partition row id * 2^32 + offset`, so one partition's messages are one id range.
  */
 import { integer, primaryKey, sqliteTable, text, unique } from 'drizzle-orm/sqlite-core';
-import { topicPartitionColumns } from './columns.ts';
+import { groupPartitionColumns, topicPartitionColumns } from './columns.ts';
 
 /** Topics and their partition counts. */
 export const logTopics = sqliteTable('log_topics', {
@@ -37,8 +37,7 @@ export const logMessages = sqliteTable('log_messages', {
 export const logGroupOffsets = sqliteTable(
   'log_group_offsets',
   {
-    groupId: text('group_id').notNull(),
-    ...topicPartitionColumns(),
+    ...groupPartitionColumns(),
     nextOffset: integer('next_offset').notNull(),
     committedAt: integer('committed_at').notNull(),
   },
@@ -62,8 +61,7 @@ export const logGroupMembers = sqliteTable(
 export const logGroupOwners = sqliteTable(
   'log_group_owners',
   {
-    groupId: text('group_id').notNull(),
-    ...topicPartitionColumns(),
+    ...groupPartitionColumns(),
     memberId: text('member_id').notNull(),
   },
   (table) => [primaryKey({ columns: [table.groupId, table.topic, table.partition] })],

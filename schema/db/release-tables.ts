@@ -6,17 +6,23 @@
  * differencing probe start over; one that forgot who was shown a shopper would not tell them of an opt-out.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import {
+  budgetWindowStartColumns,
+  partnerColumns,
+  partnerSegmentColumns,
+  subjectColumns,
+} from './columns.ts';
 
 /** One audience upload. `window_start` is the budget window it counts against. */
 export const uploads = sqliteTable(
   'release_uploads',
   {
     uploadId: text('upload_id').primaryKey(),
-    partnerId: text('partner_id').notNull(),
+    ...partnerColumns(),
     name: text('name').notNull(),
     submitted: integer('submitted').notNull(),
     createdAt: text('created_at').notNull(),
-    windowStart: text('window_start').notNull(),
+    ...budgetWindowStartColumns(),
     /** When its overlap was first asked for (it then takes part in later difference checks). */
     queriedAt: text('queried_at'),
     /** The budget window in which it was last asked for: difference checks compare within the current one. */
@@ -40,7 +46,7 @@ export const uploadSubjects = sqliteTable(
   'release_upload_subjects',
   {
     uploadId: text('upload_id').notNull(),
-    subjectId: text('subject_id').notNull(),
+    ...subjectColumns(),
   },
   (table) => [primaryKey({ columns: [table.uploadId, table.subjectId] })],
 );
@@ -48,8 +54,8 @@ export const uploadSubjects = sqliteTable(
 /** A continual-release stream of one partner: its counter states and whether its epsilon was charged. */
 export const liveStreams = sqliteTable('release_live_streams', {
   streamKey: text('stream_key').primaryKey(),
-  partnerId: text('partner_id').notNull(),
-  windowStart: text('window_start').notNull(),
+  ...partnerColumns(),
+  ...budgetWindowStartColumns(),
   /** JSON: counter state per measure. */
   counters: text('counters').notNull(),
   chargedAt: text('charged_at').notNull(),
@@ -59,8 +65,7 @@ export const liveStreams = sqliteTable('release_live_streams', {
 export const activationDecisions = sqliteTable(
   'release_activation_decisions',
   {
-    partnerId: text('partner_id').notNull(),
-    segmentId: text('segment_id').notNull(),
+    ...partnerSegmentColumns(),
     decidedAt: text('decided_at').notNull(),
     open: integer('open', { mode: 'boolean' }).notNull(),
     /** The hub position (absolute signal sequence) from which the decision holds. */
@@ -77,9 +82,8 @@ export const activationDecisions = sqliteTable(
 export const shownSubjects = sqliteTable(
   'release_shown_subjects',
   {
-    partnerId: text('partner_id').notNull(),
-    segmentId: text('segment_id').notNull(),
-    subjectId: text('subject_id').notNull(),
+    ...partnerSegmentColumns(),
+    ...subjectColumns(),
   },
   (table) => [primaryKey({ columns: [table.partnerId, table.segmentId, table.subjectId] })],
 );

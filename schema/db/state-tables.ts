@@ -4,15 +4,14 @@
  * produce. Every processor's state file has them; ingest's file has its own tables beside them.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { topicPartitionColumns } from './columns.ts';
+import { namedValueColumns, topicPartitionColumns } from './columns.ts';
 
 /** Keyed state: a JSON value per (partition key, name). WITHOUT ROWID in the migration. */
 export const stateRows = sqliteTable(
   'state',
   {
     key: text('key').notNull(),
-    name: text('name').notNull(),
-    value: text('value').notNull(),
+    ...namedValueColumns(),
   },
   (table) => [primaryKey({ columns: [table.key, table.name] })],
 );
