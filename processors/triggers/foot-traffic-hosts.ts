@@ -1,5 +1,4 @@
 /** Both foot-traffic stages as processor hosts with consistent settings (as trigger-hosts.ts for demand). */
-import { MS, createProcessorHost } from '../runtime/index.ts';
 import type { Log } from '../runtime/index.ts';
 import {
   FOOT_TRAFFIC_INPUT_TOPIC,
@@ -8,6 +7,7 @@ import {
   createFootTrafficRepartitioner,
 } from './foot-traffic.ts';
 import type { FootTrafficOptions, FootTrafficRepartitionerOptions } from './foot-traffic.ts';
+import { createTwoStageHosts, stageOneBase } from './trigger-hosts.ts';
 import type { TriggerHosts } from './trigger-hosts.ts';
 
 /** Options of {@link createFootTrafficHosts}. */
@@ -45,51 +45,18 @@ export function createFootTrafficHosts(options: FootTrafficHostsOptions): Trigge
   const suffix = options.nameSuffix ?? '';
   const inputTopic = options.inputTopic ?? FOOT_TRAFFIC_INPUT_TOPIC;
   const repartitionTopic = options.repartitionTopic ?? FOOT_TRAFFIC_TOPIC;
-  const allowedLatenessMs = options.allowedLatenessMs ?? 0;
-  const sideTopics = options.sideTopics ? { sideTopics: options.sideTopics } : {};
   const stageOneOptions: FootTrafficRepartitionerOptions = {
-    inputPartitions: 0,
-    demandPartitions: 0,
-    windowMs: options.footTraffic?.windowMs ?? MS.hour,
-    allowedLatenessMs,
+    ...stageOneBase(options, options.footTraffic?.windowMs, repartitionTopic),
     ...(options.footTraffic?.maxEntriesPerRecord === undefined
       ? {}
       : { maxEntriesPerRecord: options.footTraffic.maxEntriesPerRecord }),
-    outputTopic: repartitionTopic,
   };
-  const repartition = createProcessorHost({
-    log: options.log,
-    name: `foot-traffic-entries${suffix}`,
-    inputTopics: [inputTopic],
-    stateDir: options.stateDir,
-    processor: createFootTrafficRepartitioner(stageOneOptions),
-    eventTime: { maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? 5 * MS.minute, allowedLatenessMs },
-    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-    ...sideTopics,
+  return createTwoStageHosts(options, {
+    names: [`foot-traffic-entries${suffix}`, `foot-traffic${suffix}`],
+    inputTopic,
+    repartitionTopic,
+    stageOneOptions,
+    repartitioner: createFootTrafficRepartitioner(stageOneOptions),
+    judge: createFootTrafficProcessor({ ...options.footTraffic, noiseKey: options.noiseKey }),
   });
-  const trigger = createProcessorHost({
-    log: options.log,
-    name: `foot-traffic${suffix}`,
-    inputTopics: [repartitionTopic],
-    stateDir: options.stateDir,
-    processor: createFootTrafficProcessor({ ...options.footTraffic, noiseKey: options.noiseKey }),
-    eventTime: { maxOutOfOrdernessMs: 0 },
-    ...sideTopics,
-  });
-  return {
-    repartition,
-    trigger,
-    async start() {
-      await options.log.createTopic(inputTopic);
-      await options.log.createTopic(repartitionTopic);
-      stageOneOptions.inputPartitions = await options.log.partitionsFor(inputTopic);
-      stageOneOptions.demandPartitions = await options.log.partitionsFor(repartitionTopic);
-      await trigger.start();
-      await repartition.start();
-    },
-    async stop() {
-      await repartition.stop();
-      await trigger.stop();
-    },
-  };
 }

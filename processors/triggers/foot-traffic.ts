@@ -24,7 +24,7 @@ import { EMPTY_SEASONAL_BASELINE, judgeFootTrafficWindow } from './foot-traffic-
 import type { FootTrafficJudgeSettings, SeasonalBaseline } from './foot-traffic-judge.ts';
 import { FOOT_TRAFFIC_PRIVACY_DEFAULTS, createFootTrafficMechanism } from './foot-traffic-mechanism.ts';
 import type { FootTrafficPrivacySettings } from './foot-traffic-mechanism.ts';
-import { createCellJudgeProcessor } from './trigger-processor.ts';
+import { createCellJudgeProcessor, firedWindowFields } from './trigger-processor.ts';
 import type { CellJudge } from './trigger-processor.ts';
 
 /** The internal repartition topic of foot traffic (keyed `foot_traffic|region`). */
@@ -104,8 +104,6 @@ export function createFootTrafficRepartitioner(
   );
 }
 
-const round3 = (value: number): number => Math.round(value * 1000) / 1000;
-
 /** Create stage 2 (input: the foot-traffic repartition topic; output: `cleanroom.triggers`). */
 export function createFootTrafficProcessor(
   options: FootTrafficOptions & { noiseKey: Uint8Array },
@@ -132,26 +130,18 @@ export function createFootTrafficProcessor(
     if (!judgement.fired) return;
     const region = key.slice(key.indexOf('|') + 1);
     const windowStart = new Date(start).toISOString();
+    const { hostOnly, ...fired } = firedWindowFields(start, settings.windowMs, judgement, window);
     const trigger: Trigger = {
       triggerId: `foot-traffic:${region}:${windowStart}`,
       input: 'foot_traffic',
       category: FOOT_TRAFFIC_CATEGORY,
       region,
-      windowStart,
-      windowEnd: new Date(start + settings.windowMs).toISOString(),
-      lift: round3(judgement.lift),
-      baseline: round3(judgement.baseline ?? 0),
-      observed: judgement.observed,
-      // Sensor counts name no one: there are no buyers. The released count is `observed`.
+      ...fired,
+      // Sensor counts name no one: there are no buyers. The released count is `observed`; in `hostOnly` the
+      // "buyers" are sensor records and the units their entries before and after the per-record clamp.
       distinctBuyers: 0,
       footTrafficMechanism: { ...mechanism.parameters, seasonWindows: settings.seasonWindows },
-      hostOnly: {
-        // Exact entries before and after the per-record clamp; "buyers" here are sensor records.
-        units: window.exactUnits,
-        distinctBuyers: window.exactBuyers,
-        boundedUnits: window.boundedUnits,
-        boundedDistinctBuyers: window.boundedBuyers,
-      },
+      hostOnly,
     };
     ctx.emit({ topic: settings.outputTopic, key, value: trigger, outputId: trigger.triggerId });
   };

@@ -1,6 +1,6 @@
 /** Both stages of the triggers pipeline as processor hosts with consistent settings. */
 import { MS, createProcessorHost } from '../runtime/index.ts';
-import type { Log, ProcessorHost } from '../runtime/index.ts';
+import type { Log, Processor, ProcessorHost } from '../runtime/index.ts';
 import { DEMAND_INPUT_TOPIC, DEMAND_TOPIC, createDemandRepartitioner } from './demand.ts';
 import type { DemandRepartitionerOptions } from './demand.ts';
 import { TRIGGER_DEFAULTS, createTriggerProcessor } from './trigger-processor.ts';
@@ -50,45 +50,105 @@ export function createTriggerHosts(options: TriggerHostsOptions): TriggerHosts {
   const suffix = options.nameSuffix ?? '';
   const inputTopic = options.inputTopic ?? DEMAND_INPUT_TOPIC;
   const demandTopic = options.demandTopic ?? DEMAND_TOPIC;
-  const allowedLatenessMs = options.allowedLatenessMs ?? 0;
-  const sideTopics = options.sideTopics ? { sideTopics: options.sideTopics } : {};
   // Partition counts are read from the log in start(); the processor reads these options when it runs.
   const demandOptions: DemandRepartitionerOptions = {
-    inputPartitions: 0,
-    demandPartitions: 0,
-    windowMs: options.trigger?.windowMs ?? MS.hour,
-    allowedLatenessMs,
+    ...stageOneBase(options, options.trigger?.windowMs, demandTopic),
     maxUnitsPerBuyer: options.trigger?.maxUnitsPerBuyer ?? TRIGGER_DEFAULTS.maxUnitsPerBuyer,
     maxCategoriesPerBuyer: options.trigger?.maxCategoriesPerBuyer ?? TRIGGER_DEFAULTS.maxCategoriesPerBuyer,
-    outputTopic: demandTopic,
   };
-  const repartition = createProcessorHost({
-    log: options.log,
-    name: `triggers-demand${suffix}`,
-    inputTopics: [inputTopic],
-    stateDir: options.stateDir,
-    processor: createDemandRepartitioner(demandOptions),
-    eventTime: { maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? 5 * MS.minute, allowedLatenessMs },
-    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-    ...sideTopics,
+  return createTwoStageHosts(options, {
+    names: [`triggers-demand${suffix}`, `triggers${suffix}`],
+    inputTopic,
+    repartitionTopic: demandTopic,
+    stageOneOptions: demandOptions,
+    repartitioner: createDemandRepartitioner(demandOptions),
+    judge: createTriggerProcessor({ ...options.trigger, noiseKey: options.noiseKey }),
   });
-  const trigger = createProcessorHost({
-    log: options.log,
-    name: `triggers${suffix}`,
-    inputTopics: [demandTopic],
-    stateDir: options.stateDir,
-    processor: createTriggerProcessor({ ...options.trigger, noiseKey: options.noiseKey }),
-    eventTime: { maxOutOfOrdernessMs: 0 },
-    ...sideTopics,
-  });
+}
+
+/** Stage 1's options that both trigger pipelines share; the partition counts are filled in at start. */
+export function stageOneBase(
+  options: Pick<TriggerHostsOptions, 'allowedLatenessMs'>,
+  windowMs: number | undefined,
+  outputTopic: string,
+): {
+  inputPartitions: number;
+  demandPartitions: number;
+  windowMs: number;
+  allowedLatenessMs: number;
+  outputTopic: string;
+} {
+  return {
+    inputPartitions: 0,
+    demandPartitions: 0,
+    windowMs: windowMs ?? MS.hour,
+    allowedLatenessMs: options.allowedLatenessMs ?? 0,
+    outputTopic,
+  };
+}
+
+/** What two trigger pipelines (demand, foot traffic) have in common: where and how their stages run. */
+export type TwoStageCommonOptions = Pick<
+  TriggerHostsOptions,
+  'log' | 'stateDir' | 'maxOutOfOrdernessMs' | 'allowedLatenessMs' | 'idleTimeoutMs' | 'sideTopics'
+>;
+
+/** What differs: the stages' names and topics, and their processors. */
+export interface TwoStageSpec<In1, In2> {
+  /** Stage 1 (repartition) and stage 2 (judge) processor names, suffix included. */
+  names: [string, string];
+  inputTopic: string;
+  repartitionTopic: string;
+  /** Stage 1's options object, whose partition counts are filled in from the log at start. */
+  stageOneOptions: { inputPartitions: number; demandPartitions: number };
+  repartitioner: Processor<In1>;
+  judge: Processor<In2>;
+}
+
+/**
+ * Stage 1 (input -> cells by region, event time with the input's out-of-orderness) and stage 2 (cells ->
+ * cleanroom.triggers, in order) over one log; start() creates both topics and reads their partition counts.
+ */
+export function createTwoStageHosts<In1, In2>(
+  options: TwoStageCommonOptions,
+  spec: TwoStageSpec<In1, In2>,
+): TriggerHosts {
+  const stage = <In>(
+    name: string,
+    topic: string,
+    processor: Processor<In>,
+    eventTime: { maxOutOfOrdernessMs: number; allowedLatenessMs?: number },
+    idleTimeoutMs?: number,
+  ): ProcessorHost =>
+    createProcessorHost({
+      log: options.log,
+      name,
+      inputTopics: [topic],
+      stateDir: options.stateDir,
+      processor,
+      eventTime,
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+      ...(options.sideTopics ? { sideTopics: options.sideTopics } : {}),
+    });
+  const repartition = stage(
+    spec.names[0],
+    spec.inputTopic,
+    spec.repartitioner,
+    {
+      maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? 5 * MS.minute,
+      allowedLatenessMs: options.allowedLatenessMs ?? 0,
+    },
+    options.idleTimeoutMs,
+  );
+  const trigger = stage(spec.names[1], spec.repartitionTopic, spec.judge, { maxOutOfOrdernessMs: 0 });
   return {
     repartition,
     trigger,
     async start() {
-      await options.log.createTopic(inputTopic);
-      await options.log.createTopic(demandTopic);
-      demandOptions.inputPartitions = await options.log.partitionsFor(inputTopic);
-      demandOptions.demandPartitions = await options.log.partitionsFor(demandTopic);
+      await options.log.createTopic(spec.inputTopic);
+      await options.log.createTopic(spec.repartitionTopic);
+      spec.stageOneOptions.inputPartitions = await options.log.partitionsFor(spec.inputTopic);
+      spec.stageOneOptions.demandPartitions = await options.log.partitionsFor(spec.repartitionTopic);
       await trigger.start();
       await repartition.start();
     },

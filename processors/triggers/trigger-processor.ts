@@ -79,6 +79,31 @@ const PROGRESS_KEY = '\u0000trigger-progress';
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
+/**
+ * What every fired trigger takes from its window and judgement (both trigger inputs): the window's bounds, the
+ * released lift, baseline and observed value, and the host's exact view of the window (`hostOnly`).
+ */
+export function firedWindowFields(
+  start: number,
+  windowMs: number,
+  judgement: { lift: number; baseline: number | null; observed: number },
+  window: WindowState,
+): Pick<Trigger, 'windowStart' | 'windowEnd' | 'lift' | 'baseline' | 'observed' | 'hostOnly'> {
+  return {
+    windowStart: new Date(start).toISOString(),
+    windowEnd: new Date(start + windowMs).toISOString(),
+    lift: round3(judgement.lift),
+    baseline: round3(judgement.baseline ?? 0),
+    observed: judgement.observed,
+    hostOnly: {
+      units: window.exactUnits,
+      distinctBuyers: window.exactBuyers,
+      boundedUnits: window.boundedUnits,
+      boundedDistinctBuyers: window.boundedBuyers,
+    },
+  };
+}
+
 /** Judges one closed cell: reads its state, releases, emits. Called once per key and window. */
 export type CellJudge = (
   ctx: ProcessorContext,
@@ -118,23 +143,15 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
     if (!judgement.fired) return;
     const [category = '', region = ''] = key.split('|');
     const windowStart = new Date(start).toISOString();
+    const { hostOnly, ...fired } = firedWindowFields(start, settings.windowMs, judgement, window);
     const trigger: Trigger = {
       triggerId: `trigger:${category}:${region}:${windowStart}`,
       category,
       region,
-      windowStart,
-      windowEnd: new Date(start + settings.windowMs).toISOString(),
-      lift: round3(judgement.lift),
-      baseline: round3(judgement.baseline ?? 0),
-      observed: judgement.observed,
+      ...fired,
       distinctBuyers: judgement.distinctBuyers,
       mechanism: mechanism.parameters,
-      hostOnly: {
-        units: window.exactUnits,
-        distinctBuyers: window.exactBuyers,
-        boundedUnits: window.boundedUnits,
-        boundedDistinctBuyers: window.boundedBuyers,
-      },
+      hostOnly,
     };
     ctx.emit({ topic: settings.outputTopic, key, value: trigger, outputId: trigger.triggerId });
   };
