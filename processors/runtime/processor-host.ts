@@ -201,8 +201,14 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
     return task;
   };
 
+  /**
+   * The input offsets stored with a task's state, by partition key: read once per use, not once per partition (a
+   * merged task has every partition of every input, and this runs after every batch).
+   */
+  const storedOffsets = (task: ProcessorTask | undefined): Map<string, number> =>
+    new Map((task?.store.offsets() ?? []).map((row) => [partitionKey(row), row.offset]));
   const storedOffset = (task: ProcessorTask | undefined, topic: string, partition: number): number =>
-    task?.store.offsets().find((row) => row.topic === topic && row.partition === partition)?.offset ?? 0;
+    storedOffsets(task).get(partitionKey({ topic, partition })) ?? 0;
 
   // Produce a task's outbox in order, after any produce of it still under way (whether that one failed or not:
   // its failure went to whoever awaited it, and what it left unsent is sent now).
@@ -225,8 +231,13 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   // For lag monitoring and dashboards only: the offsets that matter are the ones stored with the state. Made
   // after the outputs are out (a group at its end must mean the outputs exist).
   const commitStored = async (task: ProcessorTask): Promise<void> => {
+    const stored = storedOffsets(task);
     const changed = assignedTo(task)
-      .map(({ topic, partition }) => ({ topic, partition, offset: storedOffset(task, topic, partition) }))
+      .map(({ topic, partition }) => ({
+        topic,
+        partition,
+        offset: stored.get(partitionKey({ topic, partition })) ?? 0,
+      }))
       // Offset 0 too: a group's commit is what holds its input against the embedded log's retention.
       .filter((entry) => committed.get(partitionKey(entry)) !== entry.offset);
     if (changed.length === 0 || !consumer) return;
@@ -360,8 +371,10 @@ export function createProcessorHost<In>(options: ProcessorHostOptions<In>): Proc
   const readToEnd = async (task: ProcessorTask | undefined, id: number): Promise<boolean> => {
     for (const topic of options.inputTopics) {
       const ends = await log.endOffsets(topic);
+      const stored = storedOffsets(task);
       for (const [partition, end] of ends.entries()) {
-        if (taskOf(partition) === id && end > storedOffset(task, topic, partition)) return false;
+        if (taskOf(partition) === id && end > (stored.get(partitionKey({ topic, partition })) ?? 0))
+          return false;
       }
     }
     return true;
