@@ -373,7 +373,10 @@ function resolveInventory(given: InventoryOptions | boolean | undefined): Resolv
   const regionalShare = options.regionalShare ?? 0.5;
   if (!(regionalShare >= 0 && regionalShare <= 1)) invalid('inventory.regionalShare', 'must be in [0, 1]');
   const firstRegionalAfterMinutes = options.firstRegionalAfterMinutes ?? null;
-  if (firstRegionalAfterMinutes !== null && !(firstRegionalAfterMinutes >= 0 && firstRegionalAfterMinutes <= 10_080))
+  if (
+    firstRegionalAfterMinutes !== null &&
+    !(firstRegionalAfterMinutes >= 0 && firstRegionalAfterMinutes <= 10_080)
+  )
     invalid('inventory.firstRegionalAfterMinutes', 'must be in [0, 10080] (a week)');
   return {
     stockOutsPerHour,

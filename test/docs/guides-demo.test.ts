@@ -97,7 +97,9 @@ describe('the guides against the live demo (npm start)', () => {
               if (shapes.size >= 2) seen.bidsMoved = elapsed;
             }
             if (seen.pause === null) {
-              const fields = campaigns.map((id, i) => `c${i}: campaignPauses(campaignId: "${id}") { productId }`);
+              const fields = campaigns.map(
+                (id, i) => `c${i}: campaignPauses(campaignId: "${id}") { productId }`,
+              );
               const paused = await graphql<Record<string, unknown[]>>(
                 serve.graphqlUrl,
                 host,
