@@ -42,7 +42,6 @@ export interface FootTrafficHostsOptions {
  * await hosts.start();
  */
 export function createFootTrafficHosts(options: FootTrafficHostsOptions): TriggerHosts {
-  const suffix = options.nameSuffix ?? '';
   const inputTopic = options.inputTopic ?? FOOT_TRAFFIC_INPUT_TOPIC;
   const repartitionTopic = options.repartitionTopic ?? FOOT_TRAFFIC_TOPIC;
   const stageOneOptions: FootTrafficRepartitionerOptions = {
@@ -52,7 +51,7 @@ export function createFootTrafficHosts(options: FootTrafficHostsOptions): Trigge
       : { maxEntriesPerRecord: options.footTraffic.maxEntriesPerRecord }),
   };
   return createTwoStageHosts(options, {
-    names: [`foot-traffic-entries${suffix}`, `foot-traffic${suffix}`],
+    names: ['foot-traffic-entries', 'foot-traffic'],
     inputTopic,
     repartitionTopic,
     stageOneOptions,

@@ -11,6 +11,8 @@
  * in judge.ts neither the baseline nor the warm-up depends on whether a region had records in some window.
  */
 import type { FootTrafficMechanism } from './foot-traffic-mechanism.ts';
+import { foldMissedWindows } from './judge.ts';
+import type { JudgedCell } from './judge.ts';
 
 /** The decision rule of foot-traffic surges. */
 export interface FootTrafficJudgeSettings {
@@ -74,24 +76,16 @@ function fold(
  * judgement with the baseline after folding E' in. Windows before `historyStart` are not judged.
  */
 export function judgeFootTrafficWindow(
-  input: {
-    key: string;
-    windowStart: number;
-    boundedEntries: number;
-    baseline: SeasonalBaseline;
-    historyStart: number;
-  },
+  input: JudgedCell<SeasonalBaseline> & { boundedEntries: number },
   settings: FootTrafficJudgeSettings,
   mechanism: FootTrafficMechanism,
 ): { judgement: FootTrafficJudgement | null; baseline: SeasonalBaseline } {
   const { key, windowStart, historyStart } = input;
   if (windowStart < historyStart) return { judgement: null, baseline: input.baseline };
   // Windows without records since the last fold enter the baseline with their noise alone.
-  let before = input.baseline;
-  let next = before.foldedUpTo === null ? historyStart : before.foldedUpTo + settings.windowMs;
-  for (; next < windowStart; next += settings.windowMs) {
-    before = fold(before, mechanism.noisedEntries(key, next, 0), next, settings);
-  }
+  const before = foldMissedWindows(input.baseline, windowStart, historyStart, settings.windowMs, (b, next) =>
+    fold(b, mechanism.noisedEntries(key, next, 0), next, settings),
+  );
   const observed = mechanism.noisedEntries(key, windowStart, input.boundedEntries);
   const baseline = before.ewmaBySlot[String(seasonSlot(windowStart, settings))] ?? null;
   const historyWindows = Math.round((windowStart - historyStart) / settings.windowMs);

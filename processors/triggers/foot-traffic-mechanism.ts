@@ -22,13 +22,12 @@
  * matters, and it is far higher than the floor).
  */
 import {
-  createKeyedRandomSource,
   epsilonToMicro,
   InvalidPrivacyParameterError,
   microToEpsilon,
-  noisyCount,
   partitionSelectionThreshold,
 } from '../../policies/privacy/index.ts';
+import { keyedNoisyCount } from './trigger-mechanism.ts';
 import { DEFAULT_HOST_CONFIG, FOOT_TRAFFIC_HOST_DEFAULTS } from '../../policies/contracts/index.ts';
 
 /** The privacy settings of the foot-traffic release (defaults: the host configuration's). */
@@ -125,11 +124,12 @@ export function createFootTrafficMechanism(
     // The same draw for a cell whether or not it had entries: windows without records fold into the baseline
     // with noise alone (foot-traffic-judge.ts).
     noisedEntries: (key, windowStart, boundedEntries) =>
-      noisyCount(
+      keyedNoisyCount(
+        noiseKey,
+        footTrafficNoiseLabel(key, windowStart),
         boundedEntries,
         epsilon,
         parameters.maxEntriesPerRecord,
-        createKeyedRandomSource(noiseKey, footTrafficNoiseLabel(key, windowStart)),
       ),
   };
 }

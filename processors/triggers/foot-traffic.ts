@@ -24,7 +24,7 @@ import { EMPTY_SEASONAL_BASELINE, judgeFootTrafficWindow } from './foot-traffic-
 import type { FootTrafficJudgeSettings, SeasonalBaseline } from './foot-traffic-judge.ts';
 import { FOOT_TRAFFIC_PRIVACY_DEFAULTS, createFootTrafficMechanism } from './foot-traffic-mechanism.ts';
 import type { FootTrafficPrivacySettings } from './foot-traffic-mechanism.ts';
-import { createCellJudgeProcessor, firedWindowFields } from './trigger-processor.ts';
+import { createCellJudgeProcessor, firedJudgement, firedWindowFields } from './trigger-processor.ts';
 import type { CellJudge } from './trigger-processor.ts';
 
 /** The internal repartition topic of foot traffic (keyed `foot_traffic|region`). */
@@ -113,21 +113,21 @@ export function createFootTrafficProcessor(
   const mechanism = createFootTrafficMechanism(noiseKey, settings);
   const judge: CellJudge = (ctx, key, start, historyStart, window) => {
     const state = ctx.stateOf.forKey(key);
-    const { judgement, baseline } = judgeFootTrafficWindow(
-      {
-        key,
-        windowStart: start,
-        boundedEntries: window.boundedUnits,
-        baseline: state.get<SeasonalBaseline>('baseline') ?? EMPTY_SEASONAL_BASELINE,
-        historyStart,
-      },
-      settings,
-      mechanism,
+    const judgement = firedJudgement(
+      state,
+      judgeFootTrafficWindow(
+        {
+          key,
+          windowStart: start,
+          boundedEntries: window.boundedUnits,
+          baseline: state.get<SeasonalBaseline>('baseline') ?? EMPTY_SEASONAL_BASELINE,
+          historyStart,
+        },
+        settings,
+        mechanism,
+      ),
     );
     if (judgement === null) return;
-    state.put('lastJudgement', judgement);
-    state.put('baseline', baseline);
-    if (!judgement.fired) return;
     const region = key.slice(key.indexOf('|') + 1);
     const windowStart = new Date(start).toISOString();
     const { hostOnly, ...fired } = firedWindowFields(start, settings.windowMs, judgement, window);

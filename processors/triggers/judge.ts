@@ -69,11 +69,33 @@ export function catchUpBaseline(
   settings: JudgeSettings,
   mechanism: TriggerMechanism,
 ): BaselineState {
+  return foldMissedWindows(baseline, windowStart, historyStart, settings.windowMs, (before, next) =>
+    fold(before, mechanism.noisedUnits(key, next, 0), next, settings.ewmaAlpha),
+  );
+}
+
+/** The cell and window a judge decides, with the baseline it had and when the stage's history began. */
+export interface JudgedCell<Baseline> {
+  key: string;
+  windowStart: number;
+  baseline: Baseline;
+  historyStart: number;
+}
+
+/**
+ * Fold each window from the one after `baseline.foldedUpTo` (or `historyStart`) up to, not including,
+ * `windowStart` with `foldOne` (both trigger inputs fold a window without records with its noise alone).
+ */
+export function foldMissedWindows<B extends { foldedUpTo: number | null }>(
+  baseline: B,
+  windowStart: number,
+  historyStart: number,
+  windowMs: number,
+  foldOne: (before: B, windowStart: number) => B,
+): B {
   let caughtUp = baseline;
-  let next = baseline.foldedUpTo === null ? historyStart : baseline.foldedUpTo + settings.windowMs;
-  for (; next < windowStart; next += settings.windowMs) {
-    caughtUp = fold(caughtUp, mechanism.noisedUnits(key, next, 0), next, settings.ewmaAlpha);
-  }
+  let next = baseline.foldedUpTo === null ? historyStart : baseline.foldedUpTo + windowMs;
+  for (; next < windowStart; next += windowMs) caughtUp = foldOne(caughtUp, next);
   return caughtUp;
 }
 
@@ -83,14 +105,7 @@ export function catchUpBaseline(
  * stage started after them) and leave the baseline alone.
  */
 export function judgeWindow(
-  input: {
-    key: string;
-    windowStart: number;
-    boundedUnits: number;
-    boundedBuyers: number;
-    baseline: BaselineState;
-    historyStart: number;
-  },
+  input: JudgedCell<BaselineState> & { boundedUnits: number; boundedBuyers: number },
   settings: JudgeSettings,
   mechanism: TriggerMechanism,
 ): { judgement: WindowJudgement | null; baseline: BaselineState } {

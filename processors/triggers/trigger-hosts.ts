@@ -47,7 +47,6 @@ export interface TriggerHosts {
  * await hosts.start();
  */
 export function createTriggerHosts(options: TriggerHostsOptions): TriggerHosts {
-  const suffix = options.nameSuffix ?? '';
   const inputTopic = options.inputTopic ?? DEMAND_INPUT_TOPIC;
   const demandTopic = options.demandTopic ?? DEMAND_TOPIC;
   // Partition counts are read from the log in start(); the processor reads these options when it runs.
@@ -57,7 +56,7 @@ export function createTriggerHosts(options: TriggerHostsOptions): TriggerHosts {
     maxCategoriesPerBuyer: options.trigger?.maxCategoriesPerBuyer ?? TRIGGER_DEFAULTS.maxCategoriesPerBuyer,
   };
   return createTwoStageHosts(options, {
-    names: [`triggers-demand${suffix}`, `triggers${suffix}`],
+    names: ['triggers-demand', 'triggers'],
     inputTopic,
     repartitionTopic: demandTopic,
     stageOneOptions: demandOptions,
@@ -90,12 +89,18 @@ export function stageOneBase(
 /** What two trigger pipelines (demand, foot traffic) have in common: where and how their stages run. */
 export type TwoStageCommonOptions = Pick<
   TriggerHostsOptions,
-  'log' | 'stateDir' | 'maxOutOfOrdernessMs' | 'allowedLatenessMs' | 'idleTimeoutMs' | 'sideTopics'
+  | 'log'
+  | 'stateDir'
+  | 'maxOutOfOrdernessMs'
+  | 'allowedLatenessMs'
+  | 'idleTimeoutMs'
+  | 'sideTopics'
+  | 'nameSuffix'
 >;
 
 /** What differs: the stages' names and topics, and their processors. */
 export interface TwoStageSpec<In1, In2> {
-  /** Stage 1 (repartition) and stage 2 (judge) processor names, suffix included. */
+  /** Stage 1 (repartition) and stage 2 (judge) processor names (the options' `nameSuffix` is appended). */
   names: [string, string];
   inputTopic: string;
   repartitionTopic: string;
@@ -122,7 +127,7 @@ export function createTwoStageHosts<In1, In2>(
   ): ProcessorHost =>
     createProcessorHost({
       log: options.log,
-      name,
+      name: `${name}${options.nameSuffix ?? ''}`,
       inputTopics: [topic],
       stateDir: options.stateDir,
       processor,

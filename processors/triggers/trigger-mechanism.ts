@@ -136,15 +136,27 @@ export function createTriggerMechanism(
   const noised =
     (measure: 'units' | 'buyers', epsilon: number, sensitivity: number) =>
     (key: string, windowStart: number, bounded: number): number =>
-      noisyCount(
-        bounded,
-        epsilon,
-        sensitivity,
-        createKeyedRandomSource(noiseKey, noiseLabel(measure, key, windowStart)),
-      );
+      keyedNoisyCount(noiseKey, noiseLabel(measure, key, windowStart), bounded, epsilon, sensitivity);
   return {
     parameters,
     noisedUnits: noised('units', unitsEpsilon, parameters.unitsSensitivity),
     noisedBuyers: noised('buyers', buyersEpsilon, parameters.buyersSensitivity),
   };
+}
+
+/**
+ * A count with exact discrete Laplace noise drawn from the keyed DRBG under `label`: the same label always draws
+ * the same noise (a replay releases the same value), and without the key nobody can predict or subtract it.
+ *
+ * @example
+ * keyedNoisyCount(noiseKey, noiseLabel('units', 'plant_based_meat|west', windowStart), 212, 0.5, 10);
+ */
+export function keyedNoisyCount(
+  noiseKey: Uint8Array,
+  label: string,
+  count: number,
+  epsilon: number,
+  sensitivity: number,
+): number {
+  return noisyCount(count, epsilon, sensitivity, createKeyedRandomSource(noiseKey, label));
 }

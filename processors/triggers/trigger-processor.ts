@@ -80,6 +80,20 @@ const PROGRESS_KEY = '\u0000trigger-progress';
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 /**
+ * Keep a judged window's judgement and the baseline it leaves in the cell's state; the judgement if a trigger
+ * fired (the caller emits it), else null (also for a window before the history began, which leaves nothing).
+ */
+export function firedJudgement<J extends { fired: boolean }>(
+  state: KeyedState,
+  judged: { judgement: J | null; baseline: unknown },
+): J | null {
+  if (judged.judgement === null) return null;
+  state.put('lastJudgement', judged.judgement);
+  state.put('baseline', judged.baseline);
+  return judged.judgement.fired ? judged.judgement : null;
+}
+
+/**
  * What every fired trigger takes from its window and judgement (both trigger inputs): the window's bounds, the
  * released lift, baseline and observed value, and the host's exact view of the window (`hostOnly`).
  */
@@ -125,22 +139,23 @@ export function createTriggerProcessor(options: TriggerProcessorOptions): Proces
     // State written before the release was private holds exact totals and an EWMA of exact units: neither may
     // reach a release, so such a window counts as no clamped demand and such a baseline starts again.
     const stored = state.get<Partial<BaselineState>>('baseline');
-    const { judgement, baseline } = judgeWindow(
-      {
-        key,
-        windowStart: start,
-        boundedUnits: window.boundedUnits,
-        boundedBuyers: window.boundedBuyers,
-        baseline: stored !== undefined && 'foldedUpTo' in stored ? (stored as BaselineState) : EMPTY_BASELINE,
-        historyStart,
-      },
-      judgeSettings,
-      mechanism,
+    const judgement = firedJudgement(
+      state,
+      judgeWindow(
+        {
+          key,
+          windowStart: start,
+          boundedUnits: window.boundedUnits,
+          boundedBuyers: window.boundedBuyers,
+          baseline:
+            stored !== undefined && 'foldedUpTo' in stored ? (stored as BaselineState) : EMPTY_BASELINE,
+          historyStart,
+        },
+        judgeSettings,
+        mechanism,
+      ),
     );
     if (judgement === null) return;
-    state.put('lastJudgement', judgement);
-    state.put('baseline', baseline);
-    if (!judgement.fired) return;
     const [category = '', region = ''] = key.split('|');
     const windowStart = new Date(start).toISOString();
     const { hostOnly, ...fired } = firedWindowFields(start, settings.windowMs, judgement, window);
