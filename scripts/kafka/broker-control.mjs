@@ -253,8 +253,9 @@ export async function startBroker(options) {
         classpath,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
+        // One form: a base64url id may begin with '-', which would read as an option after a separate `-t`
+        // (about one start in 32 failed with "expected one argument").
+        `--cluster-id=${clusterId}`,
         '-c',
         propertiesFile,
       ],
