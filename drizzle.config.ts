@@ -3,17 +3,17 @@
  * runs `drizzle-kit generate` for every kind with `CLEANROOM_DB_KIND` set. Nothing here opens a database.
  */
 import { defineConfig } from 'drizzle-kit';
-import { DATABASE_KINDS } from './schema/db/kinds.ts';
-import type { DatabaseKind } from './schema/db/kinds.ts';
+import { DATABASE_KINDS, POSTGRES_KINDS } from './schema/db/kinds.ts';
 
-const kind = (process.env['CLEANROOM_DB_KIND'] ?? '') as DatabaseKind;
-if (!(kind in DATABASE_KINDS)) {
-  throw new Error(`CLEANROOM_DB_KIND must be one of ${Object.keys(DATABASE_KINDS).join(', ')}`);
+const KINDS = { ...DATABASE_KINDS, ...POSTGRES_KINDS };
+const kind = (process.env['CLEANROOM_DB_KIND'] ?? '') as keyof typeof KINDS;
+if (!(kind in KINDS)) {
+  throw new Error(`CLEANROOM_DB_KIND must be one of ${Object.keys(KINDS).join(', ')}`);
 }
 
 export default defineConfig({
-  dialect: 'sqlite',
-  schema: [...DATABASE_KINDS[kind]],
+  dialect: kind in POSTGRES_KINDS ? 'postgresql' : 'sqlite',
+  schema: [...KINDS[kind]],
   out: `./schema/db/migrations/${kind}`,
   casing: undefined,
 });

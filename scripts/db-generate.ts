@@ -5,14 +5,14 @@
  * network.
  */
 import { spawnSync } from 'node:child_process';
-import { DATABASE_KINDS } from '../schema/db/kinds.ts';
+import { DATABASE_KINDS, POSTGRES_KINDS } from '../schema/db/kinds.ts';
 
 const name = process.argv[2];
 if (name === undefined || !/^[a-z0-9_]+$/.test(name)) {
   process.stderr.write('usage: npm run db:generate -- <migration_name in snake_case>\n');
   process.exit(2);
 }
-for (const kind of Object.keys(DATABASE_KINDS)) {
+for (const kind of [...Object.keys(DATABASE_KINDS), ...Object.keys(POSTGRES_KINDS)]) {
   process.stdout.write(`${kind}: `);
   const result = spawnSync('npx', ['drizzle-kit', 'generate', '--name', name], {
     env: { ...process.env, CLEANROOM_DB_KIND: kind },

@@ -39,3 +39,15 @@ export type { OpenDatabaseOptions, OpenedDatabase, SqliteDatabase } from './open
 export { migrateDatabase } from './migrate.ts';
 export { prepareRendered, placeholder } from './prepare-rendered.ts';
 export type { RenderableQuery } from './prepare-rendered.ts';
+export {
+  pgPrivacyBudget,
+  pgAuditEntries,
+  pgAuditNodes,
+  pgAuditTreeHeads,
+  pgContractVersions,
+  pgPartnerKeyEpochs,
+} from './pg/control-plane-tables.ts';
+export { POSTGRES_KINDS } from './kinds.ts';
+export type { PostgresKind } from './kinds.ts';
+export { openPostgres, migratePostgres } from './pg/open-postgres.ts';
+export type { OpenedPostgres, OpenPostgresOptions } from './pg/open-postgres.ts';

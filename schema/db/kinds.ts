@@ -27,7 +27,16 @@ export const DATABASE_KINDS = {
 /** A kind of database file. */
 export type DatabaseKind = keyof typeof DATABASE_KINDS;
 
+/** The PostgreSQL databases of a cluster, each with its own drizzle-kit migrations (dialect `postgresql`). */
+export const POSTGRES_KINDS = {
+  /** The gateways' shared control plane (`CLEANROOM_DATABASE_URL`): budgets, audit log, contracts, keys. */
+  'control-plane': ['schema/db/pg/control-plane-tables.ts'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A kind of PostgreSQL database. */
+export type PostgresKind = keyof typeof POSTGRES_KINDS;
+
 /** The folder of a kind's migrations (drizzle-kit's `out`). */
-export function migrationsFolder(kind: DatabaseKind): string {
+export function migrationsFolder(kind: DatabaseKind | PostgresKind): string {
   return path.join(import.meta.dirname, 'migrations', kind);
 }
