@@ -19,6 +19,7 @@ import type {
   AuditEntry as PolicyAuditEntry,
   AuditLog,
   BudgetLedger,
+  SharedBudgetLedger,
   ContractRegistry,
   HostConfig,
   IdentityStore,
@@ -306,8 +307,11 @@ export function createAuditAdapter(log: AuditLog): AuditPort {
   };
 }
 
-/** The budget ledger as a budget port (one budget per partner, contract version and window). */
-export function createBudgetAdapter(ledger: BudgetLedger): BudgetPort {
+/**
+ * The budget ledger as a budget port (one budget per partner, contract version and window): the embedded default's
+ * SQLite ledger, or the control plane's shared one that every gateway replica spends from.
+ */
+export function createBudgetAdapter(ledger: BudgetLedger | SharedBudgetLedger): BudgetPort {
   const keyOf = (partnerId: string, contract: ContractView) => ({
     partnerId,
     contractVersion: contract.version,
@@ -315,11 +319,16 @@ export function createBudgetAdapter(ledger: BudgetLedger): BudgetPort {
     epsilonLimit: contract.budgetEpsilon,
   });
   return {
-    // Group commit: concurrent requests share one durable transaction (one fsync), each resolved after it.
-    trySpend: async (partnerId, epsilon, contract) =>
-      (await ledger.trySpendGrouped({ ...keyOf(partnerId, contract), epsilon })).spent,
-    preview(partnerId, contract) {
-      const status = ledger.preview(keyOf(partnerId, contract));
+    // SQLite: group commit, concurrent requests share one durable transaction (one fsync), each resolved after it.
+    // PostgreSQL: one conditional statement per spend; the server serialises spenders of every replica.
+    trySpend: async (partnerId, epsilon, contract) => {
+      const request = { ...keyOf(partnerId, contract), epsilon };
+      return (
+        'trySpendGrouped' in ledger ? await ledger.trySpendGrouped(request) : await ledger.trySpend(request)
+      ).spent;
+    },
+    async preview(partnerId, contract) {
+      const status = await ledger.preview(keyOf(partnerId, contract));
       return {
         window: status.window,
         epsilonLimit: status.epsilonLimit,
@@ -356,7 +365,7 @@ export interface PolicyServices {
   registry: ContractRegistry;
   host: HostConfig;
   auditLog: AuditLog;
-  ledger: BudgetLedger;
+  ledger: BudgetLedger | SharedBudgetLedger;
   identity: IdentityStore;
   keys: PartnerKeyStore;
   now?: () => Date;

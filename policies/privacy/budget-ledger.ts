@@ -1,36 +1,9 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
 import { openDatabase, privacyBudget } from '../../schema/db/index.ts';
-import { budgetWindowBounds } from './budget-window.ts';
-import type { BudgetWindow } from './budget-window.ts';
-import { BudgetExhaustedError, InvalidPrivacyParameterError } from './errors.ts';
-import { epsilonToMicro, microToEpsilon } from './rational.ts';
+import { exhaustedError, resolveBudgetKey, resolveSpendRequest } from './budget-key.ts';
+import type { BudgetKey, BudgetStatus, KeyValues, SpendResult } from './budget-key.ts';
 
-/** Which budget: a partner, under one contract version, in one kind of window, with its limit. */
-export interface BudgetKey {
-  partnerId: string;
-  /** The contract version the budget belongs to (a new contract version starts a fresh budget). */
-  contractVersion?: string;
-  window: BudgetWindow;
-  /** The epsilon allowed per window (the decision's `obligations.budget.epsilonLimit`). */
-  epsilonLimit: number;
-  /** When; picks the calendar window. Defaults to now. */
-  at?: Date;
-}
-
-/** A budget as it stands (mirrors the GraphQL `BudgetStatus`). Epsilons are exact to 10^-6. */
-export interface BudgetStatus {
-  partnerId: string;
-  contractVersion: string;
-  window: BudgetWindow;
-  windowStart: string;
-  windowEnd: string;
-  epsilonLimit: number;
-  epsilonSpent: number;
-  epsilonRemaining: number;
-}
-
-/** The outcome of {@link BudgetLedger.trySpend}: whether the epsilon was spent, and the budget after. */
-export type SpendResult = { spent: true; status: BudgetStatus } | { spent: false; status: BudgetStatus };
+export type { BudgetKey, BudgetStatus, SpendResult };
 
 /** Per-partner privacy budgets in SQLite, safe to share between processes on one file. */
 export interface BudgetLedger {
@@ -65,7 +38,6 @@ export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: nu
     synchronous: 'FULL',
   });
   const t = privacyBudget;
-  type KeyValues = readonly [partnerId: string, contractVersion: string, window: string, windowStart: string];
   const keyClause = ([partnerId, contractVersion, window, windowStart]: KeyValues) =>
     and(
       eq(t.partnerId, partnerId),
@@ -98,34 +70,11 @@ export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: nu
   const readSpent = (keyValues: KeyValues): number =>
     db.select({ spent: t.epsilonSpentMicro }).from(t).where(keyClause(keyValues)).get()?.spent ?? 0;
 
-  function resolve(key: BudgetKey) {
-    if (key.partnerId.length === 0) throw new InvalidPrivacyParameterError('partnerId', 'must not be empty');
-    const limitMicro = epsilonToMicro(key.epsilonLimit);
-    const at = key.at ?? new Date();
-    const { start, end } = budgetWindowBounds(key.window, at);
-    const contractVersion = key.contractVersion ?? '';
-    const keyValues = [key.partnerId, contractVersion, key.window, start.toISOString()] as const;
-    const status = (spentMicro: number): BudgetStatus => ({
-      partnerId: key.partnerId,
-      contractVersion,
-      window: key.window,
-      windowStart: start.toISOString(),
-      windowEnd: end.toISOString(),
-      epsilonLimit: microToEpsilon(limitMicro),
-      epsilonSpent: microToEpsilon(spentMicro),
-      epsilonRemaining: microToEpsilon(Math.max(0, limitMicro - spentMicro)),
-    });
-    return { limitMicro, at, keyValues, status };
-  }
+  const resolve = resolveBudgetKey;
 
   type SpendRequest = BudgetKey & { epsilon: number };
   /** Checks a request before any write (throws on a bad one) and returns how to apply it. */
-  const prepare = (request: SpendRequest) => {
-    const resolved = resolve(request);
-    const epsilonMicro = epsilonToMicro(request.epsilon);
-    if (epsilonMicro <= 0) throw new InvalidPrivacyParameterError('epsilon', 'must be at least 0.000001');
-    return { ...resolved, epsilonMicro };
-  };
+  const prepare = resolveSpendRequest;
   const apply = ({
     limitMicro,
     at,
@@ -181,15 +130,7 @@ export function createBudgetLedger(dbPath: string, options: { busyTimeoutMs?: nu
     spend(request) {
       const result = ledger.trySpend(request);
       if (result.spent) return result.status;
-      throw new BudgetExhaustedError({
-        partnerId: result.status.partnerId,
-        contractVersion: result.status.contractVersion,
-        window: result.status.window,
-        windowStart: result.status.windowStart,
-        epsilonLimit: result.status.epsilonLimit,
-        epsilonSpent: result.status.epsilonSpent,
-        epsilonRequested: microToEpsilon(epsilonToMicro(request.epsilon)),
-      });
+      throw exhaustedError(result.status, request.epsilon);
     },
     preview(key) {
       const { keyValues, status } = resolve(key);

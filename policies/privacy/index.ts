@@ -33,6 +33,8 @@ export { BUDGET_WINDOWS, budgetWindowBounds } from './budget-window.ts';
 export type { BudgetWindow } from './budget-window.ts';
 export { createBudgetLedger } from './budget-ledger.ts';
 export type { BudgetKey, BudgetStatus, SpendResult, BudgetLedger } from './budget-ledger.ts';
+export { createSharedBudgetLedger } from './shared-budget-ledger.ts';
+export type { SharedBudgetLedger } from './shared-budget-ledger.ts';
 export { partitionSelectionThreshold, discreteLaplaceUpperTail } from './partition-selection.ts';
 export type { PartitionSelectionParameters } from './partition-selection.ts';
 export { createContinualCounter, coveringNodes, treeLevels } from './continual-counter.ts';
