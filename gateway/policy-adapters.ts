@@ -25,6 +25,7 @@ import type {
   IdentityStore,
   PartnerKeyStore,
   RegisteredContract,
+  SharedPartnerKeyStore,
 } from '../policies/index.ts';
 import type {
   AuditEntry,
@@ -132,7 +133,7 @@ function toObligations(raw: {
 export function createEnginePolicy(options: {
   registry: ContractRegistry;
   host: HostConfig;
-  keys?: PartnerKeyStore;
+  keys?: PartnerKeyStore | SharedPartnerKeyStore;
   now?: () => Date;
 }): PolicyPort {
   const now = options.now ?? (() => new Date());
@@ -350,11 +351,11 @@ export function createIdentityAdapter(store: IdentityStore): IdentityPort {
 }
 
 /** The partner key store as a pseudonym port. */
-export function createPseudonymAdapter(keys: PartnerKeyStore): PseudonymPort {
+export function createPseudonymAdapter(keys: PartnerKeyStore | SharedPartnerKeyStore): PseudonymPort {
   return {
     pseudonymFor: (partnerId, subjectId) => keys.pseudonymFor(partnerId, subjectId),
-    rotatePartnerKey(partnerId) {
-      const rotation = keys.rotatePartnerKey(partnerId);
+    async rotatePartnerKey(partnerId) {
+      const rotation = await keys.rotatePartnerKey(partnerId);
       return { epoch: rotation.epoch, previousEpochValidUntil: rotation.previousEpochValidUntil };
     },
   };
@@ -367,7 +368,7 @@ export interface PolicyServices {
   auditLog: AuditLog;
   ledger: BudgetLedger | SharedBudgetLedger;
   identity: IdentityStore;
-  keys: PartnerKeyStore;
+  keys: PartnerKeyStore | SharedPartnerKeyStore;
   now?: () => Date;
 }
 

@@ -9,10 +9,11 @@ export {
   hashEmail,
   createIdentityStore,
   createPartnerKeyStore,
+  createSharedPartnerKeyStore,
   loadOrCreateSecrets,
   secretsFromHostSecret,
 } from './identity/index.ts';
-export type { IdentityStore, PartnerKeyStore, HostSecrets } from './identity/index.ts';
+export type { IdentityStore, PartnerKeyStore, SharedPartnerKeyStore, HostSecrets } from './identity/index.ts';
 export { ConsentError, createConsentLedger, DEFAULT_CONSENT, NO_CONSENT } from './consent/index.ts';
 export type {
   ConsentErrorCode,

@@ -21,7 +21,15 @@ export { subjectIdFor } from './subject-id.ts';
 export { createIdentityStore } from './identity-store.ts';
 export type { IdentityStore, IdentityStoreOptions, Resolution } from './identity-store.ts';
 export { createPartnerKeyStore } from './partner-keys.ts';
-export type { PartnerKeyStore, PartnerKeyStoreOptions, KeyRotation, EpochPseudonym } from './partner-keys.ts';
+export type {
+  PartnerKeyStore,
+  PartnerKeyStoreOptions,
+  KeyRotation,
+  EpochPseudonym,
+  Pseudonymizer,
+} from './partner-keys.ts';
+export { createSharedPartnerKeyStore } from './shared-partner-keys.ts';
+export type { SharedPartnerKeyStore } from './shared-partner-keys.ts';
 export { loadOrCreateSecrets, secretsFromHostSecret, HOST_SECRET_ENV } from './secrets.ts';
 export type { HostSecrets, LoadSecretsOptions } from './secrets.ts';
 export type { DatabaseInput } from './identity-store.ts';

@@ -48,20 +48,25 @@ export interface EpochPseudonym {
   validUntil: string | null;
 }
 
-/** Per-partner pseudonym keys by epoch. */
-export interface PartnerKeyStore {
+/** Pseudonyms of partners by key epoch (what every partner key store answers, synchronously). */
+export interface Pseudonymizer {
   /** HMAC-SHA256(partner key of the epoch current at `at`, subjectId), base64url. */
   pseudonymFor(partnerId: string, subjectId: string, at?: Date): string;
   /** The current pseudonym and those of previous epochs still valid at `at`, newest first. */
   pseudonymsFor(partnerId: string, subjectId: string, at?: Date): EpochPseudonym[];
   /** The epoch current at `at` (starting epoch 1 on first use). */
   currentEpoch(partnerId: string, at?: Date): number;
+}
+
+/** Per-partner pseudonym keys by epoch, in a SQLite file. */
+export interface PartnerKeyStore extends Pseudonymizer {
   /** Start a new epoch now. */
   rotatePartnerKey(partnerId: string): KeyRotation;
   close(): void;
 }
 
-type EpochRow = Omit<typeof partnerKeyEpochs.$inferSelect, 'partnerId'>;
+/** One key epoch of a partner: its salt, start and (once rotated) the end of its overlap, in ms. */
+export type EpochRow = Omit<typeof partnerKeyEpochs.$inferSelect, 'partnerId'>;
 
 /**
  * Create the partner key store on a SQLite file, or `<dir>/partner-keys.sqlite` when given a directory.
@@ -71,7 +76,7 @@ type EpochRow = Omit<typeof partnerKeyEpochs.$inferSelect, 'partnerId'>;
  * keys.pseudonymFor('brand-acme', subjectId);
  */
 export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeyStoreOptions): PartnerKeyStore {
-  const overlapMs = (options.overlapDays ?? 90) * DAY_MS;
+  const overlapMs = overlapMsOf(options);
   const now = options.now ?? Date.now;
   const isDir = fs.existsSync(dbPathOrDir) && fs.statSync(dbPathOrDir).isDirectory();
   const { db, sqlite } = openDatabase(
@@ -102,14 +107,10 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
       .set({ validUntil })
       .where(and(eq(partnerKeyEpochs.partnerId, partnerId), eq(partnerKeyEpochs.epoch, epoch)))
       .run();
-  const keyCache = new Map<string, Uint8Array>();
   // A partner's epochs are read for every pseudonym (a signal fanned out to a thousand subscribers asks a thousand
   // times): they are kept for a second, so a rotation made by another process on the file shows within a second.
   // A rotation made here clears them at once.
   const epochCache = new Map<string, { rows: EpochRow[]; readAt: number }>();
-  // The latest pseudonyms, by partner, epoch and subject: one HMAC per signal and partner, not per subscriber.
-  const pseudonymCache = new Map<string, string>();
-
   const epochs = (partnerId: string): EpochRow[] => {
     const cached = epochCache.get(partnerId);
     const readAt = Date.now();
@@ -123,6 +124,37 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
     epochCache.set(partnerId, { rows, readAt });
     return rows;
   };
+  const pseudonymizer = createPseudonymizer(options.hostSecret, epochs, now);
+
+  return {
+    ...pseudonymizer,
+    rotatePartnerKey(partnerId) {
+      epochCache.delete(partnerId);
+      return sqlite.transaction((): KeyRotation => {
+        const rotation = plannedRotation(partnerId, epochs(partnerId)[0]!, now(), overlapMs);
+        expire(rotation.validUntil, partnerId, rotation.previousEpoch);
+        insert(partnerId, rotation.result.epoch, randomBytes(32), rotation.startedAt);
+        epochCache.delete(partnerId);
+        return rotation.result;
+      })();
+    },
+    close: () => sqlite.close(),
+  };
+}
+
+/**
+ * Pseudonyms over a source of a partner's epochs (newest first, never empty): keys derived and cached per partner
+ * and epoch, the latest pseudonyms cached, so a signal fanned out to many subscribers costs one HMAC per partner.
+ */
+export function createPseudonymizer(
+  hostSecret: Uint8Array,
+  epochs: (partnerId: string) => EpochRow[],
+  now: () => number,
+): Pseudonymizer {
+  const keyCache = new Map<string, Uint8Array>();
+  // The latest pseudonyms, by partner, epoch and subject: one HMAC per signal and partner, not per subscriber.
+  const pseudonymCache = new Map<string, string>();
+
   const pseudonymOf = (partnerId: string, row: EpochRow, subjectId: string): string => {
     const cacheKey = `${partnerId}\u0000${row.epoch}\u0000${subjectId}`;
     let pseudonym = pseudonymCache.get(cacheKey);
@@ -141,7 +173,7 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
     let key = keyCache.get(cacheKey);
     if (key === undefined) {
       const info = utf8ToBytes(`partner-pseudonym|${partnerId}|${row.epoch}`);
-      key = hkdf(sha256, options.hostSecret, new Uint8Array(row.salt), info, 32);
+      key = hkdf(sha256, hostSecret, new Uint8Array(row.salt), info, 32);
       keyCache.set(cacheKey, key);
     }
     return key;
@@ -171,20 +203,24 @@ export function createPartnerKeyStore(dbPathOrDir: string, options: PartnerKeySt
         }));
     },
     currentEpoch: (partnerId, at) => currentRow(partnerId, at?.getTime() ?? now()).epoch,
-    rotatePartnerKey(partnerId) {
-      epochCache.delete(partnerId);
-      return sqlite.transaction((): KeyRotation => {
-        const previous = epochs(partnerId)[0]!;
-        const startedAt = Math.max(now(), previous.startedAt + 1);
-        const validUntil = startedAt + overlapMs;
-        expire(validUntil, partnerId, previous.epoch);
-        insert(partnerId, previous.epoch + 1, randomBytes(32), startedAt);
-        epochCache.delete(partnerId);
-        return { partnerId, epoch: previous.epoch + 1, previousEpochValidUntil: iso(validUntil) };
-      })();
-    },
-    close: () => sqlite.close(),
   };
+}
+
+/** The overlap after a rotation (ms), from the store's options. */
+export function overlapMsOf(options: PartnerKeyStoreOptions): number {
+  return (options.overlapDays ?? 90) * DAY_MS;
+}
+
+/** A rotation after `previous` at `nowMs`: the new epoch's start, and until when `previous` stays valid. */
+export function plannedRotation(partnerId: string, previous: EpochRow, nowMs: number, overlapMs: number) {
+  const startedAt = Math.max(nowMs, previous.startedAt + 1);
+  const validUntil = startedAt + overlapMs;
+  const result: KeyRotation = {
+    partnerId,
+    epoch: previous.epoch + 1,
+    previousEpochValidUntil: iso(validUntil),
+  };
+  return { previousEpoch: previous.epoch, startedAt, validUntil, result };
 }
 
 /** How long a partner's epochs are kept in memory (ms). */
