@@ -40,6 +40,7 @@ import type {
   PolicyPort,
   PseudonymPort,
 } from './ports.ts';
+import { GatewayError } from './errors.ts';
 
 /** Describe a registered contract as the gateway reads it. */
 export function toContractView(registered: RegisteredContract, host: HostConfig): ContractView {
@@ -345,8 +346,23 @@ export const policyNoise: NoisePort = {
   noisyCount: (value, epsilon, sensitivity = 1) => noisyCount(value, epsilon, sensitivity),
 };
 
-/** The identity store as an identity port (uploaded UID2 email hashes only). */
-export function createIdentityAdapter(store: IdentityStore): IdentityPort {
+/**
+ * The identity store as an identity port (uploaded UID2 email hashes only). A gateway replica (`serve --role
+ * gateway`) has no identity store — ingest's identity links live with the processors — so it refuses audience
+ * uploads instead of resolving every hash to nobody.
+ */
+export function createIdentityAdapter(store: IdentityStore | undefined): IdentityPort {
+  if (store === undefined) {
+    return {
+      subjectForHash() {
+        throw new GatewayError(
+          'FORBIDDEN',
+          'audience uploads are taken only by a gateway that runs with the processors (serve --role all)',
+          { reason: 'UPLOADS_NEED_IDENTITY_LINKS' },
+        );
+      },
+    };
+  }
   return { subjectForHash: (hash) => store.resolveUploadedEmailHash(hash) ?? undefined };
 }
 
@@ -367,7 +383,8 @@ export interface PolicyServices {
   host: HostConfig;
   auditLog: AuditLog;
   ledger: BudgetLedger | SharedBudgetLedger;
-  identity: IdentityStore;
+  /** Ingest's identity store; absent on a gateway replica (see {@link createIdentityAdapter}). */
+  identity: IdentityStore | undefined;
   keys: PartnerKeyStore | SharedPartnerKeyStore;
   now?: () => Date;
 }

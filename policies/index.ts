@@ -39,6 +39,7 @@ export type {
   HostConfigInput,
   RegisteredContract,
   ContractRegistry,
+  LoadedContracts,
 } from './contracts/index.ts';
 export { decide } from './engine.ts';
 export {

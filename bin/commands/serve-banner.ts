@@ -49,3 +49,35 @@ export function banner(input: BannerInput): string {
   ];
   return lines.join('\n');
 }
+
+/** What the banner of a process in one role shows. */
+export interface RolesBannerInput {
+  role: 'all' | 'processors' | 'gateway';
+  /** The gateway's address, when this process runs one. */
+  url: string | undefined;
+  logKind: string;
+  dataDir: string;
+  /** Where budgets, keys and the audit log live, when this process runs a gateway. */
+  controlPlane: 'sqlite' | 'postgres' | undefined;
+  simulating: boolean;
+}
+
+/** Render the start-up banner of a process in the `processors` or `gateway` role (no tokens: it is not a demo). */
+export function rolesBanner(input: RolesBannerInput): string {
+  const lines = [
+    '',
+    `cleanroom is running (role ${input.role})`,
+    ...(input.url === undefined ? [] : [`  GraphQL       ${new URL('/graphql', input.url).toString()}`]),
+    `  log           ${input.logKind}${input.logKind === 'embedded' ? ` (${input.dataDir})` : ''}`,
+    ...(input.controlPlane === undefined
+      ? []
+      : [
+          `  control plane ${input.controlPlane === 'postgres' ? 'PostgreSQL (shared by every gateway replica)' : `SQLite (${input.dataDir})`}`,
+        ]),
+    `  simulator     ${input.simulating ? 'writing a simulated retail world to the raw topics' : 'off'}`,
+    '',
+    'Ctrl-C stops it.',
+    '',
+  ];
+  return lines.join('\n');
+}

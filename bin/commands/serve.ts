@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import {
   buildConsoleAssets,
   consoleResponse,
@@ -19,14 +20,13 @@ import {
 } from '../../gateway/index.ts';
 import type { GatewayAuthOptions, Role } from '../../gateway/index.ts';
 import {
-  createBudgetLedger,
   createContractRegistry,
-  createPartnerKeyStore,
   digestRequest,
   importContractsFromDir,
+  loadContracts,
   loadOrCreateSecrets,
-  openAuditLog,
 } from '../../policies/index.ts';
+import type { ContractRegistry, HostConfig, IdentityStore, LoadedContracts } from '../../policies/index.ts';
 import { createPipeline, DEFAULT_TOPIC_RETENTION } from '../../processors/index.ts';
 import { EXAMPLE_SEGMENTS_DIR, loadSegmentDefinitions } from '../../processors/segments/index.ts';
 import { offersOfContracts } from '../../processors/offers/index.ts';
@@ -38,7 +38,9 @@ import {
   simulate,
   writeToLog,
 } from '../../simulator/index.ts';
-import { banner } from './serve-banner.ts';
+import { banner, rolesBanner } from './serve-banner.ts';
+import { DATABASE_URL_ENV, openControlPlane } from './control-plane.ts';
+import type { ControlPlane } from './control-plane.ts';
 import { parseCommandArgs, usageError } from './command-args.ts';
 
 /**
@@ -56,12 +58,21 @@ const DEMO = {
 /** How long raw records stay in the embedded log after ingest processed them, by default (15 minutes). */
 const DEFAULT_RAW_GRACE_SECONDS = 900;
 
-const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DIR] [--contracts DIR]
-                      [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
+/** What a `serve` process runs: everything (the embedded default), the stream processors, or the gateway. */
+export const SERVE_ROLES = ['all', 'processors', 'gateway'] as const;
+type ServeRole = (typeof SERVE_ROLES)[number];
+
+const USAGE = `usage: cleanroom serve [--role all|processors|gateway] [--port N] [--host ADDRESS] [--data-dir DIR]
+                      [--contracts DIR] [--no-simulate] [--rate EVENTS_PER_SECOND] [--seed N]
                       [--dev-tokens] [--jwks-url URL --issuer ISSUER [--audience AUDIENCE]]
                       [--clock-tolerance SECONDS] [--raw-grace SECONDS|keep]
                       [--retention-hours HOURS|keep] [--retention-mb MB]
 
+  --role             all (default; env CLEANROOM_ROLE): the whole product in one process. processors: the stream
+                     processors only, sharing partitions with other processors processes through consumer groups.
+                     gateway: the governed GraphQL gateway only, one of any number of replicas; with
+                     ${DATABASE_URL_ENV} set, replicas share budgets, partner keys and the audit log in PostgreSQL
+                     (docs/operations.md, "Running a cluster"). Only "all" runs the simulator by default.
   --raw-grace        raw retail.* records (they hold emails and phone numbers) are deleted from the embedded log
                      this long after ingest has processed them (default ${DEFAULT_RAW_GRACE_SECONDS}; env
                      CLEANROOM_RAW_GRACE_SECONDS; "keep" keeps them). On Kafka set the raw topics' retention.ms
@@ -77,6 +88,8 @@ const USAGE = `usage: cleanroom serve [--port N] [--host ADDRESS] [--data-dir DI
 /** Run `cleanroom serve`; resolves to the exit code once stopped by SIGINT or SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandArgs('serve', USAGE, argv, {
+    role: { type: 'string' },
+    simulate: { type: 'boolean', default: false },
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
@@ -94,6 +107,11 @@ export async function run(argv: string[]): Promise<number> {
     'retention-mb': { type: 'string' },
   });
   if (typeof values === 'number') return values;
+  const role = (values.role ?? process.env['CLEANROOM_ROLE'] ?? 'all') as ServeRole;
+  if (!SERVE_ROLES.includes(role))
+    return usageError('serve', USAGE, `--role must be one of ${SERVE_ROLES.join(', ')}`);
+  const runsGateway = role !== 'processors';
+  const runsProcessors = role !== 'gateway';
   const port = Number(values.port ?? process.env['PORT'] ?? 4000);
   const rate = Number(values.rate);
   const seed = Number(values.seed);
@@ -138,120 +156,87 @@ export async function run(argv: string[]): Promise<number> {
   );
   const log = createLogFromEnv(process.env, { embedded: { path: path.join(dataDir, 'log.sqlite') } });
   const secrets = loadOrCreateSecrets(dataDir);
-  const auditLog = await openAuditLog({ dataDir });
-  const registry = createContractRegistry(path.join(dataDir, 'contracts.sqlite'));
-  registry.onChange((change) => {
-    // A contract change is itself a decision the privacy officer must see; fail closed if it cannot be logged.
-    auditLog.append({
-      principal: {
-        id: change.actor ?? (change.source === 'api' ? 'host-admin-api' : 'contracts-folder'),
-        role: change.source === 'api' ? 'HOST_ADMIN' : null,
-      },
-      action: 'contracts.change',
-      resource: `contract:${change.partnerId}`,
-      inputDigest: digestRequest(change),
-      effect: 'allow',
-      obligations: {},
-      reasons: [`${change.source} change from ${change.previousVersion ?? 'nothing'} to ${change.version}`],
-      contractVersion: change.version,
-    });
-  });
-  const imported = await importContractsFromDir(registry, contractsDir, { actor: 'contracts-folder' });
-  for (const problem of imported.errors) {
+  const databaseUrl = process.env[DATABASE_URL_ENV];
+  // A gateway governs with the control plane; a processors process keeps none (it audits nothing and spends nothing).
+  const controlPlane = runsGateway
+    ? await openControlPlane({
+        dataDir,
+        secrets,
+        databaseUrl,
+        onError: (error) => logger.error({ err: errorSummary(error) }, 'control plane refresh failed'),
+      })
+    : undefined;
+  // The gateway keeps contract versions (and audits each change); processors only read the folder.
+  const registry = controlPlane ? createContractRegistry(path.join(dataDir, 'contracts.sqlite')) : undefined;
+  if (registry && controlPlane) auditContractChanges(registry, controlPlane, logger);
+  const contracts: Pick<LoadedContracts, 'host' | 'contracts' | 'errors'> = registry
+    ? await importContractsFromDir(registry, contractsDir, { actor: 'contracts-folder' })
+    : loadContracts(contractsDir);
+  for (const problem of contracts.errors) {
     logger.warn(
       { file: problem.file, field: problem.field, reason: problem.reason },
       'contract file refused',
     );
   }
-  const simulating = values['no-simulate'] !== true;
+  const simulating = role === 'all' ? values['no-simulate'] !== true : values.simulate === true;
   const segmentsDir = path.resolve(process.env['CLEANROOM_SEGMENTS_DIR'] ?? EXAMPLE_SEGMENTS_DIR);
-  const ledger = createBudgetLedger(path.join(dataDir, 'budgets.sqlite'));
-  const keys = createPartnerKeyStore(dataDir, { hostSecret: secrets.hostSecret });
-  const pipeline = createPipeline({
-    log,
-    dataDir,
-    secrets,
-    segmentsDir,
-    consentDefault: imported.host.consentDefault,
-    // The host's privacy settings: attribution's contribution bounds, the triggers' noise and thresholds.
-    host: imported.host,
-    // Live mode: quiet partitions follow the others so time-driven exits and window closes keep flowing.
-    idleTimeoutMs: 2_000,
-    // Raw records with emails and phone numbers do not stay at rest once ingest is past them (embedded log).
-    ...(rawGrace === 'keep' ? {} : { rawRetentionGraceMs: Number(rawGrace) * 1_000 }),
-    // The pipeline's own topics: streams by age and size behind every stage, the gateway's sources compacted.
-    ...(retentionHours === 'keep'
-      ? {}
-      : {
-          topicRetention: {
-            retentionMs: Number(retentionHours) * 3_600_000,
-            retentionBytes: Math.round(Number(retentionMb) * 1_048_576),
-          },
-        }),
-    // The demo's simulated clock runs ~100x faster than the wall clock; quarter-hour demand windows let the
-    // planted surge fire within the first minute. Real deployments keep the hourly default.
-    ...(simulating ? { trigger: { windowMs: DEMO.triggerWindowMs, warmupWindows: DEMO.warmupWindows } } : {}),
-    // Brands whose contract allows substitution get a substitute named in their pauses (read at start).
-    inventory: {
-      substitutionBrands: registry
-        .all()
-        .filter(({ contract }) => contract.visibility.inventory.substitution)
-        .map(({ contract }) => contract.partnerId),
-    },
-    // The in-store offers the brands' contracts declare (read at start).
-    offers: { offers: offersOfContracts(registry.all().map(({ contract }) => contract)) },
-    logger,
-    onError: (stage, error) =>
-      logger.error({ stage, err: errorSummary(error) }, 'pipeline stage failed; retrying'),
-  });
-  const ports = createPolicyPorts({
-    registry,
-    host: imported.host,
-    auditLog,
-    ledger,
-    identity: pipeline.ingest.identity,
-    keys,
-  });
-  const segmentDefinitions = new Map(
-    loadSegmentDefinitions(segmentsDir).map((definition) => [definition.id, definition]),
-  );
-  const consoleAssets = await buildConsoleAssets();
-  const gateway = await createGateway({
-    log,
-    dataDir,
-    ...ports,
-    httpRoutes: [(pathname) => consoleResponse(consoleAssets, pathname)],
-    catalog: {
-      describe: (segmentId) => {
-        const definition = segmentDefinitions.get(segmentId);
-        return (
-          definition && {
-            name: definition.name,
-            ...(definition.description ? { description: definition.description } : {}),
-          }
-        );
-      },
-    },
-    devMode: true,
-    auth: {
-      ...auth,
-      hostPrincipals: imported.host.principals.map((principal) => ({
-        id: principal.id,
-        role: principal.role as Role,
-      })),
-    },
-    logger,
-  });
-  if (!auth.devTokens && auth.keys === undefined) {
-    logger.warn(
-      {},
-      'no host identity provider (--jwks-url) and no --dev-tokens: only partners whose contract names its own ' +
-        'identity provider can sign in',
-    );
-  }
+  const pipeline = runsProcessors
+    ? createPipeline({
+        log,
+        dataDir,
+        secrets,
+        segmentsDir,
+        consentDefault: contracts.host.consentDefault,
+        // The host's privacy settings: attribution's contribution bounds, the triggers' noise and thresholds.
+        host: contracts.host,
+        // Live mode: quiet partitions follow the others so time-driven exits and window closes keep flowing.
+        idleTimeoutMs: 2_000,
+        // Raw records with emails and phone numbers do not stay at rest once ingest is past them (embedded log).
+        ...(rawGrace === 'keep' ? {} : { rawRetentionGraceMs: Number(rawGrace) * 1_000 }),
+        // The pipeline's own topics: streams by age and size behind every stage, the gateway's sources compacted.
+        ...(retentionHours === 'keep'
+          ? {}
+          : {
+              topicRetention: {
+                retentionMs: Number(retentionHours) * 3_600_000,
+                retentionBytes: Math.round(Number(retentionMb) * 1_048_576),
+              },
+            }),
+        // The demo's simulated clock runs ~100x faster than the wall clock; quarter-hour demand windows let the
+        // planted surge fire within the first minute. Real deployments keep the hourly default.
+        ...(simulating && role === 'all'
+          ? { trigger: { windowMs: DEMO.triggerWindowMs, warmupWindows: DEMO.warmupWindows } }
+          : {}),
+        // Brands whose contract allows substitution get a substitute named in their pauses (read at start).
+        inventory: {
+          substitutionBrands: contracts.contracts
+            .filter(({ contract }) => contract.visibility.inventory.substitution)
+            .map(({ contract }) => contract.partnerId),
+        },
+        // The in-store offers the brands' contracts declare (read at start).
+        offers: { offers: offersOfContracts(contracts.contracts.map(({ contract }) => contract)) },
+        logger,
+        onError: (stage, error) =>
+          logger.error({ stage, err: errorSummary(error) }, 'pipeline stage failed; retrying'),
+      })
+    : undefined;
+  const gateway =
+    registry && controlPlane
+      ? await startGateway({
+          log,
+          dataDir,
+          segmentsDir,
+          registry,
+          controlPlane,
+          host: contracts.host,
+          identity: pipeline?.ingest.identity,
+          auth,
+          logger,
+        })
+      : undefined;
 
-  await pipeline.start();
-  const { url } = await gateway.listen(port, host);
+  await pipeline?.start();
+  const url = gateway ? (await gateway.listen(port, host)).url : undefined;
   const simulation = new AbortController();
   let simulator: Promise<unknown> = Promise.resolve();
   if (simulating) {
@@ -274,24 +259,34 @@ export async function run(argv: string[]): Promise<number> {
     logger.info({ simulatedStart: new Date(startMs).toISOString() }, 'simulator started');
   }
 
-  // Development tokens only when the gateway accepts them, and not for partners with their own provider.
-  const devKeys = gateway.devKeys;
-  const principals: Array<{ id: string; role: Role }> = [
-    ...imported.contracts
-      .filter(({ contract }) => contract.identityProvider === undefined)
-      .map(({ contract }) => ({ id: contract.partnerId, role: contract.kind as Role })),
-    ...imported.host.principals.map((principal) => ({ id: principal.id, role: principal.role as Role })),
-  ];
-  const tokens =
-    devKeys === null
-      ? null
-      : await Promise.all(
-          principals.map(async (principal) => ({
-            ...principal,
-            token: await mintDevToken(devKeys, { partnerId: principal.id, role: principal.role, ttl: '12h' }),
-          })),
-        );
-  process.stdout.write(banner({ url, logKind: log.kind, dataDir, tokens, simulating }));
+  if (role === 'all' && gateway && url !== undefined) {
+    // Development tokens only when the gateway accepts them, and not for partners with their own provider.
+    const devKeys = gateway.devKeys;
+    const principals: Array<{ id: string; role: Role }> = [
+      ...contracts.contracts
+        .filter(({ contract }) => contract.identityProvider === undefined)
+        .map(({ contract }) => ({ id: contract.partnerId, role: contract.kind as Role })),
+      ...contracts.host.principals.map((principal) => ({ id: principal.id, role: principal.role as Role })),
+    ];
+    const tokens =
+      devKeys === null
+        ? null
+        : await Promise.all(
+            principals.map(async (principal) => ({
+              ...principal,
+              token: await mintDevToken(devKeys, {
+                partnerId: principal.id,
+                role: principal.role,
+                ttl: '12h',
+              }),
+            })),
+          );
+    process.stdout.write(banner({ url, logKind: log.kind, dataDir, tokens, simulating }));
+  } else {
+    process.stdout.write(
+      rolesBanner({ role, url, logKind: log.kind, dataDir, controlPlane: controlPlane?.kind, simulating }),
+    );
+  }
 
   const reason = await stopRequested();
   process.stdout.write(`\nstopping (${reason})…\n`);
@@ -310,16 +305,112 @@ export async function run(argv: string[]): Promise<number> {
   simulation.abort();
   await timed('simulator', () => simulator);
   // The gateway and the pipeline are independent; stopping them side by side halves the wait.
-  await Promise.all([timed('gateway', () => gateway.close()), timed('pipeline', () => pipeline.stop())]);
-  await timed('audit', () => auditLog.close());
-  ledger.close();
-  keys.close();
-  registry.close();
+  await Promise.all([
+    gateway && timed('gateway', () => gateway.close()),
+    pipeline && timed('pipeline', () => pipeline.stop()),
+  ]);
+  if (controlPlane) await timed('control plane', () => controlPlane.close());
+  registry?.close();
   await timed('log', () => log.close());
   process.stdout.write('stopped cleanly\n');
   // Everything is closed; a client library's idle timer must not hold the process past Ctrl-C's promise.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;
+}
+
+/**
+ * Every contract change is itself a decision the privacy officer must see. On SQLite the append is synchronous and
+ * a change that cannot be logged fails; on the shared control plane the append is asynchronous and a failure is
+ * logged as an error (the change is already stored).
+ */
+function auditContractChanges(registry: ContractRegistry, controlPlane: ControlPlane, logger: Logger): void {
+  registry.onChange((change) => {
+    const decision = {
+      principal: {
+        id: change.actor ?? (change.source === 'api' ? 'host-admin-api' : 'contracts-folder'),
+        role: change.source === 'api' ? 'HOST_ADMIN' : null,
+      },
+      action: 'contracts.change',
+      resource: `contract:${change.partnerId}`,
+      inputDigest: digestRequest(change),
+      effect: 'allow' as const,
+      obligations: {},
+      reasons: [`${change.source} change from ${change.previousVersion ?? 'nothing'} to ${change.version}`],
+      contractVersion: change.version,
+    };
+    if (controlPlane.kind === 'sqlite') controlPlane.auditLog.append(decision);
+    else
+      controlPlane.auditLog
+        .appendAsync(decision)
+        .catch((error: unknown) =>
+          logger.error(
+            { err: errorSummary(error), partnerId: change.partnerId },
+            'contract change not audited',
+          ),
+        );
+  });
+}
+
+/** Build the governed gateway over the control plane (not yet listening). */
+async function startGateway(options: {
+  log: ReturnType<typeof createLogFromEnv>;
+  dataDir: string;
+  segmentsDir: string;
+  registry: ContractRegistry;
+  controlPlane: ControlPlane;
+  host: HostConfig;
+  /** Ingest's identity store; absent on a gateway replica, which then refuses audience uploads. */
+  identity: IdentityStore | undefined;
+  auth: GatewayAuthOptions & { devTokens: boolean };
+  logger: Logger;
+}) {
+  const { registry, controlPlane, host, auth, logger } = options;
+  const ports = createPolicyPorts({
+    registry,
+    host,
+    auditLog: controlPlane.auditLog,
+    ledger: controlPlane.ledger,
+    identity: options.identity,
+    keys: controlPlane.keys,
+  });
+  const segmentDefinitions = new Map(
+    loadSegmentDefinitions(options.segmentsDir).map((definition) => [definition.id, definition]),
+  );
+  const consoleAssets = await buildConsoleAssets();
+  const gateway = await createGateway({
+    log: options.log,
+    dataDir: options.dataDir,
+    ...ports,
+    httpRoutes: [(pathname) => consoleResponse(consoleAssets, pathname)],
+    catalog: {
+      describe: (segmentId) => {
+        const definition = segmentDefinitions.get(segmentId);
+        return (
+          definition && {
+            name: definition.name,
+            ...(definition.description ? { description: definition.description } : {}),
+          }
+        );
+      },
+    },
+    devMode: true,
+    auth: {
+      ...auth,
+      hostPrincipals: host.principals.map((principal) => ({
+        id: principal.id,
+        role: principal.role as Role,
+      })),
+    },
+    logger,
+  });
+  if (!auth.devTokens && auth.keys === undefined) {
+    logger.warn(
+      {},
+      'no host identity provider (--jwks-url) and no --dev-tokens: only partners whose contract names its own ' +
+        'identity provider can sign in',
+    );
+  }
+  return gateway;
 }
 
 /**
