@@ -10,7 +10,7 @@ import { waitFor } from './wait-for.ts';
 /** A running product. */
 export interface ServeProcess {
   child: ChildProcess;
-  /** `http://127.0.0.1:PORT/graphql` */
+  /** `http://127.0.0.1:PORT/graphql` ('' for a process in the `processors` role, which serves no gateway) */
   graphqlUrl: string;
   /** `http://127.0.0.1:PORT` */
   baseUrl: string;
@@ -32,14 +32,18 @@ export interface StartServeOptions {
   /** Run `bin/cleanroom serve` (the command line as installed) instead of `node bin/cleanroom.ts serve`. */
   viaBin?: boolean;
   args?: string[];
+  /** Kept as given: `KAFKA_BROKERS` (otherwise removed, so the product runs on its embedded log). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The process serves no gateway (`--role processors`): no GraphQL address in its banner. */
+  withoutGateway?: boolean;
 }
 
 /** Start the product and wait for its banner. */
 export async function startServe(options: StartServeOptions): Promise<ServeProcess> {
   const env = { ...process.env, CLEANROOM_DATA_DIR: options.dataDir, PORT: '0', ...options.env };
-  delete (env as Record<string, string | undefined>)['KAFKA_BROKERS'];
+  if (options.env?.['KAFKA_BROKERS'] === undefined)
+    delete (env as Record<string, string | undefined>)['KAFKA_BROKERS'];
   const child = options.viaNpmStart
     ? spawn('npm', ['start', '--silent', '--', ...(options.args ?? [])], {
         cwd: root,
@@ -81,7 +85,7 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
     },
     { timeout: options.timeoutMs ?? 90_000, interval: 100, message: 'the serve banner' },
   );
-  const graphqlUrl = /GraphiQL\s+(\S+)/.exec(out)?.[1];
+  const graphqlUrl = options.withoutGateway === true ? '' : /(?:GraphiQL|GraphQL)\s+(\S+)/.exec(out)?.[1];
   if (graphqlUrl === undefined) throw new Error(`no GraphQL address in the banner:\n${out}`);
   const tokens = new Map<string, string>();
   const tokenPattern = /^ {2}(\S+) \([A-Z_]+\)\n {4}(\S+)$/gm;
@@ -89,7 +93,7 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
   return {
     child,
     graphqlUrl,
-    baseUrl: new URL(graphqlUrl).origin,
+    baseUrl: graphqlUrl === '' ? '' : new URL(graphqlUrl).origin,
     tokens,
     stdout: () => out,
     stderr: () => err,
