@@ -23,12 +23,32 @@ export function windowBounds(window: string, at: Date): { start: number; end: nu
   return { start: Date.UTC(year, month, day), end: Date.UTC(year, month, day + 1) };
 }
 
-/** The start of the earliest current window among `budgets` (what the histogram must cover). */
-export function earliestWindowStart(budgets: readonly BudgetRow[], now: Date): number {
-  return Math.min(
+/** Bucket sizes that divide a day, so UTC midnight (where every budget window starts) is always a bucket edge. */
+const DAY_DIVIDING_BUCKET_SECONDS = [
+  60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400,
+];
+/** At most about this many buckets in the spending histogram. */
+const MAX_SPEND_BUCKETS = 240;
+
+/**
+ * The histogram that covers every partner's current window (and at least the last hour): its first bucket and
+ * bucket size. Buckets are aligned to UTC midnight, so no bucket straddles a window's start: a bucket that began
+ * before it (say one of a week-long histogram that began at 23:24) would drop the epsilon spent just after a
+ * day's window opened from that day's line.
+ */
+export function spendHistogramRange(
+  budgets: readonly BudgetRow[],
+  now: Date,
+): { since: number; bucketSeconds: number } {
+  const earliest = Math.min(
     now.getTime() - 3_600_000,
     ...budgets.map((budget) => windowBounds(budget.window, now).start),
   );
+  const spanSeconds = (now.getTime() - earliest) / 1000;
+  const bucketSeconds =
+    DAY_DIVIDING_BUCKET_SECONDS.find((seconds) => spanSeconds / seconds <= MAX_SPEND_BUCKETS) ?? 86_400;
+  const bucketMs = bucketSeconds * 1000;
+  return { since: Math.floor(earliest / bucketMs) * bucketMs, bucketSeconds };
 }
 
 const WIDTH = 300;

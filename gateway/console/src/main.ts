@@ -8,7 +8,7 @@ import { renderActivityChart } from './activity-chart.ts';
 import type { Activity } from './activity-chart.ts';
 import { renderBudgetChart } from './budget-chart.ts';
 import type { BudgetRow } from './budget-chart.ts';
-import { earliestWindowStart, renderBudgetSpend } from './budget-spend-chart.ts';
+import { renderBudgetSpend, spendHistogramRange } from './budget-spend-chart.ts';
 import { DECISION_FIELDS, decisionCells, filterFromForm, matchesFilter } from './decisions.ts';
 import type { Decision, DecisionFilter } from './decisions.ts';
 import { request, subscribe } from './graphql-client.ts';
@@ -179,8 +179,7 @@ async function loadOverview(): Promise<void> {
   );
 
   // Budget spending since each partner's window began: a histogram long enough for the longest window.
-  const since = earliestWindowStart(first.privacyBudgets, now);
-  const bucketSeconds = Math.max(60, Math.ceil((now.getTime() - since) / 1000 / 240 / 60) * 60);
+  const { since, bucketSeconds } = spendHistogramRange(first.privacyBudgets, now);
   const spend = await request<{ spend: Activity }>(
     token,
     `query Spend($since: DateTime!, $bucketSeconds: Int!) {
