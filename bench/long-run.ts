@@ -81,7 +81,8 @@ function operatorToken(root: string, dataDir: string): string | null {
       '--data-dir',
       dataDir,
     ],
-    { cwd: root, encoding: 'utf8' },
+    // Never let a slow mint hold up the samples: the next sample tries again.
+    { cwd: root, encoding: 'utf8', timeout: 30_000 },
   );
   const token = minted.stdout.trim().split('\n').at(-1) ?? '';
   return minted.status === 0 && token.startsWith('ey') ? token : null;
